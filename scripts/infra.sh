@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Prepare this machine for reproenv's demo and e2e tests: a Docker engine, a local registry on
+# loopback and a Python base image in it (built from Debian packages, since no public registry
+# is reachable from the test machines). Idempotent; run as root on Debian/Ubuntu.
+# Logs go to stderr; stdout carries only `export NAME=value` lines, so that
+#   eval "$(make -s infra)"
+# prepares a shell to use reproenv against this machine.
+set -euo pipefail
+
+STATE_DIR=${REPROENV_INFRA_DIR:-/var/lib/reproenv-infra}
+REGISTRY_ADDR=${REPROENV_TEST_REGISTRY:-127.0.0.1:5055}
+PYTHON_VERSION=${REPROENV_TEST_PYTHON:-3.11}
+SUITE=bookworm
+BASE_TAG="library/python:${PYTHON_VERSION}-slim-${SUITE}"
+
+log() { printf 'infra: %s\n' "$*" >&2; }
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    log "must run as root (installs Debian packages and starts dockerd)"
+    exit 3
+  fi
+}
+
+install_packages() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    need_root
+    log "installing ${missing[*]}"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  fi
+}
+
+# The Debian package's own client: it drives the engine's built-in BuildKit, which a newer
+# client without buildx (possibly first on PATH) refuses to do.
+docker_cli() {
+  local cli
+  cli=$(dpkg -L docker.io 2>/dev/null | grep '/bin/docker$' | head -n1 || true)
+  [ -n "$cli" ] && [ -x "$cli" ] || cli=$(command -v docker)
+  printf '%s' "$cli"
+}
+
+start_engine() {
+  local cli=$1
+  if "$cli" info >/dev/null 2>&1; then return; fi
+  need_root
+  mkdir -p "$STATE_DIR"
+  log "starting dockerd (log: $STATE_DIR/dockerd.log)"
+  setsid dockerd >"$STATE_DIR/dockerd.log" 2>&1 < /dev/null &
+  for _ in $(seq 120); do
+    "$cli" info >/dev/null 2>&1 && return
+    sleep 0.5
+  done
+  log "dockerd did not answer within 60 s; see $STATE_DIR/dockerd.log"
+  exit 3
+}
+
+start_registry() {
+  if curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then return; fi
+  mkdir -p "$STATE_DIR/registry"
+  cat >"$STATE_DIR/registry.yml" <<YAML
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $STATE_DIR/registry}, delete: {enabled: true}}
+http: {addr: $REGISTRY_ADDR}
+YAML
+  log "starting a registry on $REGISTRY_ADDR"
+  setsid docker-registry serve "$STATE_DIR/registry.yml" >"$STATE_DIR/registry.log" 2>&1 < /dev/null &
+  for _ in $(seq 60); do
+    curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && return
+    sleep 0.5
+  done
+  log "registry did not answer; see $STATE_DIR/registry.log"
+  exit 3
+}
+
+debian_mirror() {
+  local uri
+  uri=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list 2>/dev/null \
+        | grep -v security | head -n1 | sed -E 's/^URIs:[[:space:]]*//; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//; s/[[:space:]].*$//')
+  printf '%s' "${uri:-http://deb.debian.org/debian}"
+}
+
+base_image_present() {
+  curl -fsS -o /dev/null \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$REGISTRY_ADDR/v2/${BASE_TAG%%:*}/manifests/${BASE_TAG##*:}"
+}
+
+make_base_image() {
+  local cli=$1 local_ref="reproenv-infra/python:${PYTHON_VERSION}-slim-${SUITE}"
+  if base_image_present; then return; fi
+  if ! "$cli" image inspect "$local_ref" >/dev/null 2>&1; then
+    need_root
+    local rootfs="$STATE_DIR/rootfs-$SUITE"
+    rm -rf "$rootfs"
+    log "debootstrap $SUITE with python3 (about a minute)"
+    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+      "$SUITE" "$rootfs" "$(debian_mirror)" >"$STATE_DIR/debootstrap.log" 2>&1 \
+      || { log "debootstrap failed; see $STATE_DIR/debootstrap.log"; exit 3; }
+    rm -rf "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*
+    # python:X.Y images answer to `python`; Debian's package only installs python3.
+    ln -sf python3 "$rootfs/usr/bin/python"
+    tar -C "$rootfs" -c . | "$cli" import -c 'ENV LANG=C.UTF-8' -c 'CMD ["python3"]' - "$local_ref" >&2
+    rm -rf "$rootfs"
+  fi
+  log "pushing $BASE_TAG to $REGISTRY_ADDR"
+  "$cli" tag "$local_ref" "$REGISTRY_ADDR/$BASE_TAG"
+  "$cli" push "$REGISTRY_ADDR/$BASE_TAG" >&2
+}
+
+ca_bundle() {
+  python3 -c 'import ssl; print(ssl.get_default_verify_paths().openssl_cafile or "")' 2>/dev/null || true
+}
+
+main() {
+  install_packages
+  local cli
+  cli=$(docker_cli)
+  start_engine "$cli"
+  start_registry
+  make_base_image "$cli"
+  echo "export REPROENV_DOCKER=$cli"
+  echo "export REPROENV_REGISTRY_MIRROR=$REGISTRY_ADDR"
+  local ca
+  ca=$(ca_bundle)
+  if [ -n "$ca" ] && [ -f "$ca" ]; then echo "export REPROENV_CA_CERT=$ca"; fi
+}
+
+main "$@"

@@ -1,0 +1,3 @@
+"""reproenv: reproducible container environments for ML research code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from reproenv.cli.main import run
+
+run()

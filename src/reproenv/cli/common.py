@@ -1,0 +1,47 @@
+"""Options and output shared by the commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+ProjectOption = Annotated[
+    Path,
+    typer.Option("--project", "-p", help="Project folder.", file_okay=False, resolve_path=True),
+]
+LockedOption = Annotated[
+    bool, typer.Option("--locked", help="Fail if reproenv.lock is missing or stale.")
+]
+FrozenOption = Annotated[
+    bool, typer.Option("--frozen", help="Use reproenv.lock as it is, without checking it.")
+]
+CaCertOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-cert",
+        help="Extra CA bundle for reaching package indexes (default: REPROENV_CA_CERT, "
+        "SSL_CERT_FILE, PIP_CERT, REQUESTS_CA_BUNDLE). Passed to builds as a secret only.",
+        dir_okay=False,
+    ),
+]
+DockerOption = Annotated[
+    str | None,
+    typer.Option("--docker", help="docker executable to use (default: REPROENV_DOCKER, docker)."),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Overwrite files reproenv did not generate.")
+]
+
+
+def note(message: str) -> None:
+    err.print(f"[bold cyan]reproenv[/]: {message}")
+
+
+def warn(message: str) -> None:
+    err.print(f"[bold yellow]warning[/]: {message}")

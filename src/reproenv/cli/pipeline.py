@@ -1,0 +1,35 @@
+"""Steps several commands share: spec -> lock -> plan -> rendered files on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reproenv.cli.lock_mode import lock_mode
+from reproenv.lock.service import ensure_lock
+from reproenv.plan.model import BuildPlan, make_plan
+from reproenv.render.registry import render_all
+from reproenv.render.write import check_writable, write_files
+from reproenv.settings import find_ca_cert
+from reproenv.spec.load import load_spec
+from reproenv.spec.model import Spec
+
+
+def generate_files(
+    project: Path, *, locked: bool, frozen: bool, force: bool, ca_cert: Path | None
+) -> tuple[tuple[Spec, BuildPlan, Path | None], list[str]]:
+    spec = load_spec(project)
+    mode = lock_mode(locked, frozen)
+    # refuse to clobber hand-written files before spending time (and network) on a lock
+    check_writable(spec.project_dir, {"Dockerfile": "", ".dockerignore": ""}, force)
+    ca = find_ca_cert(ca_cert)
+    result = ensure_lock(spec, mode, ca)
+    plan = make_plan(spec, result.lock, result.hash)
+    changed = write_files(spec.project_dir, render_all(plan), force)
+    return (spec, plan, ca), changed
+
+
+def current_plan(project: Path) -> tuple[Spec, BuildPlan]:
+    """The plan for the lock on disk, as it is (for `run`)."""
+    spec = load_spec(project)
+    result = ensure_lock(spec, lock_mode(False, True), None)
+    return spec, make_plan(spec, result.lock, result.hash)

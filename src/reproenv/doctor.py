@@ -1,0 +1,62 @@
+"""Host checks for `reproenv doctor`: engine, builder features, registry."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from reproenv.build.engine import LEGACY_NOTE, Builder, DockerEngine
+from reproenv.errors import ReproenvError
+from reproenv.lock.images import ImageRef, RegistryClient
+from reproenv.settings import docker_executable
+from reproenv.spec.load import MIRROR_ENV, load_spec
+from reproenv.spec.model import DEFAULT_PYTHON, default_base_image
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def run_checks(project: Path, docker: str | None) -> list[Check]:
+    return [*_engine_checks(docker), _registry_check(project)]
+
+
+def _engine_checks(docker: str | None) -> list[Check]:
+    engine = DockerEngine(docker_executable(docker))
+    try:
+        info = engine.info()
+    except ReproenvError as error:
+        return [
+            Check("engine", False, error.message, error.hint),
+            Check("builder", False, "unknown without an engine", "fix the engine first"),
+        ]
+    engine_check = Check(
+        "engine", True, f"docker client {info.client_version}, engine {info.server_version}"
+    )
+    if info.builder is Builder.LEGACY:
+        return [engine_check, Check("builder", False, "legacy builder only", LEGACY_NOTE)]
+    features = "secret and cache mounts"
+    return [engine_check, Check("builder", True, f"{info.builder.value}: {features}")]
+
+
+def _registry_check(project: Path) -> Check:
+    import os
+
+    try:
+        spec = load_spec(project)
+        base, mirror = spec.base_image, spec.registry_mirror
+    except ReproenvError:
+        # outside a project: check the default base image's registry
+        base, mirror = default_base_image(DEFAULT_PYTHON), os.environ.get(MIRROR_ENV)
+    try:
+        url = RegistryClient(mirror=mirror).ping(ImageRef.parse(base))
+    except ReproenvError as error:
+        return Check("registry", False, error.message, error.hint)
+    return Check("registry", True, f"{url} answers (for {base})")

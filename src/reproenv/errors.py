@@ -1,0 +1,52 @@
+"""The one exception root. `cli/` turns these into output and exit codes, nowhere else."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    CHECK_FAILED = 1  # a check found staleness or drift
+    BAD_INPUT = 2  # the user's files or arguments are wrong, or cannot be resolved
+    ENVIRONMENT = 3  # the machine lacks something: engine, registry, network
+    INTERRUPTED = 130
+
+
+@dataclass
+class ReproenvError(Exception):
+    """A failure a user can act on.
+
+    `reference` is a stable kebab-case name (for docs and scripts), `context` names the file,
+    line, key, package or image involved, and `hint` says what to do about it.
+    """
+
+    message: str
+    reference: str = "reproenv-error"
+    hint: str = ""
+    context: dict[str, str] = field(default_factory=dict)
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def bad_input(message: str, reference: str, hint: str = "", **context: str) -> ReproenvError:
+    return ReproenvError(message, reference, hint, dict(context), ExitCode.BAD_INPUT)
+
+
+def environment(message: str, reference: str, hint: str = "", **context: str) -> ReproenvError:
+    return ReproenvError(message, reference, hint, dict(context), ExitCode.ENVIRONMENT)
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+(:[^/@\s]*)?@")
+
+
+def redact(text: str) -> str:
+    """Remove credentials from URLs (index URLs, registry URLs) before text reaches any output."""
+    return _URL_CREDENTIALS.sub(r"\g<scheme>***@", text)

@@ -1,0 +1,133 @@
+"""`Spec` -> `Lock`: resolve base images and pip inputs, write the lock and its native export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from reproenv import __version__
+from reproenv.errors import ExitCode, ReproenvError, bad_input
+from reproenv.fsutil import write_atomic
+from reproenv.lock.images import ImageRef, RegistryClient
+from reproenv.lock.inputs import input_hash
+from reproenv.lock.model import LOCK_FILE, Lock, LockedImage, dump_lock, lock_hash, read_lock
+from reproenv.lock.pip import render_requirements_lock, resolve_pip
+from reproenv.spec.model import Spec
+
+REQUIREMENTS_LOCK = "requirements.lock"
+
+
+class LockMode(Enum):
+    AUTO = "auto"  # relock when stale
+    LOCKED = "locked"  # fail when stale
+    FROZEN = "frozen"  # use the lock as it is
+
+
+class LockState(Enum):
+    FRESH = "fresh"
+    STALE = "stale"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class LockResult:
+    lock: Lock
+    text: str
+    changed: bool
+
+    @property
+    def hash(self) -> str:
+        return lock_hash(self.text)
+
+
+def lock_path(spec: Spec) -> Path:
+    return spec.project_dir / LOCK_FILE
+
+
+def lock_state(spec: Spec) -> LockState:
+    existing = read_lock(lock_path(spec))
+    if existing is None:
+        return LockState.MISSING
+    return LockState.FRESH if existing.input_hash == input_hash(spec) else LockState.STALE
+
+
+def resolve(spec: Spec, ca_cert: Path | None, registry: RegistryClient | None = None) -> Lock:
+    if len(spec.platforms) != 1:
+        raise bad_input(
+            f"{spec.source.name}: platforms lists {len(spec.platforms)} platforms; this version "
+            "locks one platform per project",
+            "multi-platform-unsupported",
+            "keep one entry in `platforms`",
+            file=str(spec.source),
+            key="platforms",
+        )
+    platform = spec.platforms[0]
+    digest_hash = input_hash(spec)
+    registry = registry or RegistryClient(mirror=spec.registry_mirror)
+    ref = ImageRef.parse(spec.base_image)
+    resolved = registry.resolve(ref, list(spec.platforms))
+    pip = resolve_pip(spec, platform, ca_cert)
+    return Lock(
+        reproenv_version=__version__,
+        input_hash=digest_hash,
+        python=spec.python,
+        platforms=spec.platforms,
+        resolver=pip.resolver,
+        wheel_platform=pip.wheel_platform,
+        images=tuple(
+            LockedImage(
+                reference=image.reference,
+                platform=image.platform,
+                digest=image.digest,
+                index_digest=image.index_digest,
+            )
+            for image in resolved
+        ),
+        apt_packages=spec.apt_packages,
+        pip_packages=pip.packages,
+    )
+
+
+def write_lock(spec: Spec, lock: Lock) -> str:
+    text = dump_lock(lock)
+    # the native export first: a crash between the two leaves a lock that is still stale
+    write_atomic(
+        spec.project_dir / REQUIREMENTS_LOCK,
+        render_requirements_lock(lock.pip_packages, lock.python),
+    )
+    write_atomic(lock_path(spec), text)
+    return text
+
+
+def ensure_lock(spec: Spec, mode: LockMode, ca_cert: Path | None) -> LockResult:
+    """The lock build/generate use, following uv's --locked / --frozen semantics."""
+    path = lock_path(spec)
+    existing = read_lock(path)
+    if mode is LockMode.FROZEN:
+        if existing is None:
+            raise _missing_lock(spec)
+        return LockResult(existing, path.read_text(encoding="utf-8"), changed=False)
+    if existing is not None and existing.input_hash == input_hash(spec):
+        return LockResult(existing, path.read_text(encoding="utf-8"), changed=False)
+    if mode is LockMode.LOCKED:
+        if existing is None:
+            raise _missing_lock(spec)
+        raise ReproenvError(
+            f"{LOCK_FILE} is stale: the spec or its requirement files changed since it was written",
+            "lock-stale",
+            "run `reproenv lock` and commit the result, or drop --locked",
+            {"file": str(path)},
+            ExitCode.CHECK_FAILED,
+        )
+    lock = resolve(spec, ca_cert)
+    return LockResult(lock, write_lock(spec, lock), changed=True)
+
+
+def _missing_lock(spec: Spec) -> ReproenvError:
+    return bad_input(
+        f"no {LOCK_FILE} in {spec.project_dir.name}",
+        "lock-missing",
+        "run `reproenv lock` first",
+        file=str(lock_path(spec)),
+    )

@@ -1,0 +1,76 @@
+"""`Spec` + `Lock` -> `BuildPlan`: the one structure every renderer reads. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reproenv import __version__
+from reproenv.lock.model import Lock
+from reproenv.spec.model import Spec
+
+VENV = "/opt/venv"
+APP_UID = 1000
+CA_SECRET_ID = "reproenv-ca"  # noqa: S105 - the id of a build secret, not a secret
+LOCK_HASH_LABEL = "dev.reproenv.lock-hash"
+REQUIREMENTS_LOCK = "requirements.lock"
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    name: str
+    python: str
+    platform: str
+    base_reference: str  # upstream, without digest
+    base_digest: str
+    apt_packages: tuple[str, ...]
+    has_pip_packages: bool
+    requirements_lock: str
+    venv: str
+    user: str
+    uid: int
+    workdir: str
+    command: tuple[str, ...]
+    lock_hash: str
+    ca_secret_id: str
+    reproenv_version: str
+
+    @property
+    def base_image(self) -> str:
+        return f"{self.base_reference}@{self.base_digest}"
+
+    @property
+    def image_tag(self) -> str:
+        return f"{self.name}:{self.lock_hash[:12]}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {
+            "org.opencontainers.image.title": self.name,
+            "org.opencontainers.image.base.name": self.base_reference,
+            "org.opencontainers.image.base.digest": self.base_digest,
+            LOCK_HASH_LABEL: self.lock_hash,
+            "dev.reproenv.version": self.reproenv_version,
+        }
+
+
+def make_plan(spec: Spec, lock: Lock, lock_hash: str) -> BuildPlan:
+    platform = spec.platforms[0]
+    image = lock.image_for(platform)
+    return BuildPlan(
+        name=spec.name,
+        python=lock.python,
+        platform=platform,
+        base_reference=image.reference,
+        base_digest=image.digest,
+        apt_packages=lock.apt_packages,
+        has_pip_packages=bool(lock.pip_packages),
+        requirements_lock=REQUIREMENTS_LOCK,
+        venv=VENV,
+        user=spec.user,
+        uid=APP_UID,
+        workdir=spec.workdir,
+        command=spec.command,
+        lock_hash=lock_hash,
+        ca_secret_id=CA_SECRET_ID,
+        reproenv_version=__version__,
+    )

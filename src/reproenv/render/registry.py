@@ -1,0 +1,16 @@
+"""Every renderer, in the order `generate` writes their files."""
+
+from __future__ import annotations
+
+from reproenv.plan.model import BuildPlan
+from reproenv.render.base import Renderer
+from reproenv.render.dockerfile import DockerfileRenderer
+
+RENDERERS: tuple[Renderer, ...] = (DockerfileRenderer(),)
+
+
+def render_all(plan: BuildPlan) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for renderer in RENDERERS:
+        files.update(renderer.render(plan))
+    return files

@@ -1,0 +1,83 @@
+"""The spec: `RawSpec` is the file as written (strict), `Spec` is it completed with defaults."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+DEFAULT_PYTHON = "3.11"
+DEFAULT_PLATFORM = "linux/amd64"
+DEFAULT_USER = "app"
+DEFAULT_WORKDIR = "/workspace"
+SPEC_FILE = "reproenv.toml"
+
+PythonVersion = Annotated[str, StringConstraints(pattern=r"^3\.\d{1,2}$")]
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$", max_length=128)]
+Platform = Annotated[str, StringConstraints(pattern=r"^linux/(amd64|arm64)$")]
+AptPackage = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]+$")]
+UserName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
+AbsolutePath = Annotated[str, StringConstraints(pattern=r"^/[^\s]*$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RawPip(_Strict):
+    requirements: list[str] = Field(default_factory=list)
+    pyproject: bool = False
+
+
+class RawApt(_Strict):
+    packages: list[AptPackage] = Field(default_factory=list)
+
+
+class RawImage(_Strict):
+    base: str | None = None
+    registry_mirror: str | None = Field(default=None, alias="registry-mirror")
+    user: UserName | None = None
+    workdir: AbsolutePath | None = None
+
+
+class RawSpec(_Strict):
+    """`reproenv.toml` (or `[tool.reproenv]`) exactly as a person wrote it."""
+
+    name: Name | None = None
+    python: PythonVersion | None = None
+    platforms: list[Platform] | None = None
+    command: list[str] | None = None
+    pip: RawPip = Field(default_factory=RawPip)
+    apt: RawApt = Field(default_factory=RawApt)
+    image: RawImage = Field(default_factory=RawImage)
+
+
+class Spec(BaseModel):
+    """The completed spec every later step reads: no optional fields left to interpret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    project_dir: Path
+    source: Path  # the file the spec came from, for messages
+    name: str
+    python: str
+    platforms: tuple[str, ...]
+    command: tuple[str, ...]
+    requirements: tuple[str, ...]  # paths relative to project_dir
+    pyproject_dependencies: tuple[str, ...]
+    apt_packages: tuple[str, ...]
+    base_image: str
+    registry_mirror: str | None
+    user: str
+    workdir: str
+
+
+def default_base_image(python: str) -> str:
+    return f"python:{python}-slim-bookworm"
+
+
+def project_name_from_dir(project_dir: Path) -> str:
+    name = re.sub(r"[^a-z0-9._-]+", "-", project_dir.resolve().name.lower()).strip("._-")
+    return name or "project"

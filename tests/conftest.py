@@ -1,0 +1,130 @@
+"""Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.registry_server import FakeRegistry, serve
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden expectations")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class Cli:
+    """Runs reproenv as a user would: a separate process, exit code and all."""
+
+    env: dict[str, str]
+
+    def __call__(
+        self, *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 600
+    ) -> Result:
+        merged = {**self.env, **(env or {})}
+        done = subprocess.run(
+            [sys.executable, "-m", "reproenv", *args],
+            cwd=cwd,
+            env={k: v for k, v in merged.items() if v is not None},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture(scope="session")
+def fake_registry() -> Iterator[FakeRegistry]:
+    registry = FakeRegistry()
+    for python in ("3.11", "3.12"):
+        registry.add_image("library/python", f"{python}-slim-bookworm")
+    with serve(registry) as running:
+        yield running
+
+
+@pytest.fixture
+def cli(fake_registry: FakeRegistry) -> Cli:
+    """Against the fake registry (through the mirror setting): no engine, no real registry."""
+    env = dict(os.environ)
+    env["REPROENV_REGISTRY_MIRROR"] = fake_registry.address
+    env["COLUMNS"] = "200"  # keep messages on one line for assertions
+    return Cli(env)
+
+
+def copy_example(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(EXAMPLES / name, target)
+    return target
+
+
+@pytest.fixture
+def sklearn_project(tmp_path: Path) -> Path:
+    return copy_example("sklearn-cpu", tmp_path)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and mtime, to prove a failed command changed nothing."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass(frozen=True)
+class DockerHost:
+    executable: str
+    mirror: str
+    ca_cert: str | None
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.executable, *args], capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="session")
+def docker_host() -> DockerHost:
+    """The real engine and registry `make infra` prepared; missing ones fail in CI."""
+    executable = os.environ.get("REPROENV_DOCKER", "docker")
+    mirror = os.environ.get("REPROENV_REGISTRY_MIRROR", "")
+    required = bool(os.environ.get("REPROENV_REQUIRE_DOCKER"))
+    reachable = (
+        shutil.which(executable) is not None
+        and subprocess.run([executable, "info"], capture_output=True, check=False).returncode == 0
+    )
+    problem = None
+    if not reachable:
+        problem = f"no Docker engine answers to {executable!r}"
+    elif not mirror:
+        problem = 'REPROENV_REGISTRY_MIRROR is unset; run `eval "$(make -s infra)"`'
+    if problem:
+        if required:
+            pytest.fail(f"REPROENV_REQUIRE_DOCKER is set but {problem}")
+        pytest.skip(problem)
+    return DockerHost(executable, mirror, os.environ.get("REPROENV_CA_CERT"))
