@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reproenv import __version__
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import write_atomic
-from reproenv.lock.images import ImageRef, RegistryClient
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.model import LOCK_FILE, Lock, LockedImage, dump_lock, lock_hash, read_lock
 from reproenv.lock.pip import render_requirements_lock, resolve_pip
 from reproenv.spec.model import Spec
+
+if TYPE_CHECKING:
+    from reproenv.lock.images import RegistryClient
 
 REQUIREMENTS_LOCK = "requirements.lock"
 
@@ -62,6 +65,9 @@ def resolve(spec: Spec, ca_cert: Path | None, registry: RegistryClient | None = 
             file=str(spec.source),
             key="platforms",
         )
+    # httpx is only needed when resolving: keep `lock --check` and the CLI's start-up light
+    from reproenv.lock.images import ImageRef, RegistryClient
+
     platform = spec.platforms[0]
     digest_hash = input_hash(spec)
     registry = registry or RegistryClient(mirror=spec.registry_mirror)

@@ -1,0 +1,1 @@
+"""Prove an image matches its lock (the `verify` command; not built yet)."""
