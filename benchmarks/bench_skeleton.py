@@ -177,3 +177,293 @@ def timed_repeat(
             log(f"{label}: run {attempt}/{repeat} {elapsed:.3f} s")
             samples.append(elapsed)
     return samples, output
+
+
+def bench_locks(report: Report, project: Path, scratch: Path, repeat: int) -> None:
+    reproenv = tool("reproenv")
+    ca_cert = os.environ.get("REPROENV_CA_CERT")
+    tool_env = clean_env(os.environ, ca_cert)
+    lock_files = [project / "reproenv.lock", project / "requirements.lock"]
+
+    reproenv_s, _ = timed_repeat(
+        "reproenv lock",
+        [reproenv, "lock"],
+        cwd=project,
+        env=os.environ,
+        repeat=repeat,
+        before=lock_files,
+    )
+    uv_out = scratch / "uv-requirements.txt"
+    uv_s, _ = timed_repeat(
+        "uv pip compile",
+        [tool("uv"), "pip", "compile", "--generate-hashes", *UV_TARGET, "--no-config",
+         "requirements.in", "-o", str(uv_out)],
+        cwd=project,
+        env=tool_env,
+        repeat=repeat,
+        before=[uv_out],
+    )  # fmt: skip
+    pip_out = scratch / "pip-compile-requirements.txt"
+    pip_s, _ = timed_repeat(
+        "pip-compile",
+        [tool("pip-compile"), "--generate-hashes", "--no-header", "--quiet",
+         "requirements.in", "-o", str(pip_out)],
+        cwd=project,
+        env=tool_env,
+        repeat=repeat,
+        before=[pip_out],
+    )  # fmt: skip
+    report.samples.update({"lock_reproenv_s": reproenv_s, "lock_uv_s": uv_s})
+    report.samples["lock_pip_compile_s"] = pip_s
+
+    ours = median(reproenv_s)
+    for other, label, samples in (("uv", "reproenv/uv", uv_s), ("pip-compile", "", pip_s)):
+        ratio = ours / median(samples)
+        is_uv = other == "uv"
+        report.rows.append(
+            Row(
+                measurement=f"lock, cold resolve (median of {repeat})",
+                reproenv=ours,
+                other=median(samples),
+                other_tool=other,
+                unit="s",
+                ratio=ratio,
+                ratio_label=label or "reproenv/pip-compile",
+                target=f"<= {LOCK_RATIO_TARGET}" if is_uv else "-",
+                passed=ratio <= LOCK_RATIO_TARGET if is_uv else None,
+            )
+        )
+
+    locked = {
+        "reproenv": pins((project / "requirements.lock").read_text(encoding="utf-8")),
+        "uv": pins(uv_out.read_text(encoding="utf-8")),
+        "pip-compile": pins(pip_out.read_text(encoding="utf-8")),
+    }
+    report.meta["pins"] = locked
+    if not (locked["reproenv"] == locked["uv"] == locked["pip-compile"]):
+        report.notes.append(
+            "the three lockers did not pin the same set: "
+            + "; ".join(f"{k}: {len(v)} packages" for k, v in locked.items())
+            + " (see meta.pins in the JSON)"
+        )
+
+
+def bench_startup(report: Report, project: Path, repeat: int) -> None:
+    reproenv = tool("reproenv")
+    for key, label, args in (
+        ("lock_check_s", "reproenv lock --check (fresh lock)", ["lock", "--check"]),
+        ("help_s", "reproenv --help", ["--help"]),
+    ):
+        samples, _ = timed_repeat(
+            label, [reproenv, *args], cwd=project, env=os.environ, repeat=repeat
+        )
+        report.samples[key] = samples
+        value = median(samples)
+        report.rows.append(
+            Row(
+                measurement=f"{label} (median of {repeat})",
+                reproenv=value,
+                other=None,
+                other_tool="-",
+                unit="s",
+                ratio=None,
+                ratio_label="",
+                target=f"<= {START_TARGET_S} s",
+                passed=value <= START_TARGET_S,
+            )
+        )
+
+
+# --- 3: builds ------------------------------------------------------------------------------
+
+
+@dataclass
+class Docker:
+    executable: str
+    env: dict[str, str]
+    created: list[str] = field(default_factory=list)  # image IDs this run made
+
+    def __call__(self, *args: str, cwd: Path) -> tuple[float, str]:
+        return run([self.executable, *args], cwd=cwd, env=self.env)
+
+    def image_id(self, tag: str, cwd: Path) -> str:
+        return self("image", "inspect", "-f", "{{.Id}}", tag, cwd=cwd)[1].strip()
+
+    def remember(self, tag: str, cwd: Path) -> str:
+        image = self.image_id(tag, cwd)
+        if image not in self.created:
+            self.created.append(image)
+        return image
+
+    def size(self, tag: str, cwd: Path) -> int:
+        return int(self("image", "inspect", "-f", "{{.Size}}", tag, cwd=cwd)[1].strip())
+
+    def remove(self, ref: str, cwd: Path) -> None:
+        """Best effort; never forced, so an image someone else also tagged stays."""
+        subprocess.run(
+            [self.executable, "image", "rm", ref],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            check=False,
+        )
+
+
+def plain_dockerfile(base: str, with_ca: bool) -> str:
+    mount = "--mount=type=secret,id=ca,target=/run/secrets/ca.pem " if with_ca else ""
+    cert = "PIP_CERT=/run/secrets/ca.pem " if with_ca else ""
+    return (
+        "# A plain hand-written Dockerfile (benchmark baseline, written by bench_skeleton.py).\n"
+        f"FROM {base}\n"
+        "# Test-bed deviation: this base's system python3 has no pip, so use a venv. It comes\n"
+        "# before COPY so that it does not add to the code-change rebuild of this baseline.\n"
+        "RUN python3 -m venv /opt/venv\n"
+        "ENV PATH=/opt/venv/bin:$PATH\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        f"RUN {mount}{cert}pip install -r requirements.txt\n"
+        'CMD ["python3", "train.py"]\n'
+    )
+
+
+def touch_code(project: Path, attempt: int) -> None:
+    with (project / "train.py").open("a", encoding="utf-8") as handle:
+        handle.write(f"# benchmark edit {attempt}\n")
+
+
+def pip_cache_hits(build_log: str) -> int:
+    return build_log.count("Using cached ")
+
+
+def bench_builds(report: Report, project: Path, scratch: Path, build_repeat: int) -> None:
+    reproenv = tool("reproenv")
+    executable = os.environ.get("REPROENV_DOCKER") or "docker"
+    if not os.environ.get("REPROENV_DOCKER"):
+        report.notes.append("REPROENV_DOCKER was unset; used `docker` from PATH")
+    mirror = os.environ.get("REPROENV_REGISTRY_MIRROR")
+    ca_cert = os.environ.get("REPROENV_CA_CERT")
+    docker = Docker(executable, {**os.environ, "DOCKER_BUILDKIT": "1"})
+    report.meta["docker"] = docker(
+        "version", "--format", "client {{.Client.Version}}, server {{.Server.Version}}", cwd=scratch
+    )[1].strip()
+
+    run([reproenv, "generate"], cwd=project)
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    match = _BASE_ARG.search(dockerfile)
+    if match is None:
+        raise CommandFailed([reproenv, "generate"], "wrote a Dockerfile without ARG BASE_IMAGE=")
+    base = match.group(1)
+    if mirror and base.startswith("docker.io/"):
+        base = mirror + base.removeprefix("docker.io")
+    secret = _SECRET_ID.search(dockerfile)
+    secret_id = secret.group(1) if secret else "reproenv-ca"
+    report.meta["base_image"] = base
+    log(f"base image {base}; warming it (untimed pull)")
+    docker("pull", "-q", base, cwd=scratch)
+
+    plain = scratch_copy(scratch / "plain", PROJECT_NAME)
+    (plain / "requirements.txt").write_text(
+        (plain / "requirements.in").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (plain / "Dockerfile").write_text(plain_dockerfile(base, bool(ca_cert)), encoding="utf-8")
+    nomount_text, removed = _CACHE_MOUNT_LINE.subn("", dockerfile)
+    nomount = scratch / "Dockerfile.nomount"
+    nomount.write_text(nomount_text, encoding="utf-8")
+
+    secret_args = ["--secret", f"id={secret_id},src={ca_cert}"] if ca_cert else []
+    plain_secret = ["--secret", f"id=ca,src={ca_cert}"] if ca_cert else []
+    # the same flags `reproenv build` passes, so that its rebuild reuses these layers
+    reproenv_args = ["build", "--progress", "plain", "--platform", BUILD_PLATFORM,
+                     *secret_args, "--build-arg", f"BASE_IMAGE={base}"]  # fmt: skip
+    for tag in (REPROENV_COLD_TAG, NOMOUNT_TAG, PLAIN_TAG):
+        docker.remove(tag, scratch)
+
+    # (a) reproenv: cold, then code-only rebuilds through `reproenv build` itself
+    log("reproenv: cold build (--no-cache) ...")
+    cold_ours, cold_log = docker(
+        *reproenv_args, "--no-cache", "-t", REPROENV_COLD_TAG, ".", cwd=project
+    )
+    docker.remember(REPROENV_COLD_TAG, scratch)
+    log(f"reproenv: cold build {cold_ours:.1f} s")
+    rebuild_ours: list[float] = []
+    tag = REPROENV_COLD_TAG
+    for attempt in range(1, build_repeat + 1):
+        touch_code(project, attempt)
+        elapsed, output = run([reproenv, "build"], cwd=project)
+        built = _BUILT.search(output)
+        if built is None:
+            raise CommandFailed([reproenv, "build"], f"did not say what it built:\n{output}")
+        tag = built.group(1)
+        docker.remember(tag, scratch)
+        rebuild_ours.append(elapsed)
+        log(f"reproenv: rebuild {attempt}/{build_repeat} {elapsed:.2f} s ({tag})")
+    size_ours = docker.size(tag, scratch)
+    report.meta["reproenv_image"] = tag
+    report.meta["reproenv_cold_pip_cache_hits"] = pip_cache_hits(cold_log)
+    run_ours = docker("run", "--rm", tag, cwd=scratch)[1].strip()
+
+    # the same cold build without the pip cache mount (which --no-cache does not empty)
+    cold_nomount: float | None = None
+    if removed:
+        log("reproenv: cold build without the pip cache mount (--no-cache) ...")
+        cold_nomount, _ = docker(
+            *reproenv_args, "--no-cache", "-f", str(nomount), "-t", NOMOUNT_TAG, ".", cwd=project
+        )
+        docker.remember(NOMOUNT_TAG, scratch)
+        log(f"reproenv: cold build without cache mount {cold_nomount:.1f} s")
+    else:
+        report.notes.append("no pip cache mount found in the generated Dockerfile")
+
+    # (b) the plain Dockerfile: cold, then the same code-only change
+    plain_args = ["build", "--progress", "plain", *plain_secret, "-t", PLAIN_TAG, "."]
+    log("plain: cold build (--no-cache) ...")
+    cold_plain, _ = docker(*plain_args, "--no-cache", cwd=plain)
+    docker.remember(PLAIN_TAG, scratch)
+    log(f"plain: cold build {cold_plain:.1f} s")
+    rebuild_plain: list[float] = []
+    for attempt in range(1, build_repeat + 1):
+        touch_code(plain, attempt)
+        elapsed, _ = docker(*plain_args, cwd=plain)
+        docker.remember(PLAIN_TAG, scratch)
+        rebuild_plain.append(elapsed)
+        log(f"plain: rebuild {attempt}/{build_repeat} {elapsed:.1f} s")
+    size_plain = docker.size(PLAIN_TAG, scratch)
+    run_plain = docker("run", "--rm", PLAIN_TAG, cwd=scratch)[1].strip()
+    report.meta["train_output"] = {"reproenv": run_ours, "plain": run_plain}
+
+    report.samples.update(
+        {
+            "build_cold_reproenv_s": [cold_ours],
+            "build_cold_plain_s": [cold_plain],
+            "build_rebuild_reproenv_s": rebuild_ours,
+            "build_rebuild_plain_s": rebuild_plain,
+        }
+    )
+    if cold_nomount is not None:
+        report.samples["build_cold_reproenv_no_cache_mount_s"] = [cold_nomount]
+    report.meta["image_size_bytes"] = {"reproenv": size_ours, "plain": size_plain}
+
+    report.rows.append(
+        Row("cold build, --no-cache", cold_ours, cold_plain, "plain Dockerfile", "s",
+            cold_ours / cold_plain, "reproenv/plain", "-", None)
+    )  # fmt: skip
+    if cold_nomount is not None:
+        report.rows.append(
+            Row("cold build, --no-cache, no pip cache mount", cold_nomount, cold_plain,
+                "plain Dockerfile", "s", cold_nomount / cold_plain, "reproenv/plain", "-", None)
+        )  # fmt: skip
+    ours, theirs = median(rebuild_ours), median(rebuild_plain)
+    report.rows.append(
+        Row(f"rebuild after a train.py edit (median of {build_repeat})", ours, theirs,
+            "plain Dockerfile", "s", theirs / ours, "speed-up plain/reproenv",
+            f">= {REBUILD_SPEEDUP_TARGET:g}x", theirs / ours >= REBUILD_SPEEDUP_TARGET)
+    )  # fmt: skip
+    size_ratio = size_ours / size_plain
+    report.rows.append(
+        Row("image size", size_ours / 1e6, size_plain / 1e6, "plain Dockerfile", "MB",
+            size_ratio, "reproenv/plain", f"<= {SIZE_RATIO_TARGET:.2f}",
+            size_ours <= size_plain)
+    )  # fmt: skip
+    if size_ours != size_plain:
+        report.notes.append(f"image size difference reproenv - plain: {size_ours - size_plain:+,} bytes")
+
