@@ -30,6 +30,10 @@ class ReproenvError(Exception):
     exit_code: ExitCode = ExitCode.BAD_INPUT
 
     def __post_init__(self) -> None:
+        # redacted once, here: messages quote URLs and commands that may carry credentials
+        self.message = redact(self.message)
+        self.hint = redact(self.hint)
+        self.context = {key: redact(value) for key, value in self.context.items()}
         super().__init__(self.message)
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from reproenv import __version__
-from reproenv.errors import ReproenvError, bad_input, environment, redact
+from reproenv.errors import ReproenvError, bad_input, environment
 
 DOCKER_HUB = "docker.io"
 _DOCKER_HUB_API_HOST = "registry-1.docker.io"
@@ -85,19 +85,6 @@ def _mask_userinfo(text: str) -> str:
     return _USERINFO_RE.sub(r"\1***@", text)
 
 
-def _bad_input(message: str, reference: str, hint: str = "", **context: str) -> ReproenvError:
-    # Every message passes through redact: registry URLs may carry credentials.
-    return bad_input(
-        redact(message), reference, redact(hint), **{k: redact(v) for k, v in context.items()}
-    )
-
-
-def _environment(message: str, reference: str, hint: str = "", **context: str) -> ReproenvError:
-    return environment(
-        redact(message), reference, redact(hint), **{k: redact(v) for k, v in context.items()}
-    )
-
-
 @dataclass(frozen=True)
 class ImageRef:
     registry: str
@@ -110,7 +97,7 @@ class ImageRef:
         ref = text.strip()
 
         def invalid(why: str) -> ReproenvError:
-            return _bad_input(
+            return bad_input(
                 f"invalid image reference {_mask_userinfo(text)!r}: {why}",
                 reference="bad-image-reference",
                 hint=_REFERENCE_HINT,
@@ -166,7 +153,7 @@ class ImageRef:
 
     def with_digest(self, digest: str) -> ImageRef:
         if not _DIGEST_RE.fullmatch(digest):
-            raise _bad_input(
+            raise bad_input(
                 f"invalid digest {digest!r} for image {self}",
                 reference="bad-image-reference",
                 hint="A digest is sha256: followed by 64 lowercase hex digits.",
@@ -192,7 +179,7 @@ class _Mirror:
 
 def _parse_mirror(mirror: str) -> _Mirror:
     def invalid(why: str) -> ReproenvError:
-        return _bad_input(
+        return bad_input(
             f"invalid registry mirror {_mask_userinfo(mirror)!r}: {why}",
             reference="bad-registry-mirror",
             hint=(
@@ -319,7 +306,7 @@ def _format_platform(platform: _Platform) -> str:
 def _parse_platform(text: str, image: str) -> _Platform:
     parts = text.strip().split("/")
     if len(parts) not in (2, 3) or not all(re.fullmatch(r"[A-Za-z0-9_.-]+", p) for p in parts):
-        raise _bad_input(
+        raise bad_input(
             f"invalid platform {text!r} requested for image {image}",
             reference="bad-platform",
             hint="Write platforms as os/architecture[/variant], e.g. linux/amd64 or linux/arm64.",
@@ -419,7 +406,7 @@ class RegistryClient:
             response = self._send(client, target, f"{target.base_url}/v2/", {})
         if response.status_code in (200, 401):
             return target.base_url
-        raise _environment(
+        raise environment(
             f"registry {target.registry} answered HTTP {response.status_code} at "
             f"{target.base_url}/v2/; it doesn't look like a working OCI registry",
             reference="registry-unreachable",
@@ -436,7 +423,7 @@ class RegistryClient:
             try:
                 verify = ssl.create_default_context(cafile=ca_cert)
             except (OSError, ssl.SSLError) as exc:
-                raise _environment(
+                raise environment(
                     f"cannot load the CA bundle {ca_cert} named by {CA_CERT_ENV}: {exc}",
                     reference="bad-ca-cert",
                     hint=f"Point {CA_CERT_ENV} at a readable PEM file, or unset it.",
@@ -460,7 +447,7 @@ class RegistryClient:
         return _Target(ref, contacted.registry, contacted.repository, base_url)
 
     def _unreachable(self, host: str, why: str) -> ReproenvError:
-        return _environment(
+        return environment(
             f"registry {host} is unreachable: {why}",
             reference="registry-unreachable",
             hint=_NETWORK_HINT,
@@ -492,7 +479,7 @@ class RegistryClient:
                 host or target.registry, f"HTTP {response.status_code} from {response.url.host}"
             )
         if response.status_code == 429:
-            raise _environment(
+            raise environment(
                 f"registry {host or target.registry} is rate-limiting requests for "
                 f"{target.upstream}{target.via}",
                 reference="registry-rate-limited",
@@ -590,7 +577,7 @@ class RegistryClient:
         if isinstance(payload, dict):
             token = payload.get("token") or payload.get("access_token")
         if not isinstance(token, str) or not token:
-            raise _environment(
+            raise environment(
                 f"token service {realm_host} for registry {target.registry} returned no token "
                 f"for {target.upstream}{target.via}",
                 reference="registry-bad-response",
@@ -602,7 +589,7 @@ class RegistryClient:
 
     def _auth_failed(self, target: _Target, had_credentials: bool) -> ReproenvError:
         who = "the configured credentials were refused" if had_credentials else "no credentials"
-        return _bad_input(
+        return bad_input(
             f"registry {target.registry} refused access to {target.upstream}{target.via} ({who})",
             reference="registry-auth-failed",
             hint=_AUTH_HINT.format(host=target.registry),
@@ -613,7 +600,7 @@ class RegistryClient:
     def _raise_for_status(self, target: _Target, response: httpx.Response) -> None:
         codes = _error_codes(response)
         if response.status_code == 404 or codes & {"MANIFEST_UNKNOWN", "NAME_UNKNOWN"}:
-            raise _bad_input(
+            raise bad_input(
                 f"image {target.upstream} was not found{target.via}",
                 reference="image-not-found",
                 hint=(
@@ -630,7 +617,7 @@ class RegistryClient:
 
     def _unexpected(self, target: _Target, response: httpx.Response, who: str) -> ReproenvError:
         codes = ", ".join(sorted(_error_codes(response))) or "no error code"
-        return _bad_input(
+        return bad_input(
             f"{who} rejected the request for {target.upstream}{target.via}: "
             f"HTTP {response.status_code} ({codes})",
             reference="registry-request-rejected",
@@ -659,7 +646,7 @@ class RegistryClient:
                     OCI_INDEX if "manifests" in body else OCI_MANIFEST if "config" in body else ""
                 )
         if media_type not in _INDEX_TYPES | _MANIFEST_TYPES:
-            raise _bad_input(
+            raise bad_input(
                 f"image {ref}{target.via} has an unsupported manifest type "
                 f"{media_type or 'unknown'!r}",
                 reference="image-manifest-unsupported",
@@ -693,7 +680,7 @@ class RegistryClient:
         return header
 
     def _digest_mismatch(self, target: _Target, detail: str) -> ReproenvError:
-        return _environment(
+        return environment(
             f"registry {target.registry} returned content for {target.upstream}{target.via} "
             f"that doesn't match its digest: {detail}",
             reference="registry-digest-mismatch",
@@ -711,7 +698,7 @@ class RegistryClient:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise _environment(
+            raise environment(
                 f"registry {target.registry} returned a {what} for {target.upstream}{target.via} "
                 "that is not a JSON object",
                 reference="registry-bad-response",
@@ -746,7 +733,7 @@ class RegistryClient:
         self, target: _Target, platform: _Platform, available: list[str]
     ) -> ReproenvError:
         listed = ", ".join(dict.fromkeys(available)) or "none"
-        return _bad_input(
+        return bad_input(
             f"image {target.upstream}{target.via} has no {_format_platform(platform)} variant "
             f"(available: {listed})",
             reference="image-platform-missing",
@@ -764,7 +751,7 @@ class RegistryClient:
         config = body.get("config")
         digest = config.get("digest") if isinstance(config, dict) else None
         if not isinstance(digest, str) or not _DIGEST_RE.fullmatch(digest):
-            raise _environment(
+            raise environment(
                 f"the manifest of {target.upstream}{target.via} names no valid config blob",
                 reference="registry-bad-response",
                 hint="Retry later; if it persists, re-push the image.",
@@ -779,7 +766,7 @@ class RegistryClient:
         blob = self._json(target, content, "config blob")
         platform = _descriptor_platform(blob)
         if platform is None:
-            raise _environment(
+            raise environment(
                 f"the config of {target.upstream}{target.via} doesn't say its os/architecture",
                 reference="registry-bad-response",
                 hint="Re-push the image with a current build tool.",
