@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -100,8 +101,13 @@ def tool(name: str) -> str:
 
 
 def clean_env(base: Mapping[str, str], ca_cert: str | None) -> dict[str, str]:
-    """The environment without pip/uv settings (what reproenv gives its own uv)."""
+    """The environment without pip/uv settings (what reproenv gives its own uv).
+
+    PIP_CONFIG_FILE=/dev/null makes pip read no pip.conf at all: pip-compile's stand-in for
+    the `--no-config` that uv gets (uv never reads pip.conf).
+    """
     env = {k: v for k, v in base.items() if not k.startswith(("PIP_", "UV_"))}
+    env["PIP_CONFIG_FILE"] = os.devnull
     if ca_cert:
         env["SSL_CERT_FILE"] = ca_cert
         env["REQUESTS_CA_BUNDLE"] = ca_cert
@@ -217,18 +223,18 @@ def bench_locks(report: Report, project: Path, scratch: Path, repeat: int) -> No
     report.samples["lock_pip_compile_s"] = pip_s
 
     ours = median(reproenv_s)
-    for other, label, samples in (("uv", "reproenv/uv", uv_s), ("pip-compile", "", pip_s)):
+    for other, samples in (("uv", uv_s), ("pip-compile", pip_s)):
         ratio = ours / median(samples)
-        is_uv = other == "uv"
+        is_uv = other == "uv"  # the only lock comparison with a target
         report.rows.append(
             Row(
-                measurement=f"lock, cold resolve (median of {repeat})",
+                measurement=f"lock, cold resolve, vs {other} (median of {repeat})",
                 reproenv=ours,
                 other=median(samples),
                 other_tool=other,
                 unit="s",
                 ratio=ratio,
-                ratio_label=label or "reproenv/pip-compile",
+                ratio_label=f"reproenv/{other}",
                 target=f"<= {LOCK_RATIO_TARGET}" if is_uv else "-",
                 passed=ratio <= LOCK_RATIO_TARGET if is_uv else None,
             )
@@ -251,7 +257,7 @@ def bench_locks(report: Report, project: Path, scratch: Path, repeat: int) -> No
 def bench_startup(report: Report, project: Path, repeat: int) -> None:
     reproenv = tool("reproenv")
     for key, label, args in (
-        ("lock_check_s", "reproenv lock --check (fresh lock)", ["lock", "--check"]),
+        ("lock_check_s", "reproenv lock --check, fresh lock", ["lock", "--check"]),
         ("help_s", "reproenv --help", ["--help"]),
     ):
         samples, _ = timed_repeat(
@@ -326,23 +332,26 @@ def plain_dockerfile(base: str, with_ca: bool) -> str:
     )
 
 
+# Each run's edits differ from every earlier run's, or BuildKit would find the "rebuilt"
+# context in the cache left by the previous run and skip the rebuild entirely.
+RUN_TOKEN = uuid.uuid4().hex[:12]
+
+
 def touch_code(project: Path, attempt: int) -> None:
     with (project / "train.py").open("a", encoding="utf-8") as handle:
-        handle.write(f"# benchmark edit {attempt}\n")
+        handle.write(f"# benchmark edit {attempt} of run {RUN_TOKEN}\n")
 
 
 def pip_cache_hits(build_log: str) -> int:
     return build_log.count("Using cached ")
 
 
-def bench_builds(report: Report, project: Path, scratch: Path, build_repeat: int) -> None:
+def bench_builds(
+    report: Report, docker: Docker, project: Path, scratch: Path, build_repeat: int
+) -> None:
     reproenv = tool("reproenv")
-    executable = os.environ.get("REPROENV_DOCKER") or "docker"
-    if not os.environ.get("REPROENV_DOCKER"):
-        report.notes.append("REPROENV_DOCKER was unset; used `docker` from PATH")
     mirror = os.environ.get("REPROENV_REGISTRY_MIRROR")
     ca_cert = os.environ.get("REPROENV_CA_CERT")
-    docker = Docker(executable, {**os.environ, "DOCKER_BUILDKIT": "1"})
     report.meta["docker"] = docker(
         "version", "--format", "client {{.Client.Version}}, server {{.Server.Version}}", cwd=scratch
     )[1].strip()
@@ -399,7 +408,12 @@ def bench_builds(report: Report, project: Path, scratch: Path, build_repeat: int
         log(f"reproenv: rebuild {attempt}/{build_repeat} {elapsed:.2f} s ({tag})")
     size_ours = docker.size(tag, scratch)
     report.meta["reproenv_image"] = tag
-    report.meta["reproenv_cold_pip_cache_hits"] = pip_cache_hits(cold_log)
+    hits = pip_cache_hits(cold_log)
+    report.meta["reproenv_cold_pip_cache_hits"] = hits
+    report.notes.append(
+        f"reproenv's cold build took {hits} wheel(s) from its pip cache mount "
+        "(--no-cache does not empty cache mounts)"
+    )
     run_ours = docker("run", "--rm", tag, cwd=scratch)[1].strip()
 
     # the same cold build without the pip cache mount (which --no-cache does not empty)
@@ -465,5 +479,129 @@ def bench_builds(report: Report, project: Path, scratch: Path, build_repeat: int
             size_ours <= size_plain)
     )  # fmt: skip
     if size_ours != size_plain:
-        report.notes.append(f"image size difference reproenv - plain: {size_ours - size_plain:+,} bytes")
+        report.notes.append(
+            f"image size difference reproenv - plain: {size_ours - size_plain:+,} bytes"
+        )
 
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "MB":
+        return f"{value:.1f} MB"
+    return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def fmt_ratio(ratio: float) -> str:
+    """Two decimals, or four when two would print a misleading 1.00."""
+    return f"{ratio:.2f}" if abs(ratio - 1) >= 0.005 else f"{ratio:.4f}"
+
+
+def render_table(rows: list[Row]) -> str:
+    header = ("measurement", "reproenv", "other tool", "ratio", "target", "result")
+    lines: list[tuple[str, ...]] = [header]
+    for row in rows:
+        other = "-" if row.other is None else f"{row.other_tool} {fmt_value(row.other, row.unit)}"
+        ratio = "-" if row.ratio is None else f"{fmt_ratio(row.ratio)}x {row.ratio_label}"
+        result = "info" if row.passed is None else ("pass" if row.passed else "MISS")
+        lines.append(
+            (row.measurement, fmt_value(row.reproenv, row.unit), other, ratio, row.target, result)
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for number, line in enumerate(lines):
+        out.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+        if number == 0:
+            out.append("  ".join("-" * width for width in widths))
+    return "\n".join(text.rstrip() for text in out)
+
+
+def versions(scratch: Path) -> dict[str, str]:
+    found: dict[str, str] = {"python": platform.python_version(), "machine": platform.machine()}
+    for name, args in (
+        ("reproenv", ["--version"]),
+        ("uv", ["--version"]),
+        ("pip-compile", ["--version"]),
+    ):
+        found[name] = first_line(run([tool(name), *args], cwd=scratch)[1])
+    return found
+
+
+def write_json(report: Report, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "meta": report.meta,
+        "rows": [asdict(row) for row in report.rows],
+        "samples": report.samples,
+        "notes": report.notes,
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per lock/start-up row")
+    parser.add_argument(
+        "--build-repeat", type=int, default=3, help="timed code-only rebuilds per Dockerfile"
+    )
+    parser.add_argument("--skip-builds", action="store_true", help="only the lock rows")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the JSON")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.build_repeat < 1:
+        parser.error("--repeat and --build-repeat must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    report = Report()
+    report.meta.update(
+        {
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "repeat": args.repeat,
+            "build_repeat": args.build_repeat,
+            "cpus": os.cpu_count(),
+            "ca_cert": os.environ.get("REPROENV_CA_CERT"),
+            "registry_mirror": os.environ.get("REPROENV_REGISTRY_MIRROR"),
+        }
+    )
+    report.notes.append(
+        "uv pip compile and pip-compile ran with PIP_* and UV_* removed from the environment "
+        "(as reproenv does for its uv) and PIP_CONFIG_FILE=/dev/null (no pip.conf); "
+        "pip-compile resolves for the host interpreter"
+    )
+    executable = os.environ.get("REPROENV_DOCKER") or "docker"
+    docker = Docker(executable, {**os.environ, "DOCKER_BUILDKIT": "1"})
+    with tempfile.TemporaryDirectory(prefix="reproenv-bench-") as temp:
+        scratch = Path(temp)
+        try:
+            report.meta["versions"] = versions(scratch)
+            project = scratch_copy(scratch, PROJECT_NAME)
+            run([tool("reproenv"), "init"], cwd=project)
+            bench_locks(report, project, scratch, args.repeat)
+            bench_startup(report, project, args.repeat)
+            if not args.skip_builds:
+                if not os.environ.get("REPROENV_DOCKER"):
+                    report.notes.append("REPROENV_DOCKER was unset; used `docker` from PATH")
+                bench_builds(report, docker, project, scratch, args.build_repeat)
+        except CommandFailed as error:
+            print(f"bench: a command failed: {error}", file=sys.stderr)
+            return 1
+        finally:
+            for image in reversed(docker.created):
+                docker.remove(image, scratch)
+            if docker.created:
+                log(f"removed the {len(docker.created)} bench images")
+    print(render_table(report.rows))
+    for note in report.notes:
+        print(f"note: {note}")
+    write_json(report, args.json)
+    print(f"results: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -56,7 +56,7 @@ def isolated_env(ca_cert: Path | None, base: Mapping[str, str] | None = None) ->
 def resolve_pip(spec: Spec, platform: str, ca_cert: Path | None = None) -> PipResolution:
     uv = uv_executable()
     target = wheel_platform(platform)
-    version = _uv_version(uv)
+    version = _uv_version()
     inputs = list(spec.requirements)
     if not inputs and not spec.pyproject_dependencies:
         return PipResolution(version, target, ())
@@ -118,10 +118,11 @@ def render_requirements_lock(packages: tuple[LockedPipPackage, ...], python: str
     return "\n".join(lines) + "\n"
 
 
-def _uv_version(uv: str) -> str:
-    result = subprocess.run([uv, "--version"], capture_output=True, text=True, check=False)
-    parts = result.stdout.split()
-    return f"uv {parts[1]}" if len(parts) > 1 else "uv"
+def _uv_version() -> str:
+    # the uv package's version is its binary's: cheaper than running `uv --version`
+    from importlib.metadata import version
+
+    return f"uv {version('uv')}"
 
 
 def _canonical(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -16,7 +17,7 @@ from reproenv.lock.pip import render_requirements_lock, resolve_pip
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
-    from reproenv.lock.images import RegistryClient
+    from reproenv.lock.images import RegistryClient, ResolvedImage
 
 REQUIREMENTS_LOCK = "requirements.lock"
 
@@ -65,15 +66,13 @@ def resolve(spec: Spec, ca_cert: Path | None, registry: RegistryClient | None = 
             file=str(spec.source),
             key="platforms",
         )
-    # httpx is only needed when resolving: keep `lock --check` and the CLI's start-up light
-    from reproenv.lock.images import ImageRef, RegistryClient
-
     platform = spec.platforms[0]
     digest_hash = input_hash(spec)
-    registry = registry or RegistryClient(mirror=spec.registry_mirror)
-    ref = ImageRef.parse(spec.base_image)
-    resolved = registry.resolve(ref, list(spec.platforms))
-    pip = resolve_pip(spec, platform, ca_cert)
+    # The registry answers while uv resolves: the two are independent and both wait on I/O.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        images = pool.submit(_resolve_images, spec, registry)
+        pip = resolve_pip(spec, platform, ca_cert)
+        resolved = images.result()
     return Lock(
         reproenv_version=__version__,
         input_hash=digest_hash,
@@ -93,6 +92,14 @@ def resolve(spec: Spec, ca_cert: Path | None, registry: RegistryClient | None = 
         apt_packages=spec.apt_packages,
         pip_packages=pip.packages,
     )
+
+
+def _resolve_images(spec: Spec, registry: RegistryClient | None) -> list[ResolvedImage]:
+    # imported here: httpx is only needed when resolving, not for `lock --check` or start-up
+    from reproenv.lock.images import ImageRef, RegistryClient
+
+    registry = registry or RegistryClient(mirror=spec.registry_mirror)
+    return registry.resolve(ImageRef.parse(spec.base_image), list(spec.platforms))
 
 
 def write_lock(spec: Spec, lock: Lock) -> str:

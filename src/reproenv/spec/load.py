@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import ValidationError
 
 from reproenv.errors import ReproenvError, bad_input
@@ -150,6 +148,8 @@ def read_pyproject_dependencies(project_dir: Path) -> tuple[str, ...]:
             file=str(path),
             key="project.dynamic",
         )
+    from packaging.requirements import InvalidRequirement, Requirement  # ~30 ms: only when used
+
     dependencies = project.get("dependencies", [])
     if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
         raise bad_input(
@@ -184,6 +184,8 @@ def detect_python_version(project_dir: Path) -> str:
         data, _ = read_toml(pyproject)
         requires = data.get("project", {}).get("requires-python")
         if isinstance(requires, str):
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
             try:
                 specifier = SpecifierSet(requires)
             except InvalidSpecifier:
