@@ -1,0 +1,150 @@
+"""The container engine behind one small interface: the docker CLI, whatever its builder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from reproenv.errors import environment
+
+# Clients from 23.0 on refuse DOCKER_BUILDKIT=1 without the buildx plugin; older ones drive
+# the engine's built-in BuildKit themselves.
+_CLIENT_NEEDS_BUILDX = Version("23.0")
+
+
+class Builder(Enum):
+    BUILDX = "buildx"
+    BUILDKIT = "buildkit"  # the engine's built-in BuildKit through a classic client
+    LEGACY = "legacy"
+
+    @property
+    def supports_mounts(self) -> bool:
+        return self is not Builder.LEGACY
+
+
+LEGACY_NOTE = (
+    "the legacy builder cannot use secret or cache mounts: an extra CA bundle cannot reach "
+    "pip and pip's download cache is not kept between builds. Install docker-buildx, or name "
+    "a docker client that has BuildKit with --docker / REPROENV_DOCKER"
+)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    executable: str
+    client_version: str
+    server_version: str
+    builder: Builder
+
+
+@dataclass
+class DockerEngine:
+    executable: str = "docker"
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def _run(self, args: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        path = shutil.which(self.executable)
+        if path is None:
+            raise environment(
+                f"docker executable {self.executable!r} not found",
+                "docker-not-found",
+                "install Docker, or name the docker client with --docker / REPROENV_DOCKER",
+                executable=self.executable,
+            )
+        return subprocess.run(
+            [path, *args], env=dict(self.env), text=True, check=False, **kwargs
+        )
+
+    def info(self) -> EngineInfo:
+        result = self._run(["version", "--format", "{{json .}}"], capture_output=True)
+        try:
+            data = json.loads(result.stdout or "{}")
+        except json.JSONDecodeError:
+            data = {}
+        client = (data.get("Client") or {}).get("Version", "")
+        server = (data.get("Server") or {}).get("Version", "") if data.get("Server") else ""
+        if result.returncode != 0 or not server:
+            detail = (result.stderr or "").strip().splitlines()
+            raise environment(
+                "the Docker engine is not reachable"
+                + (f": {detail[-1]}" if detail else ""),
+                "docker-engine-unavailable",
+                "start it (`sudo systemctl start docker`, or `make infra` on a test machine), "
+                "or point DOCKER_HOST at a running engine",
+                executable=self.executable,
+            )
+        return EngineInfo(self.executable, client, server, self._detect_builder(client))
+
+    def _detect_builder(self, client_version: str) -> Builder:
+        if self._run(["buildx", "version"], capture_output=True).returncode == 0:
+            return Builder.BUILDX
+        try:
+            if Version(client_version) < _CLIENT_NEEDS_BUILDX:
+                return Builder.BUILDKIT
+        except InvalidVersion:
+            pass
+        return Builder.LEGACY
+
+    def build(
+        self,
+        *,
+        builder: Builder,
+        context: Path,
+        dockerfile: Path,
+        tag: str,
+        platform: str,
+        build_args: Mapping[str, str],
+        secrets: Mapping[str, Path],
+    ) -> None:
+        args: list[str] = ["buildx", "build", "--load"] if builder is Builder.BUILDX else ["build"]
+        if builder is not Builder.LEGACY:
+            args += ["--progress", "plain", "--platform", platform]
+            for secret_id, source in sorted(secrets.items()):
+                args += ["--secret", f"id={secret_id},src={source}"]
+        for key, value in sorted(build_args.items()):
+            args += ["--build-arg", f"{key}={value}"]
+        args += ["-f", str(dockerfile), "-t", tag, str(context)]
+        env = dict(self.env)
+        env["DOCKER_BUILDKIT"] = "0" if builder is Builder.LEGACY else "1"
+        result = subprocess.run(
+            [self.executable, *args], env=env, text=True, check=False, stdout=sys.stderr
+        )
+        if result.returncode != 0:
+            raise environment(
+                f"docker build of {tag} failed (exit {result.returncode}); its output is above",
+                "build-failed",
+                "read the failing step above; `reproenv doctor` checks the engine and registry",
+                image=tag,
+            )
+
+    def image_inspect(self, image: str) -> dict[str, Any] | None:
+        result = self._run(["image", "inspect", image], capture_output=True)
+        if result.returncode != 0:
+            if "No such image" in result.stderr or "No such object" in result.stderr:
+                return None
+            self.info()  # raises the engine error when that is the cause
+            return None
+        data: list[dict[str, Any]] = json.loads(result.stdout)
+        return data[0] if data else None
+
+    def run(self, image: str, command: Sequence[str], *, mounts: Mapping[Path, str],
+            workdir: str, gpus: bool = False) -> int:
+        args = ["run", "--rm", "-w", workdir]
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            args.append("-it")
+        for source, target in mounts.items():
+            args += ["-v", f"{source}:{target}"]
+        if gpus:
+            args += ["--gpus", "all"]
+        args += [image, *command]
+        return self._run(args).returncode

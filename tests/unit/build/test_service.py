@@ -1,0 +1,79 @@
+"""`build_image` against a fake docker that records what it was asked to do."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from reproenv.build.engine import Builder, DockerEngine, EngineInfo
+from reproenv.build.service import base_image_arg, build_image
+from reproenv.plan.model import BuildPlan
+
+DIGEST = "sha256:" + "ee" * 32
+PLAN = BuildPlan(
+    name="demo", python="3.11", platform="linux/amd64",
+    base_reference="docker.io/library/python:3.11-slim-bookworm", base_digest=DIGEST,
+    apt_packages=(), has_pip_packages=True, requirements_lock="requirements.lock",
+    venv="/opt/venv", user="app", uid=1000, workdir="/workspace", command=(),
+    lock_hash="a" * 64, ca_secret_id="reproenv-ca", reproenv_version="0.1.0",
+)  # fmt: skip
+
+
+def recording_docker(folder: Path) -> tuple[str, Path]:
+    log = folder / "calls.log"
+    script = folder / "docker"
+    # record argv, the BuildKit switch, and the Dockerfile handed over with -f
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "DOCKER_BUILDKIT=$DOCKER_BUILDKIT $*" >> {log}\n'
+        'while [ $# -gt 0 ]; do [ "$1" = -f ] && cat "$2" >> ' + str(log) + "; shift; done\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script), log
+
+
+def test_mirror_build_arg_keeps_the_locked_digest() -> None:
+    assert base_image_arg(PLAN, None) == {}
+    assert base_image_arg(PLAN, "127.0.0.1:5055") == {
+        "BASE_IMAGE": f"127.0.0.1:5055/library/python@{DIGEST}"
+    }
+    assert base_image_arg(PLAN, "harbor.example.org/hub") == {
+        "BASE_IMAGE": f"harbor.example.org/hub/library/python@{DIGEST}"
+    }
+
+
+@pytest.mark.parametrize("builder", [Builder.BUILDKIT, Builder.BUILDX])
+def test_buildkit_builds_pass_the_ca_as_a_secret(tmp_path: Path, builder: Builder) -> None:
+    executable, log = recording_docker(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("pem")
+    engine = DockerEngine(executable, env=dict(os.environ))
+    info = EngineInfo(executable, "20.10.24", "20.10.24", builder)
+    outcome = build_image(engine, info, PLAN, tmp_path, mirror="127.0.0.1:5055", ca_cert=ca)
+    calls = log.read_text()
+    assert outcome.ca_passed
+    assert f"--secret id=reproenv-ca,src={ca}" in calls
+    assert "DOCKER_BUILDKIT=1" in calls
+    assert f"--build-arg BASE_IMAGE=127.0.0.1:5055/library/python@{DIGEST}" in calls
+    assert f"-t demo:{'a' * 12}" in calls
+    assert ("buildx build --load" in calls) is (builder is Builder.BUILDX)
+
+
+def test_legacy_builds_get_a_dockerfile_without_mounts(tmp_path: Path) -> None:
+    executable, log = recording_docker(tmp_path)
+    ca = tmp_path / "ca.pem"
+    ca.write_text("pem")
+    engine = DockerEngine(executable, env=dict(os.environ))
+    info = EngineInfo(executable, "28.2.2", "28.2.2", Builder.LEGACY)
+    outcome = build_image(engine, info, PLAN, tmp_path, mirror=None, ca_cert=ca)
+    calls = log.read_text()
+    assert not outcome.ca_passed
+    assert "DOCKER_BUILDKIT=0" in calls
+    assert "--secret" not in calls
+    assert "pip install --no-cache-dir --require-hashes" in calls  # the variant was handed over
+    assert "--mount" not in calls
