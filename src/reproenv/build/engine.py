@@ -61,9 +61,7 @@ class DockerEngine:
                 "install Docker, or name the docker client with --docker / REPROENV_DOCKER",
                 executable=self.executable,
             )
-        return subprocess.run(
-            [path, *args], env=dict(self.env), text=True, check=False, **kwargs
-        )
+        return subprocess.run([path, *args], env=dict(self.env), text=True, check=False, **kwargs)
 
     def info(self) -> EngineInfo:
         result = self._run(["version", "--format", "{{json .}}"], capture_output=True)
@@ -76,8 +74,7 @@ class DockerEngine:
         if result.returncode != 0 or not server:
             detail = (result.stderr or "").strip().splitlines()
             raise environment(
-                "the Docker engine is not reachable"
-                + (f": {detail[-1]}" if detail else ""),
+                "the Docker engine is not reachable" + (f": {detail[-1]}" if detail else ""),
                 "docker-engine-unavailable",
                 "start it (`sudo systemctl start docker`, or `make infra` on a test machine), "
                 "or point DOCKER_HOST at a running engine",
@@ -137,8 +134,15 @@ class DockerEngine:
         data: list[dict[str, Any]] = json.loads(result.stdout)
         return data[0] if data else None
 
-    def run(self, image: str, command: Sequence[str], *, mounts: Mapping[Path, str],
-            workdir: str, gpus: bool = False) -> int:
+    def run(
+        self,
+        image: str,
+        command: Sequence[str],
+        *,
+        mounts: Mapping[Path, str],
+        workdir: str,
+        gpus: bool = False,
+    ) -> int:
         args = ["run", "--rm", "-w", workdir]
         if sys.stdin.isatty() and sys.stdout.isatty():
             args.append("-it")
