@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -47,8 +48,6 @@ def _engine_checks(docker: str | None) -> list[Check]:
 
 
 def _registry_check(project: Path) -> Check:
-    import os
-
     try:
         spec = load_spec(project)
         base, mirror = spec.base_image, spec.registry_mirror

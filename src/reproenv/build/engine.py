@@ -52,7 +52,9 @@ class DockerEngine:
     executable: str = "docker"
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
-    def _run(self, args: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: Sequence[str], extra_env: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> subprocess.CompletedProcess[str]:
         path = shutil.which(self.executable)
         if path is None:
             raise environment(
@@ -61,7 +63,8 @@ class DockerEngine:
                 "install Docker, or name the docker client with --docker / REPROENV_DOCKER",
                 executable=self.executable,
             )
-        return subprocess.run([path, *args], env=dict(self.env), text=True, check=False, **kwargs)
+        env = {**self.env, **(extra_env or {})}
+        return subprocess.run([path, *args], env=env, text=True, check=False, **kwargs)
 
     def info(self) -> EngineInfo:
         result = self._run(["version", "--format", "{{json .}}"], capture_output=True)
@@ -111,11 +114,9 @@ class DockerEngine:
         for key, value in sorted(build_args.items()):
             args += ["--build-arg", f"{key}={value}"]
         args += ["-f", str(dockerfile), "-t", tag, str(context)]
-        env = dict(self.env)
-        env["DOCKER_BUILDKIT"] = "0" if builder is Builder.LEGACY else "1"
-        result = subprocess.run(
-            [self.executable, *args], env=env, text=True, check=False, stdout=sys.stderr
-        )
+        buildkit = "0" if builder is Builder.LEGACY else "1"
+        # progress goes to stderr, as it is for people; stdout stays for results
+        result = self._run(args, stdout=sys.stderr, extra_env={"DOCKER_BUILDKIT": buildkit})
         if result.returncode != 0:
             raise environment(
                 f"docker build of {tag} failed (exit {result.returncode}); its output is above",

@@ -7,7 +7,7 @@ from pathlib import Path
 from reproenv.cli.lock_mode import lock_mode
 from reproenv.lock.service import ensure_lock
 from reproenv.plan.model import BuildPlan, make_plan
-from reproenv.render.registry import render_all
+from reproenv.render.registry import output_paths, render_all
 from reproenv.render.write import check_writable, write_files
 from reproenv.settings import find_ca_cert
 from reproenv.spec.load import load_spec
@@ -20,7 +20,7 @@ def generate_files(
     spec = load_spec(project)
     mode = lock_mode(locked, frozen)
     # refuse to clobber hand-written files before spending time (and network) on a lock
-    check_writable(spec.project_dir, {"Dockerfile": "", ".dockerignore": ""}, force)
+    check_writable(spec.project_dir, output_paths(), force)
     ca = find_ca_cert(ca_cert)
     result = ensure_lock(spec, mode, ca)
     plan = make_plan(spec, result.lock, result.hash)

@@ -8,6 +8,7 @@ from reproenv.render.base import render_template
 
 class DockerfileRenderer:
     name = "dockerfile"
+    outputs: tuple[str, ...] = ("Dockerfile", ".dockerignore")
 
     def render(self, plan: BuildPlan) -> dict[str, str]:
         return {

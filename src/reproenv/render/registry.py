@@ -14,3 +14,7 @@ def render_all(plan: BuildPlan) -> dict[str, str]:
     for renderer in RENDERERS:
         files.update(renderer.render(plan))
     return files
+
+
+def output_paths() -> tuple[str, ...]:
+    return tuple(path for renderer in RENDERERS for path in renderer.outputs)

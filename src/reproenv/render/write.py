@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from reproenv.errors import bad_input
@@ -9,7 +10,7 @@ from reproenv.fsutil import write_atomic
 from reproenv.render.base import GENERATED_MARKER
 
 
-def check_writable(project_dir: Path, files: dict[str, str], force: bool) -> None:
+def check_writable(project_dir: Path, files: Iterable[str], force: bool) -> None:
     """Refuse before writing anything, so a refusal leaves the project untouched."""
     if force:
         return
