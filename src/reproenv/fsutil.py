@@ -29,3 +29,10 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Temp files a killed writer left beside `path`. Call only while holding the writer lock."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class FakeRegistry:
     images: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (repo, tag) -> manifest
     blobs: dict[str, bytes] = field(default_factory=dict)
     status_override: int | None = None  # answer every request with this status
+    delay: float = 0.0  # seconds to sit on each request before answering (timeouts)
     requests: list[str] = field(default_factory=list)
     port: int = 0
 
@@ -71,6 +73,8 @@ def _handler(registry: FakeRegistry) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             registry.requests.append(self.path)
+            if registry.delay:
+                time.sleep(registry.delay)
             if registry.status_override is not None:
                 self._send(registry.status_override, b'{"errors":[]}')
                 return

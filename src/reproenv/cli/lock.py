@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reproenv.cli.common import CaCertOption, ProjectOption, note
+from reproenv.cli.common import CaCertOption, ProjectOption, note, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +36,7 @@ def lock(
             return
         note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
-    result = ensure_lock(spec, LockMode.AUTO, find_ca_cert(ca_cert))
+    result = ensure_lock(spec, LockMode.AUTO, find_ca_cert(ca_cert), on_wait=warn)
     if not result.changed:
         note(f"{LOCK_FILE} is up to date")
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reproenv.cli.common import warn
 from reproenv.cli.lock_mode import lock_mode
 from reproenv.lock.service import ensure_lock
 from reproenv.plan.model import BuildPlan, make_plan
@@ -22,7 +23,7 @@ def generate_files(
     # refuse to clobber hand-written files before spending time (and network) on a lock
     check_writable(spec.project_dir, output_paths(), force)
     ca = find_ca_cert(ca_cert)
-    result = ensure_lock(spec, mode, ca)
+    result = ensure_lock(spec, mode, ca, on_wait=warn)
     plan = make_plan(spec, result.lock, result.hash)
     changed = write_files(spec.project_dir, render_all(plan), force)
     return (spec, plan, ca), changed

@@ -17,7 +17,8 @@ import re
 import shutil
 import ssl
 import subprocess
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import httpx
 
 from reproenv import __version__
 from reproenv.errors import ReproenvError, bad_input, environment
+from reproenv.settings import NetworkSettings
 
 DOCKER_HUB = "docker.io"
 _DOCKER_HUB_API_HOST = "registry-1.docker.io"
@@ -353,15 +355,18 @@ class RegistryClient:
         *,
         mirror: str | None = None,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
+        network: NetworkSettings | None = None,
         docker_config: Path | None = None,
         env: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._mirror = _parse_mirror(mirror) if mirror and mirror.strip() else None
         self._mirror_text = mirror
         self._transport = transport
-        self._timeout = timeout
         self._env: Mapping[str, str] = os.environ if env is None else env
+        self._network = network or NetworkSettings.from_env(self._env)
+        self._timeout = self._network.timeout
+        self._sleep = sleep
         self._docker_config = docker_config
         self._tokens: dict[tuple[str, str], str] = {}
         self._credentials: dict[str, _Credentials | None] = {}
@@ -465,32 +470,36 @@ class RegistryClient:
         method: str = "GET",
         **kwargs: Any,
     ) -> httpx.Response:
-        try:
-            response = client.request(method, url, headers=dict(headers), **kwargs)
-        except httpx.TimeoutException:
-            raise self._unreachable(host or target.registry, "the request timed out") from None
-        except httpx.HTTPError as exc:
-            # `from None`: a chained traceback would show request headers (tokens) in debug output.
-            raise self._unreachable(
-                host or target.registry, f"{type(exc).__name__}: {exc}"
-            ) from None
-        if response.status_code >= 500:
-            raise self._unreachable(
-                host or target.registry, f"HTTP {response.status_code} from {response.url.host}"
-            )
-        if response.status_code == 429:
+        who = host or target.registry
+        # transient failures (connection, timeout, 5xx, 429) are retried with backoff
+        for delay in [*self._network.delays(), None]:
+            try:
+                response = client.request(method, url, headers=dict(headers), **kwargs)
+            except httpx.TimeoutException:
+                failure = "the request timed out"
+            except httpx.HTTPError as exc:
+                # a chained traceback could show request headers (tokens) in debug output
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code < 500 and response.status_code != 429:
+                    return response
+                failure = f"HTTP {response.status_code} from {response.url.host}"
+            if delay is None:
+                break
+            self._sleep(delay)
+        attempts = self._network.retries + 1
+        if failure.startswith("HTTP 429"):
             raise environment(
-                f"registry {host or target.registry} is rate-limiting requests for "
-                f"{target.upstream}{target.via}",
+                f"registry {who} is rate-limiting requests for {target.upstream}{target.via}",
                 reference="registry-rate-limited",
                 hint=(
                     f"Wait and retry, log in (`docker login` or {USERNAME_ENV}/{PASSWORD_ENV}) "
                     f"for a higher limit, or set {MIRROR_ENV} to a pull-through mirror."
                 ),
-                registry=host or target.registry,
+                registry=who,
                 image=str(target.upstream),
             )
-        return response
+        raise self._unreachable(who, f"{failure} ({attempts} attempts)")
 
     def _get(
         self, client: httpx.Client, target: _Target, path: str, accept: str | None

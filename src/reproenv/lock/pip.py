@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.model import LockedPipPackage
+from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
 
 # Conservative glibc floor for wheels: installable on every Debian/Ubuntu base reproenv
@@ -22,7 +23,15 @@ _WHEEL_PLATFORMS = {
 }
 _REQUIREMENT_LINE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+)$")
 _UNSATISFIABLE = ("No solution found", "unsatisfiable", "not found in the package registry")
-_NETWORK = ("error sending request", "dns error", "Connection refused", "timed out", "tcp connect")
+_NETWORK = (
+    "error sending request",
+    "dns error",
+    "Connection refused",
+    "timed out",
+    "tcp connect",
+    "Request failed after",
+    "HTTP status server error",
+)
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,13 @@ def uv_executable() -> str:
 def isolated_env(ca_cert: Path | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without pip/uv settings, so the lock depends only on the spec."""
     source = os.environ if base is None else base
+    network = NetworkSettings.from_env(source)
     env = {k: v for k, v in source.items() if not k.startswith(("PIP_", "UV_"))}
     env["UV_NO_CONFIG"] = "1"
     env["UV_NO_PROGRESS"] = "1"
+    # our network settings, not the host's: uv retries with its own backoff
+    env["UV_HTTP_TIMEOUT"] = str(max(1, round(network.timeout)))
+    env["UV_HTTP_RETRIES"] = str(network.retries)
     if ca_cert is not None:
         env["SSL_CERT_FILE"] = str(ca_cert)
     return env

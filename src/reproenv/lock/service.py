@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
@@ -10,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from reproenv import __version__
 from reproenv.errors import ExitCode, ReproenvError, bad_input
-from reproenv.fsutil import write_atomic
+from reproenv.fsutil import remove_stale_temps, write_atomic
+from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.model import LOCK_FILE, Lock, LockedImage, dump_lock, lock_hash, read_lock
 from reproenv.lock.pip import render_requirements_lock, resolve_pip
@@ -104,25 +106,38 @@ def _resolve_images(spec: Spec, registry: RegistryClient | None) -> list[Resolve
 
 def write_lock(spec: Spec, lock: Lock) -> str:
     text = dump_lock(lock)
-    # the native export first: a crash between the two leaves a lock that is still stale
-    write_atomic(
-        spec.project_dir / REQUIREMENTS_LOCK,
-        render_requirements_lock(lock.pip_packages, lock.python),
-    )
+    for path in (lock_path(spec), spec.project_dir / REQUIREMENTS_LOCK):
+        remove_stale_temps(path)
+    # the lock first: requirements.lock is an export of it, rewritten from it when stale
     write_atomic(lock_path(spec), text)
+    sync_exports(spec, lock)
     return text
 
 
-def ensure_lock(spec: Spec, mode: LockMode, ca_cert: Path | None) -> LockResult:
+def sync_exports(spec: Spec, lock: Lock) -> None:
+    """Make requirements.lock match reproenv.lock (a crash between two writes can leave it old)."""
+    path = spec.project_dir / REQUIREMENTS_LOCK
+    text = render_requirements_lock(lock.pip_packages, lock.python)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        write_atomic(path, text)
+
+
+def ensure_lock(
+    spec: Spec,
+    mode: LockMode,
+    ca_cert: Path | None,
+    on_wait: Callable[[str], None] = lambda _: None,
+) -> LockResult:
     """The lock build/generate use, following uv's --locked / --frozen semantics."""
     path = lock_path(spec)
     existing = read_lock(path)
     if mode is LockMode.FROZEN:
         if existing is None:
             raise _missing_lock(spec)
-        return LockResult(existing, path.read_text(encoding="utf-8"), changed=False)
-    if existing is not None and existing.input_hash == input_hash(spec):
-        return LockResult(existing, path.read_text(encoding="utf-8"), changed=False)
+        return _current(spec, existing)
+    wanted = input_hash(spec)
+    if existing is not None and existing.input_hash == wanted:
+        return _current(spec, existing)
     if mode is LockMode.LOCKED:
         if existing is None:
             raise _missing_lock(spec)
@@ -133,8 +148,18 @@ def ensure_lock(spec: Spec, mode: LockMode, ca_cert: Path | None) -> LockResult:
             {"file": str(path)},
             ExitCode.CHECK_FAILED,
         )
-    lock = resolve(spec, ca_cert)
-    return LockResult(lock, write_lock(spec, lock), changed=True)
+    with project_lock(spec.project_dir, on_wait=on_wait):
+        # another run may have written it while this one waited
+        existing = read_lock(path)
+        if existing is not None and existing.input_hash == wanted:
+            return _current(spec, existing)
+        lock = resolve(spec, ca_cert)
+        return LockResult(lock, write_lock(spec, lock), changed=True)
+
+
+def _current(spec: Spec, lock: Lock) -> LockResult:
+    sync_exports(spec, lock)
+    return LockResult(lock, lock_path(spec).read_text(encoding="utf-8"), changed=False)
 
 
 def _missing_lock(spec: Spec) -> ReproenvError:

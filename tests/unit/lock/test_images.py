@@ -23,6 +23,7 @@ from reproenv.lock.images import (
     ResolvedImage,
     mirror_reference,
 )
+from reproenv.settings import NetworkSettings
 
 HUB_API = "registry-1.docker.io"
 REALM = "https://auth.fake.test/token"
@@ -206,6 +207,7 @@ def make_client(
         env=env or {},
         # Never fall back to the real ~/.docker/config.json of whoever runs the tests.
         docker_config=docker_config or tmp_path / "no-such-config.json",
+        network=NetworkSettings(retries=2, backoff=0.0),
     )
 
 
@@ -782,3 +784,49 @@ def test_ping_failures(tmp_path: Path) -> None:
         make_client(registry, tmp_path).ping(ImageRef.parse("ghcr.io/o/i"))
     assert info.value.reference == "registry-unreachable"
     assert info.value.exit_code == ExitCode.ENVIRONMENT
+
+
+def test_transient_failures_are_retried_with_backoff(tmp_path: Path) -> None:
+    registry = FakeRegistry(host="ghcr.io")
+    digest = registry.add_image("o/i", "linux", "amd64")
+    registry.manifests[("o/i", "1")] = registry.manifests[("o/i", digest)]
+    failures = iter([503, 500])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        status = next(failures, None)
+        return httpx.Response(status) if status else registry.handle(request)
+
+    slept: list[float] = []
+    client = RegistryClient(
+        transport=httpx.MockTransport(flaky),
+        env={},
+        docker_config=tmp_path / "none.json",
+        network=NetworkSettings(retries=3, backoff=0.25),
+        sleep=slept.append,
+    )
+    resolved = client.resolve(ImageRef.parse("ghcr.io/o/i:1"), ["linux/amd64"])
+    assert resolved[0].digest == digest
+    assert slept == [0.25, 0.5]
+
+
+def test_gives_up_after_the_configured_attempts(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def down(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(502)
+
+    slept: list[float] = []
+    client = RegistryClient(
+        transport=httpx.MockTransport(down),
+        env={},
+        docker_config=tmp_path / "none.json",
+        network=NetworkSettings(retries=2, backoff=1.0),
+        sleep=slept.append,
+    )
+    with pytest.raises(ReproenvError) as info:
+        client.resolve(ImageRef.parse("ghcr.io/o/i:1"), ["linux/amd64"])
+    assert info.value.exit_code == ExitCode.ENVIRONMENT
+    assert "3 attempts" in info.value.message
+    assert len(calls) == 3
+    assert slept == [1.0, 2.0]

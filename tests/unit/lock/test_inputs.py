@@ -40,3 +40,12 @@ def test_missing_include_names_file_and_line(tmp_path: Path) -> None:
         requirement_files(spec)
     assert caught.value.context["line"] == "2"
     assert "nowhere.txt" in caught.value.message
+
+
+def test_input_hash_of_the_canonical_spec_is_pinned() -> None:
+    """Changing how inputs are hashed marks every lock stale: it must be a deliberate change
+    (bump HASH_SCHEME), so the hash of a canonical spec is written down here."""
+    canonical = Path(__file__).parents[2] / "golden" / "sklearn-cpu" / "input"
+    assert input_hash(load_spec(canonical, env={})) == (
+        "sha256:0222889bb21faaf845c4ee31ab42fbff79d3e9738325244e91f82c9182b127f3"
+    )

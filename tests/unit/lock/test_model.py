@@ -65,3 +65,18 @@ def test_unknown_key_in_lock_refused() -> None:
         parse_lock(text, Path("reproenv.lock"))
     assert caught.value.reference == "lock-corrupt"
     assert "surprise" in caught.value.message
+
+
+def test_hand_edited_hash_is_refused() -> None:
+    text = dump_lock(sample_lock()).replace('"sha256:c"', '"sha256:d"')
+    with pytest.raises(ReproenvError) as caught:
+        parse_lock(text, Path("reproenv.lock"))
+    assert caught.value.reference == "lock-edited"
+    assert "edited by hand" in caught.value.message
+
+
+def test_hand_edited_version_pin_is_refused() -> None:
+    text = dump_lock(sample_lock()).replace('version = "2.0"', 'version = "2.1"')
+    with pytest.raises(ReproenvError) as caught:
+        parse_lock(text, Path("reproenv.lock"))
+    assert caught.value.reference == "lock-edited"
