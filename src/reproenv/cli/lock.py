@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from reproenv.cli.common import CaCertOption, ProjectOption, note, warn
+from reproenv.cli.common import CaCertOption, ProjectOption, note, out, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -19,11 +20,23 @@ def lock(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 if reproenv.lock is stale; write nothing.")
     ] = False,
+    upgrade: Annotated[
+        bool, typer.Option("--upgrade", "-U", help="Move every pin (and the base digest).")
+    ] = False,
+    upgrade_package: Annotated[
+        list[str] | None,
+        typer.Option("--upgrade-package", "-P", help="Move this package's pin (repeatable)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what changed as JSON on stdout.")
+    ] = False,
     ca_cert: CaCertOption = None,
 ) -> None:
-    """Resolve the spec to reproenv.lock and requirements.lock."""
+    """Resolve the spec to reproenv.lock and requirements.lock, keeping pins that still fit."""
     from reproenv.errors import ExitCode
+    from reproenv.lock.diff import diff_locks
     from reproenv.lock.model import LOCK_FILE
+    from reproenv.lock.pip import Upgrade
     from reproenv.lock.service import LockMode, LockState, ensure_lock, lock_state
     from reproenv.settings import find_ca_cert
     from reproenv.spec.load import load_spec
@@ -31,12 +44,18 @@ def lock(
     spec = load_spec(project)
     if check:
         state = lock_state(spec)
+        if as_json:
+            print(json.dumps({"state": state.value}))
         if state is LockState.FRESH:
             note(f"{LOCK_FILE} is up to date")
             return
         note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
-    result = ensure_lock(spec, LockMode.AUTO, find_ca_cert(ca_cert), on_wait=warn)
+    wanted = Upgrade(everything=upgrade, packages=tuple(upgrade_package or ()))
+    result = ensure_lock(spec, LockMode.AUTO, find_ca_cert(ca_cert), on_wait=warn, upgrade=wanted)
+    changes = diff_locks(result.previous, result.lock) if result.changed else None
+    if as_json:
+        print(json.dumps(changes.as_dict() if changes else {"changed": False}, indent=2))
     if not result.changed:
         note(f"{LOCK_FILE} is up to date")
         return
@@ -46,3 +65,6 @@ def lock(
         f"{result.lock.wheel_platform}) and {image.reference}@{image.digest[:19]}… "
         f"-> {LOCK_FILE}, requirements.lock"
     )
+    if changes and not as_json:
+        for change in [*changes.images, *changes.pip]:
+            out.print(f"  {change.line()}", markup=False)

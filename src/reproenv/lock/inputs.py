@@ -12,6 +12,7 @@ from reproenv.errors import bad_input
 from reproenv.lock.model import HASH_SCHEME
 from reproenv.spec.model import Spec
 
+_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE = re.compile(r"^\s*(-r|-c|--requirement|--constraint)(\s+|=)(?P<path>\S+)")
 
 
@@ -64,3 +65,22 @@ def _relative(path: Path, root: Path) -> str:
         return path.relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def locate_requirements(spec: Spec, names: set[str]) -> list[str]:
+    """`file:line: requirement` for every input line that asks for one of `names`."""
+    from packaging.utils import canonicalize_name
+
+    wanted = {canonicalize_name(n) for n in names}
+    found: list[str] = []
+    candidates = [
+        (_relative(path, spec.project_dir), number, line.strip())
+        for path in requirement_files(spec)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+    ]
+    candidates += [("pyproject.toml", 0, dep) for dep in spec.pyproject_dependencies]
+    for where, number, line in candidates:
+        match = _NAME.match(line)
+        if match and canonicalize_name(match.group(1)) in wanted:
+            found.append(f"{where}:{number}: {line}" if number else f"{where}: {line}")
+    return found

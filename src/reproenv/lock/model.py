@@ -116,8 +116,8 @@ def parse_lock(text: str, path: Path) -> Lock:
         raise bad_input(
             f"{path.name} was edited by hand: its content no longer matches its content-hash",
             "lock-edited",
-            "run `reproenv lock` to regenerate it (discarding the edit), or restore it from "
-            "version control",
+            "restore it from version control, or delete it and run `reproenv lock` (which "
+            "resolves afresh)",
             file=str(path),
             key="content-hash",
         )

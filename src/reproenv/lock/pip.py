@@ -66,7 +66,28 @@ def isolated_env(ca_cert: Path | None, base: Mapping[str, str] | None = None) ->
     return env
 
 
-def resolve_pip(spec: Spec, platform: str, ca_cert: Path | None = None) -> PipResolution:
+@dataclass(frozen=True)
+class Upgrade:
+    """What `--upgrade` / `--upgrade-package` allow to move; everything else keeps its pin."""
+
+    everything: bool = False
+    packages: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.everything or bool(self.packages)
+
+
+NO_UPGRADE = Upgrade()
+
+
+def resolve_pip(
+    spec: Spec,
+    platform: str,
+    ca_cert: Path | None = None,
+    *,
+    preferences: tuple[LockedPipPackage, ...] = (),
+    upgrade: Upgrade = NO_UPGRADE,
+) -> PipResolution:
     uv = uv_executable()
     target = wheel_platform(platform)
     version = _uv_version()
@@ -78,11 +99,19 @@ def resolve_pip(spec: Spec, platform: str, ca_cert: Path | None = None) -> PipRe
             extra = Path(scratch) / "pyproject-dependencies.in"
             extra.write_text("\n".join(spec.pyproject_dependencies) + "\n", encoding="utf-8")
             inputs.append(str(extra))
+        # uv prefers the versions already in its output file: that is how a relock keeps
+        # the pins that still satisfy the inputs
+        output = Path(scratch) / "pinned.txt"
+        output.write_text(render_requirements_lock(preferences, spec.python), encoding="utf-8")
         command = [
             uv, "pip", "compile", "--no-config", "--generate-hashes", "--no-annotate",
             "--no-header", "--quiet", "--python-version", spec.python,
-            "--python-platform", target, *inputs,
+            "--python-platform", target, "--output-file", str(output), *inputs,
         ]  # fmt: skip
+        if upgrade.everything:
+            command.append("--upgrade")
+        for name in upgrade.packages:
+            command += ["--upgrade-package", name]
         result = subprocess.run(
             command,
             cwd=spec.project_dir,
@@ -91,9 +120,9 @@ def resolve_pip(spec: Spec, platform: str, ca_cert: Path | None = None) -> PipRe
             text=True,
             check=False,
         )
-    if result.returncode != 0:
-        raise _resolution_error(spec, result.stderr)
-    return PipResolution(version, target, parse_pinned(result.stdout))
+        if result.returncode != 0:
+            raise _resolution_error(spec, result.stderr)
+        return PipResolution(version, target, parse_pinned(output.read_text(encoding="utf-8")))
 
 
 def parse_pinned(text: str) -> tuple[LockedPipPackage, ...]:
@@ -143,7 +172,8 @@ def _canonical(name: str) -> str:
 
 
 def _resolution_error(spec: Spec, stderr: str) -> Exception:
-    detail = redact(_strip_ansi(stderr).strip())
+    # uv's own "error:" prefixes would read as a second error inside ours
+    detail = re.sub(r"^error: ", "", redact(_strip_ansi(stderr).strip()), flags=re.MULTILINE)
     inputs = ", ".join(
         [*spec.requirements, *(["pyproject.toml"] if spec.pyproject_dependencies else [])]
     )
@@ -158,8 +188,13 @@ def _resolution_error(spec: Spec, stderr: str) -> Exception:
             file=inputs,
         )
     if any(marker in detail for marker in _UNSATISFIABLE):
+        from reproenv.lock.inputs import locate_requirements
+
+        asked = locate_requirements(spec, set(packages))
+        where = "\nasked for by:\n" + "\n".join(f"  {line}" for line in asked) if asked else ""
         return bad_input(
-            f"the requirements in {inputs} cannot be satisfied for Python {spec.python}:\n{detail}",
+            f"the requirements in {inputs} cannot be satisfied for Python {spec.python}:\n"
+            f"{detail}{where}",
             "unsatisfiable-requirements",
             "relax or fix the version constraints named above",
             file=inputs,

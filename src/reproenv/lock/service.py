@@ -15,7 +15,7 @@ from reproenv.fsutil import remove_stale_temps, write_atomic
 from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.model import LOCK_FILE, Lock, LockedImage, dump_lock, lock_hash, read_lock
-from reproenv.lock.pip import render_requirements_lock, resolve_pip
+from reproenv.lock.pip import NO_UPGRADE, Upgrade, render_requirements_lock, resolve_pip
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class LockResult:
     lock: Lock
     text: str
     changed: bool
+    previous: Lock | None = None
 
     @property
     def hash(self) -> str:
@@ -58,7 +59,15 @@ def lock_state(spec: Spec) -> LockState:
     return LockState.FRESH if existing.input_hash == input_hash(spec) else LockState.STALE
 
 
-def resolve(spec: Spec, ca_cert: Path | None, registry: RegistryClient | None = None) -> Lock:
+def resolve(
+    spec: Spec,
+    ca_cert: Path | None,
+    registry: RegistryClient | None = None,
+    *,
+    previous: Lock | None = None,
+    upgrade: Upgrade = NO_UPGRADE,
+) -> Lock:
+    """Resolve the spec; pins of `previous` that still satisfy the inputs are kept."""
     if len(spec.platforms) != 1:
         raise bad_input(
             f"{spec.source.name}: platforms lists {len(spec.platforms)} platforms; this version "
@@ -70,11 +79,13 @@ def resolve(spec: Spec, ca_cert: Path | None, registry: RegistryClient | None = 
         )
     platform = spec.platforms[0]
     digest_hash = input_hash(spec)
+    kept_images = None if upgrade.everything else _kept_images(spec, previous)
+    preferences = previous.pip_packages if previous is not None else ()
     # The registry answers while uv resolves: the two are independent and both wait on I/O.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        images = pool.submit(_resolve_images, spec, registry)
-        pip = resolve_pip(spec, platform, ca_cert)
-        resolved = images.result()
+        images = None if kept_images else pool.submit(_resolve_images, spec, registry)
+        pip = resolve_pip(spec, platform, ca_cert, preferences=preferences, upgrade=upgrade)
+        resolved = kept_images or _locked_images(images.result() if images else [])
     return Lock(
         reproenv_version=__version__,
         input_hash=digest_hash,
@@ -82,17 +93,33 @@ def resolve(spec: Spec, ca_cert: Path | None, registry: RegistryClient | None = 
         platforms=spec.platforms,
         resolver=pip.resolver,
         wheel_platform=pip.wheel_platform,
-        images=tuple(
-            LockedImage(
-                reference=image.reference,
-                platform=image.platform,
-                digest=image.digest,
-                index_digest=image.index_digest,
-            )
-            for image in resolved
-        ),
+        images=resolved,
         apt_packages=spec.apt_packages,
         pip_packages=pip.packages,
+    )
+
+
+def _kept_images(spec: Spec, previous: Lock | None) -> tuple[LockedImage, ...] | None:
+    """The previous digests, when they were resolved for the same image and platforms."""
+    if previous is None:
+        return None
+    from reproenv.lock.images import ImageRef
+
+    reference = str(ImageRef.parse(spec.base_image))
+    kept = tuple(i for i in previous.images if i.reference == reference)
+    platforms = {i.platform for i in kept}
+    return kept if platforms == set(spec.platforms) else None
+
+
+def _locked_images(resolved: list[ResolvedImage]) -> tuple[LockedImage, ...]:
+    return tuple(
+        LockedImage(
+            reference=image.reference,
+            platform=image.platform,
+            digest=image.digest,
+            index_digest=image.index_digest,
+        )
+        for image in resolved
     )
 
 
@@ -127,8 +154,13 @@ def ensure_lock(
     mode: LockMode,
     ca_cert: Path | None,
     on_wait: Callable[[str], None] = lambda _: None,
+    upgrade: Upgrade = NO_UPGRADE,
 ) -> LockResult:
-    """The lock build/generate use, following uv's --locked / --frozen semantics."""
+    """The lock build/generate use, following uv's --locked / --frozen semantics.
+
+    A stale lock is re-resolved keeping the pins that still fit; `upgrade` re-resolves a
+    fresh one too, letting the named packages (or everything) move.
+    """
     path = lock_path(spec)
     existing = read_lock(path)
     if mode is LockMode.FROZEN:
@@ -136,7 +168,7 @@ def ensure_lock(
             raise _missing_lock(spec)
         return _current(spec, existing)
     wanted = input_hash(spec)
-    if existing is not None and existing.input_hash == wanted:
+    if existing is not None and existing.input_hash == wanted and not upgrade:
         return _current(spec, existing)
     if mode is LockMode.LOCKED:
         if existing is None:
@@ -151,10 +183,12 @@ def ensure_lock(
     with project_lock(spec.project_dir, on_wait=on_wait):
         # another run may have written it while this one waited
         existing = read_lock(path)
-        if existing is not None and existing.input_hash == wanted:
+        if existing is not None and existing.input_hash == wanted and not upgrade:
             return _current(spec, existing)
-        lock = resolve(spec, ca_cert)
-        return LockResult(lock, write_lock(spec, lock), changed=True)
+        lock = resolve(spec, ca_cert, previous=existing, upgrade=upgrade)
+        if existing is not None and lock == existing:
+            return _current(spec, existing)
+        return LockResult(lock, write_lock(spec, lock), changed=True, previous=existing)
 
 
 def _current(spec: Spec, lock: Lock) -> LockResult:
