@@ -103,11 +103,16 @@ def assert_exit_3_and_lock_unchanged(
     assert snapshot(project) == before
 
 
+def new_base_image(project: Path) -> None:
+    """A relock keeps a digest it already has; a new base image must be resolved."""
+    (project / "reproenv.toml").write_text('python = "3.12"\n' + SPEC)
+
+
 def test_registry_500_is_retried_then_exit_3(
     cli: Cli, locked_project: Path, failing_server: FakeRegistry
 ) -> None:
-    failing_server.add_image("library/python", "3.11-slim-bookworm")
     failing_server.status_override = 500
+    new_base_image(locked_project)
     env = {"REPROENV_REGISTRY_MIRROR": failing_server.address}
     assert_exit_3_and_lock_unchanged(cli, locked_project, env, "HTTP 500", "3 attempts")
     manifests = [r for r in failing_server.requests if "/manifests/" in r]
@@ -117,8 +122,9 @@ def test_registry_500_is_retried_then_exit_3(
 def test_registry_timeout_is_retried_then_exit_3(
     cli: Cli, locked_project: Path, failing_server: FakeRegistry
 ) -> None:
-    failing_server.add_image("library/python", "3.11-slim-bookworm")
+    failing_server.add_image("library/python", "3.12-slim-bookworm")
     failing_server.delay = 1.5
+    new_base_image(locked_project)
     env = {"REPROENV_REGISTRY_MIRROR": failing_server.address, "REPROENV_HTTP_TIMEOUT": "0.3"}
     assert_exit_3_and_lock_unchanged(cli, locked_project, env, "timed out", "3 attempts")
 

@@ -78,3 +78,15 @@ def test_conflicts_name_the_requirement_and_file_on_each_side(cli: Cli, project:
     assert "requirements.in:1: numpy<2" in result.stderr
     assert "extra.txt:2: numpy>=2.1" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_relock_keeps_the_base_digest_without_asking_the_registry(cli: Cli, project: Path) -> None:
+    digest = re.search(r'digest = "(sha256:\w+)"', (project / "reproenv.lock").read_text())
+    (project / "requirements.in").write_text("numpy<2.3\nscikit-learn\njoblib\n")
+    result = cli("lock", cwd=project, env={"REPROENV_REGISTRY_MIRROR": "127.0.0.1:9"})
+    assert result.code == 0, result.output
+    assert digest and digest.group(1) in (project / "reproenv.lock").read_text()
+    upgraded = cli(
+        "lock", "--upgrade", cwd=project, env={"REPROENV_REGISTRY_MIRROR": "127.0.0.1:9"}
+    )
+    assert upgraded.code == 3, "--upgrade re-resolves the base image at the registry"
