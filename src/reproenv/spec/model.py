@@ -19,7 +19,7 @@ Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$
 Platform = Annotated[str, StringConstraints(pattern=r"^linux/(amd64|arm64)$")]
 AptPackage = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]+$")]
 UserName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
-AbsolutePath = Annotated[str, StringConstraints(pattern=r"^/[^\s]*$")]
+AbsolutePath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*$")]
 
 
 class _Strict(BaseModel):
