@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from reproenv.lock.model import Lock, LockedImage, LockedPipPackage, dump_lock, parse_lock
+from reproenv.lock.model import (
+    Lock,
+    LockedFile,
+    LockedImage,
+    LockedPipPackage,
+    dump_lock,
+    parse_lock,
+)
 from reproenv.plan.model import make_plan
 from reproenv.render.dockerfile import render_dockerfile
 from reproenv.spec.load import complete_spec
@@ -27,7 +34,13 @@ packages = st.lists(
         LockedPipPackage,
         name=names,
         version=versions,
-        hashes=st.lists(digests, min_size=1, max_size=4).map(tuple),
+        platforms=st.just(("linux/amd64",)),
+        wheels=st.lists(
+            st.builds(
+                LockedFile, name=names.map(lambda n: f"{n}-1-py3-none-any.whl"), sha256=digests
+            ),
+            max_size=3,
+        ).map(tuple),
     ),
     max_size=12,
     unique_by=lambda p: p.name,
@@ -40,7 +53,7 @@ locks = st.builds(
     python=st.sampled_from(["3.10", "3.11", "3.12", "3.13"]),
     platforms=st.just(("linux/amd64",)),
     resolver=st.just("uv 0.13.9"),
-    wheel_platform=st.just("x86_64-manylinux_2_28"),
+    wheel_platforms=st.just(("x86_64-manylinux_2_28",)),
     images=st.builds(
         LockedImage,
         reference=st.just("docker.io/library/python:3.11-slim-bookworm"),

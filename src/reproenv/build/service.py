@@ -21,12 +21,11 @@ class BuildOutcome:
 
 
 def base_image_arg(plan: BuildPlan, mirror: str | None) -> dict[str, str]:
-    """Pull the locked digest from the mirror when one is set; the lock keeps the upstream name."""
-    if not mirror:
-        return {}
+    """The locked digest of the platform being built, pulled from the mirror when one is set
+    (the lock and the Dockerfile keep the upstream name)."""
     ref = mirror_reference(ImageRef.parse(plan.base_reference), mirror)
-    mirrored = ImageRef(ref.registry, ref.repository, None, plan.base_digest)
-    return {"BASE_IMAGE": str(mirrored)}
+    pinned = ImageRef(ref.registry, ref.repository, None, plan.platform_digest)
+    return {"BASE_IMAGE": str(pinned)}
 
 
 def build_image(

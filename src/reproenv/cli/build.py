@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -29,6 +30,10 @@ def build(
     force: ForceOption = False,
     ca_cert: CaCertOption = None,
     docker: DockerOption = None,
+    platform: Annotated[
+        str | None,
+        typer.Option("--platform", help="Which locked platform to build (default: this host's)."),
+    ] = None,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
     from reproenv.build.engine import LEGACY_NOTE, DockerEngine
@@ -39,7 +44,7 @@ def build(
     engine = DockerEngine(docker_executable(docker))
     info = engine.info()  # fail fast, before locking, when there is no engine
     (spec, plan, ca), changed = generate_files(
-        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert
+        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert, platform=platform
     )
     if changed:
         note(f"wrote {', '.join(changed)}")

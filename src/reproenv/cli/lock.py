@@ -59,11 +59,12 @@ def lock(
     if not result.changed:
         note(f"{LOCK_FILE} is up to date")
         return
+    names = {p.name for p in result.lock.pip_packages}
     image = result.lock.images[0]
     note(
-        f"locked {len(result.lock.pip_packages)} pip packages ({result.lock.resolver}, "
-        f"{result.lock.wheel_platform}) and {image.reference}@{image.digest[:19]}… "
-        f"-> {LOCK_FILE}, requirements.lock"
+        f"locked {len(names)} pip packages ({result.lock.resolver}; "
+        f"{', '.join(result.lock.wheel_platforms)}) and {image.reference} "
+        f"for {', '.join(result.lock.platforms)} -> {LOCK_FILE}, requirements.lock"
     )
     if changes and not as_json:
         for change in [*changes.images, *changes.pip]:

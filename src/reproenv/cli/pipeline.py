@@ -16,7 +16,13 @@ from reproenv.spec.model import Spec
 
 
 def generate_files(
-    project: Path, *, locked: bool, frozen: bool, force: bool, ca_cert: Path | None
+    project: Path,
+    *,
+    locked: bool,
+    frozen: bool,
+    force: bool,
+    ca_cert: Path | None,
+    platform: str | None = None,
 ) -> tuple[tuple[Spec, BuildPlan, Path | None], list[str]]:
     spec = load_spec(project)
     mode = lock_mode(locked, frozen)
@@ -24,7 +30,7 @@ def generate_files(
     check_writable(spec.project_dir, output_paths(), force)
     ca = find_ca_cert(ca_cert)
     result = ensure_lock(spec, mode, ca, on_wait=warn)
-    plan = make_plan(spec, result.lock, result.hash)
+    plan = make_plan(spec, result.lock, result.hash, platform)
     changed = write_files(spec.project_dir, render_all(plan), force)
     return (spec, plan, ca), changed
 

@@ -50,8 +50,8 @@ class LockDiff:
 
 
 def diff_locks(old: Lock | None, new: Lock) -> LockDiff:
-    before = {p.name: p.version for p in old.pip_packages} if old else {}
-    after = {p.name: p.version for p in new.pip_packages}
+    before = _versions(old) if old else {}
+    after = _versions(new)
     pip = [
         Change(name, before.get(name), after.get(name))
         for name in sorted(before.keys() | after.keys())
@@ -66,3 +66,11 @@ def diff_locks(old: Lock | None, new: Lock) -> LockDiff:
         if old_images.get(key) != new_images.get(key)
     ]
     return LockDiff(pip, images)
+
+
+def _versions(lock: Lock) -> dict[str, str]:
+    """name -> version; "a, b" where platforms pin different versions."""
+    found: dict[str, set[str]] = {}
+    for package in lock.pip_packages:
+        found.setdefault(package.name, set()).add(package.version)
+    return {name: ", ".join(sorted(versions)) for name, versions in found.items()}

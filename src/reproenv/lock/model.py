@@ -34,10 +34,25 @@ class LockedImage(_Strict):
     index_digest: str | None = Field(default=None, alias="index-digest")
 
 
+class LockedFile(_Strict):
+    name: str  # the file name: a wheel's tags say which platforms it installs on
+    sha256: str
+
+
 class LockedPipPackage(_Strict):
+    """One pinned distribution; the same name appears once per distinct set of files."""
+
     name: str
     version: str
-    hashes: tuple[str, ...]
+    platforms: tuple[str, ...]
+    wheels: tuple[LockedFile, ...] = ()
+    sdist: LockedFile | None = None  # recorded only when no wheel fits a platform
+    index: str | None = None
+
+    @property
+    def hashes(self) -> tuple[str, ...]:
+        files = self.wheels or ((self.sdist,) if self.sdist else ())
+        return tuple(sorted(f"sha256:{f.sha256}" for f in files))
 
 
 class Lock(_Strict):
@@ -48,7 +63,7 @@ class Lock(_Strict):
     python: str
     platforms: tuple[str, ...]
     resolver: str
-    wheel_platform: str = Field(alias="wheel-platform")
+    wheel_platforms: tuple[str, ...] = Field(alias="wheel-platforms")
     images: tuple[LockedImage, ...]
     apt_packages: tuple[str, ...] = Field(alias="apt-packages")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
@@ -67,9 +82,12 @@ class Lock(_Strict):
 
 def _canonical(lock: Lock) -> dict[str, Any]:
     data: dict[str, Any] = lock.model_dump(by_alias=True, exclude_none=True, mode="json")
-    data["pip-packages"] = sorted(data["pip-packages"], key=lambda p: p["name"])
     for package in data["pip-packages"]:
-        package["hashes"] = sorted(package["hashes"])
+        package["platforms"] = sorted(package["platforms"])
+        package["wheels"] = sorted(package["wheels"], key=lambda f: f["name"])
+    data["pip-packages"] = sorted(
+        data["pip-packages"], key=lambda p: (p["name"], p["platforms"], p["version"])
+    )
     data["images"] = sorted(data["images"], key=lambda i: i["platform"])
     data["apt-packages"] = sorted(data["apt-packages"])
     return data

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import tempfile
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.errors import bad_input, environment, redact
-from reproenv.lock.model import LockedPipPackage
+from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
 
@@ -21,7 +23,7 @@ _WHEEL_PLATFORMS = {
     "linux/amd64": "x86_64-manylinux_2_28",
     "linux/arm64": "aarch64-manylinux_2_28",
 }
-_REQUIREMENT_LINE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+)$")
+PYPI = "https://pypi.org/simple"
 _UNSATISFIABLE = ("No solution found", "unsatisfiable", "not found in the package registry")
 _NETWORK = (
     "error sending request",
@@ -88,6 +90,8 @@ def resolve_pip(
     preferences: tuple[LockedPipPackage, ...] = (),
     upgrade: Upgrade = NO_UPGRADE,
 ) -> PipResolution:
+    """Resolve for one platform. uv writes PEP 751 (pylock.toml), which names every file it
+    chose: only the wheels that install on `platform` end up in the lock."""
     uv = uv_executable()
     target = wheel_platform(platform)
     version = _uv_version()
@@ -101,12 +105,14 @@ def resolve_pip(
             inputs.append(str(extra))
         # uv prefers the versions already in its output file: that is how a relock keeps
         # the pins that still satisfy the inputs
-        output = Path(scratch) / "pinned.txt"
-        output.write_text(render_requirements_lock(preferences, spec.python), encoding="utf-8")
+        output = Path(scratch) / "pylock.toml"
+        wanted = [p for p in preferences if platform in p.platforms]
+        if wanted:
+            output.write_text(_preferences(wanted), encoding="utf-8")
         command = [
-            uv, "pip", "compile", "--no-config", "--generate-hashes", "--no-annotate",
-            "--no-header", "--quiet", "--python-version", spec.python,
-            "--python-platform", target, "--output-file", str(output), *inputs,
+            uv, "pip", "compile", "--no-config", "--no-python-downloads", "--no-header", "--quiet",
+            "--python-version", spec.python, "--python-platform", target,
+            "--output-file", str(output), *inputs,
         ]  # fmt: skip
         if upgrade.everything:
             command.append("--upgrade")
@@ -122,41 +128,117 @@ def resolve_pip(
         )
         if result.returncode != 0:
             raise _resolution_error(spec, result.stderr)
-        return PipResolution(version, target, parse_pinned(output.read_text(encoding="utf-8")))
+        packages = parse_pylock(output.read_text(encoding="utf-8"), platform, spec)
+        return PipResolution(version, target, packages)
 
 
-def parse_pinned(text: str) -> tuple[LockedPipPackage, ...]:
-    """Read pip's hash-checking requirements format (as uv and pip-compile write it)."""
+def _preferences(packages: list[LockedPipPackage]) -> str:
+    lines = ['lock-version = "1.0"', 'created-by = "reproenv"', ""]
+    for package in packages:
+        lines += ["[[packages]]", f"name = {json.dumps(package.name)}"]
+        lines += [f"version = {json.dumps(package.version)}", ""]
+    return "\n".join(lines)
+
+
+def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage, ...]:
+    """Read uv's pylock.toml; a source reproenv cannot pin by hash is refused, not dropped."""
+    data = tomllib.loads(text)
     packages: list[LockedPipPackage] = []
-    logical = re.sub(r"\\\n", " ", text)
-    for line in logical.splitlines():
-        line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
-        if not line:
-            continue
-        first, *rest = line.split()
-        match = _REQUIREMENT_LINE.match(first.split(";")[0])
-        if not match:
-            continue
-        hashes = tuple(sorted(h.removeprefix("--hash=") for h in rest if h.startswith("--hash=")))
+    for entry in data.get("packages", []):
+        name = _canonical(entry["name"])
+        for unsupported in ("vcs", "directory", "archive"):
+            if unsupported in entry:
+                raise bad_input(
+                    f"{name} is a {unsupported} requirement; this version of reproenv locks "
+                    "packages from an index only",
+                    "unsupported-requirement",
+                    "publish it to an index, or install it from a wheel in the project",
+                    package=name,
+                    file=", ".join(spec.requirements),
+                )
+        wheels = tuple(_file(w) for w in entry.get("wheels", []))
+        sdist = _file(entry["sdist"]) if "sdist" in entry and not wheels else None
         packages.append(
             LockedPipPackage(
-                name=_canonical(match.group("name")),
-                version=match.group("version"),
-                hashes=hashes,
+                name=name,
+                version=entry["version"],
+                platforms=(platform,),
+                wheels=wheels,
+                sdist=sdist,
+                index=_index(entry),
             )
         )
     return tuple(sorted(packages, key=lambda p: p.name))
 
 
-def render_requirements_lock(packages: tuple[LockedPipPackage, ...], python: str) -> str:
+def _file(entry: dict[str, object]) -> LockedFile:
+    url = str(entry.get("url") or entry.get("path") or "")
+    name = str(entry.get("name") or url.rsplit("/", 1)[-1].split("#", 1)[0])
+    hashes = entry.get("hashes")
+    sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+    if not sha256:
+        raise bad_input(f"no sha256 for {name} from the index", "missing-hash", file=name)
+    return LockedFile(name=name, sha256=str(sha256))
+
+
+def _index(entry: dict[str, object]) -> str | None:
+    index = entry.get("index")
+    if not isinstance(index, str) or index.rstrip("/") == PYPI:
+        return None
+    return strip_credentials(index)
+
+
+def strip_credentials(url: str) -> str:
+    """Index URLs go into the lock and the image without the user:password part."""
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)
+
+
+def merge_platforms(
+    per_platform: list[tuple[LockedPipPackage, ...]],
+) -> tuple[LockedPipPackage, ...]:
+    """One entry per distinct (name, version, files); platforms that share it are listed."""
+    merged: dict[tuple[object, ...], LockedPipPackage] = {}
+    for packages in per_platform:
+        for package in packages:
+            key = (package.name, package.version, package.wheels, package.sdist, package.index)
+            if key in merged:
+                known = merged[key]
+                platforms = tuple(sorted({*known.platforms, *package.platforms}))
+                merged[key] = known.model_copy(update={"platforms": platforms})
+            else:
+                merged[key] = package
+    return tuple(sorted(merged.values(), key=lambda p: (p.name, p.platforms, p.version)))
+
+
+_MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+
+
+def render_requirements_lock(
+    packages: tuple[LockedPipPackage, ...], python: str, platforms: tuple[str, ...]
+) -> str:
+    """pip's hash-checking format; packages that differ by platform carry a marker."""
     lines = [
         "# generated by reproenv — do not edit; regenerate with: reproenv lock",
-        f"# pip's hash-checking format, for Python {python}:",
+        f"# pip's hash-checking format, for Python {python} on {', '.join(platforms)}:",
         "#   pip install --require-hashes --no-deps -r requirements.lock",
     ]
-    for package in sorted(packages, key=lambda p: p.name):
-        hashes = "".join(f" \\\n    --hash={h}" for h in package.hashes)
-        lines.append(f"{package.name}=={package.version}{hashes}")
+    indexes = sorted({p.index for p in packages if p.index})
+    if indexes:
+        lines.append(f"--index-url {indexes[0]}")
+        lines += [f"--extra-index-url {url}" for url in indexes[1:]]
+        if any(p.index is None for p in packages):
+            lines.append(f"--extra-index-url {PYPI}")
+    grouped: dict[tuple[str, str], list[LockedPipPackage]] = {}
+    for package in packages:
+        grouped.setdefault((package.name, package.version), []).append(package)
+    for (name, version), group in sorted(grouped.items()):
+        covered = sorted({p for package in group for p in package.platforms})
+        marker = ""
+        if set(covered) != set(platforms):
+            machines = " or ".join(f'platform_machine == "{_MACHINES[p]}"' for p in covered)
+            marker = f" ; {machines}"
+        hashes = sorted({h for package in group for h in package.hashes})
+        lines.append(f"{name}=={version}{marker}" + "".join(f" \\\n    --hash={h}" for h in hashes))
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,13 @@ from reproenv.fsutil import remove_stale_temps, write_atomic
 from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.model import LOCK_FILE, Lock, LockedImage, dump_lock, lock_hash, read_lock
-from reproenv.lock.pip import NO_UPGRADE, Upgrade, render_requirements_lock, resolve_pip
+from reproenv.lock.pip import (
+    NO_UPGRADE,
+    Upgrade,
+    merge_platforms,
+    render_requirements_lock,
+    resolve_pip,
+)
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
@@ -68,34 +74,31 @@ def resolve(
     upgrade: Upgrade = NO_UPGRADE,
 ) -> Lock:
     """Resolve the spec; pins of `previous` that still satisfy the inputs are kept."""
-    if len(spec.platforms) != 1:
-        raise bad_input(
-            f"{spec.source.name}: platforms lists {len(spec.platforms)} platforms; this version "
-            "locks one platform per project",
-            "multi-platform-unsupported",
-            "keep one entry in `platforms`",
-            file=str(spec.source),
-            key="platforms",
-        )
-    platform = spec.platforms[0]
     digest_hash = input_hash(spec)
     kept_images = None if upgrade.everything else _kept_images(spec, previous)
     preferences = previous.pip_packages if previous is not None else ()
-    # The registry answers while uv resolves: the two are independent and both wait on I/O.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # Every platform's uv run and the registry lookup are independent and wait on I/O.
+    with ThreadPoolExecutor(max_workers=len(spec.platforms) + 1) as pool:
         images = None if kept_images else pool.submit(_resolve_images, spec, registry)
-        pip = resolve_pip(spec, platform, ca_cert, preferences=preferences, upgrade=upgrade)
+        runs = [
+            pool.submit(
+                resolve_pip, spec, platform, ca_cert, preferences=preferences, upgrade=upgrade
+            )
+            for platform in spec.platforms
+        ]
+        resolutions = [run.result() for run in runs]
         resolved = kept_images or _locked_images(images.result() if images else [])
+    pip = resolutions[0]
     return Lock(
         reproenv_version=__version__,
         input_hash=digest_hash,
         python=spec.python,
         platforms=spec.platforms,
         resolver=pip.resolver,
-        wheel_platform=pip.wheel_platform,
+        wheel_platforms=tuple(r.wheel_platform for r in resolutions),
         images=resolved,
         apt_packages=spec.apt_packages,
-        pip_packages=pip.packages,
+        pip_packages=merge_platforms([r.packages for r in resolutions]),
     )
 
 
@@ -144,7 +147,7 @@ def write_lock(spec: Spec, lock: Lock) -> str:
 def sync_exports(spec: Spec, lock: Lock) -> None:
     """Make requirements.lock match reproenv.lock (a crash between two writes can leave it old)."""
     path = spec.project_dir / REQUIREMENTS_LOCK
-    text = render_requirements_lock(lock.pip_packages, lock.python)
+    text = render_requirements_lock(lock.pip_packages, lock.python, lock.platforms)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         write_atomic(path, text)
 

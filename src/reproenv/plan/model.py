@@ -21,7 +21,8 @@ class BuildPlan:
     python: str
     platform: str
     base_reference: str  # upstream, without digest
-    base_digest: str
+    base_digest: str  # the Dockerfile's default: the index when several platforms share it
+    platform_digest: str  # the image manifest for `platform`, which builds pass explicitly
     apt_packages: tuple[str, ...]
     has_pip_packages: bool
     requirements_lock: str
@@ -33,6 +34,7 @@ class BuildPlan:
     lock_hash: str
     ca_secret_id: str
     reproenv_version: str
+    multi_platform: bool = False
 
     @property
     def base_image(self) -> str:
@@ -40,7 +42,9 @@ class BuildPlan:
 
     @property
     def image_tag(self) -> str:
-        return f"{self.name}:{self.lock_hash[:12]}"
+        # one tag per platform when the lock has several, so builds do not replace each other
+        suffix = f"-{self.platform.rsplit('/', 1)[-1]}" if self.multi_platform else ""
+        return f"{self.name}:{self.lock_hash[:12]}{suffix}"
 
     @property
     def labels(self) -> dict[str, str]:
@@ -53,15 +57,18 @@ class BuildPlan:
         }
 
 
-def make_plan(spec: Spec, lock: Lock, lock_hash: str) -> BuildPlan:
-    platform = spec.platforms[0]
+def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = None) -> BuildPlan:
+    platform = platform or default_platform(lock.platforms)
     image = lock.image_for(platform)
+    indexes = {i.index_digest for i in lock.images}
+    shared_index = indexes.pop() if len(lock.platforms) > 1 and len(indexes) == 1 else None
     return BuildPlan(
         name=spec.name,
         python=lock.python,
         platform=platform,
         base_reference=image.reference,
-        base_digest=image.digest,
+        base_digest=shared_index or image.digest,
+        platform_digest=image.digest,
         apt_packages=lock.apt_packages,
         has_pip_packages=bool(lock.pip_packages),
         requirements_lock=REQUIREMENTS_LOCK,
@@ -73,4 +80,14 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str) -> BuildPlan:
         lock_hash=lock_hash,
         ca_secret_id=CA_SECRET_ID,
         reproenv_version=__version__,
+        multi_platform=len(lock.platforms) > 1,
     )
+
+
+def default_platform(platforms: tuple[str, ...]) -> str:
+    """This machine's platform when the lock has it (so `run` works natively), else the first."""
+    import platform as host
+
+    machine = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64",
+               "arm64": "linux/arm64"}.get(host.machine().lower())  # fmt: skip
+    return machine if machine in platforms else platforms[0]

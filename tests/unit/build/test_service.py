@@ -16,6 +16,7 @@ DIGEST = "sha256:" + "ee" * 32
 PLAN = BuildPlan(
     name="demo", python="3.11", platform="linux/amd64",
     base_reference="docker.io/library/python:3.11-slim-bookworm", base_digest=DIGEST,
+    platform_digest=DIGEST,
     apt_packages=(), has_pip_packages=True, requirements_lock="requirements.lock",
     venv="/opt/venv", user="app", uid=1000, workdir="/workspace", command=(),
     lock_hash="a" * 64, ca_secret_id="reproenv-ca", reproenv_version="0.1.0",
@@ -36,7 +37,7 @@ def recording_docker(folder: Path) -> tuple[str, Path]:
 
 
 def test_mirror_build_arg_keeps_the_locked_digest() -> None:
-    assert base_image_arg(PLAN, None) == {}
+    assert base_image_arg(PLAN, None) == {"BASE_IMAGE": f"docker.io/library/python@{DIGEST}"}
     assert base_image_arg(PLAN, "127.0.0.1:5055") == {
         "BASE_IMAGE": f"127.0.0.1:5055/library/python@{DIGEST}"
     }

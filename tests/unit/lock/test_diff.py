@@ -11,7 +11,7 @@ def lock(packages: dict[str, str], digest: str = "sha256:" + "a" * 64) -> Lock:
         python="3.11",
         platforms=("linux/amd64",),
         resolver="uv",
-        wheel_platform="x86_64-manylinux_2_28",
+        wheel_platforms=("x86_64-manylinux_2_28",),
         images=(
             LockedImage(
                 reference="docker.io/library/python:3.11", platform="linux/amd64", digest=digest
@@ -19,7 +19,8 @@ def lock(packages: dict[str, str], digest: str = "sha256:" + "a" * 64) -> Lock:
         ),
         apt_packages=(),
         pip_packages=tuple(
-            LockedPipPackage(name=n, version=v, hashes=()) for n, v in packages.items()
+            LockedPipPackage(name=n, version=v, platforms=("linux/amd64",))
+            for n, v in packages.items()
         ),
     )
 

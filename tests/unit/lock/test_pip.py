@@ -1,31 +1,118 @@
 from __future__ import annotations
 
-from reproenv.lock.model import LockedPipPackage
-from reproenv.lock.pip import isolated_env, parse_pinned, render_requirements_lock
+from pathlib import Path
 
-UV_OUTPUT = """\
-Scikit_Learn==1.5.0 \\
-    --hash=sha256:bbb \\
-    --hash=sha256:aaa
-numpy==2.0.0 \\
-    --hash=sha256:ccc
-    # via scikit-learn
+import pytest
+
+from reproenv.errors import ReproenvError
+from reproenv.lock.model import LockedFile, LockedPipPackage
+from reproenv.lock.pip import (
+    isolated_env,
+    merge_platforms,
+    parse_pylock,
+    render_requirements_lock,
+    strip_credentials,
+)
+from reproenv.spec.load import load_spec
+
+PYLOCK = """\
+lock-version = "1.0"
+created-by = "uv"
+
+[[packages]]
+name = "Scikit_Learn"
+version = "1.5.0"
+index = "https://pypi.org/simple"
+sdist = { url = "https://files.example/scikit_learn-1.5.0.tar.gz", hashes = { sha256 = "aaa" } }
+wheels = [
+    { url = "https://files.example/scikit_learn-1.5.0-cp311-cp311-manylinux_2_28_x86_64.whl", \
+hashes = { sha256 = "bbb" } },
+]
+
+[[packages]]
+name = "tiny"
+version = "0.1"
+index = "https://user:secret@private.example/simple/"
+sdist = { url = "https://private.example/files/tiny-0.1.tar.gz", hashes = { sha256 = "ccc" } }
 """
 
 
-def test_parse_pinned_reads_names_versions_hashes() -> None:
-    packages = parse_pinned(UV_OUTPUT)
-    assert packages == (
-        LockedPipPackage(name="numpy", version="2.0.0", hashes=("sha256:ccc",)),
-        LockedPipPackage(name="scikit-learn", version="1.5.0", hashes=("sha256:aaa", "sha256:bbb")),
+@pytest.fixture
+def spec(tmp_path: Path):  # type: ignore[no-untyped-def]
+    (tmp_path / "requirements.in").write_text("scikit-learn\n")
+    (tmp_path / "reproenv.toml").write_text('[pip]\nrequirements = ["requirements.in"]\n')
+    return load_spec(tmp_path, env={})
+
+
+def test_pylock_files_become_wheels_or_an_sdist(spec) -> None:  # type: ignore[no-untyped-def]
+    sklearn, tiny = parse_pylock(PYLOCK, "linux/amd64", spec)
+    assert sklearn.name == "scikit-learn"
+    assert sklearn.wheels == (
+        LockedFile(name="scikit_learn-1.5.0-cp311-cp311-manylinux_2_28_x86_64.whl", sha256="bbb"),
+    )
+    assert sklearn.sdist is None  # a wheel fits: the sdist is never installed
+    assert sklearn.index is None  # PyPI is the default
+    assert tiny.sdist == LockedFile(name="tiny-0.1.tar.gz", sha256="ccc")
+    assert tiny.index == "https://private.example/simple/"  # no credentials in the lock
+    assert tiny.hashes == ("sha256:ccc",)
+
+
+def test_vcs_requirements_are_refused_with_a_reason(spec) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        PYLOCK + '\n[[packages]]\nname = "lab-utils"\nvcs = { type = "git", url = "https://x/y" }\n'
+    )
+    with pytest.raises(ReproenvError) as caught:
+        parse_pylock(text, "linux/amd64", spec)
+    assert caught.value.reference == "unsupported-requirement"
+    assert "lab-utils" in caught.value.message
+
+
+def package(version: str, platform: str, wheel: str, digest: str) -> LockedPipPackage:
+    return LockedPipPackage(
+        name="numpy",
+        version=version,
+        platforms=(platform,),
+        wheels=(LockedFile(name=wheel, sha256=digest),),
     )
 
 
-def test_requirements_lock_round_trips_through_the_parser() -> None:
-    packages = parse_pinned(UV_OUTPUT)
-    text = render_requirements_lock(packages, "3.11")
-    assert "numpy==2.0.0 \\\n    --hash=sha256:ccc\n" in text
-    assert parse_pinned(text) == packages
+def test_merge_and_render_for_two_platforms() -> None:
+    pure = LockedPipPackage(
+        name="six", version="1.0", platforms=("linux/amd64",),
+        wheels=(LockedFile(name="six-1.0-py3-none-any.whl", sha256="111"),),
+    )  # fmt: skip
+    amd = package("2.0", "linux/amd64", "numpy-2.0-x86_64.whl", "aaa")
+    arm = package("2.0", "linux/arm64", "numpy-2.0-aarch64.whl", "bbb")
+    merged = merge_platforms(
+        [(amd, pure), (arm, pure.model_copy(update={"platforms": ("linux/arm64",)}))]
+    )
+    six = [p for p in merged if p.name == "six"]
+    assert len(six) == 1 and six[0].platforms == ("linux/amd64", "linux/arm64")
+    assert len([p for p in merged if p.name == "numpy"]) == 2
+    text = render_requirements_lock(merged, "3.11", ("linux/amd64", "linux/arm64"))
+    # the same version on both platforms: one line, the hashes of both wheels, no marker
+    assert "numpy==2.0 \\\n    --hash=sha256:aaa \\\n    --hash=sha256:bbb\n" in text
+    assert "six==1.0 \\\n    --hash=sha256:111\n" in text
+
+
+def test_versions_that_differ_by_platform_get_markers() -> None:
+    amd = package("2.0", "linux/amd64", "numpy-2.0-x86_64.whl", "aaa")
+    arm = package("1.9", "linux/arm64", "numpy-1.9-aarch64.whl", "bbb")
+    text = render_requirements_lock((arm, amd), "3.11", ("linux/amd64", "linux/arm64"))
+    assert 'numpy==1.9 ; platform_machine == "aarch64" \\\n    --hash=sha256:bbb' in text
+    assert 'numpy==2.0 ; platform_machine == "x86_64" \\\n    --hash=sha256:aaa' in text
+
+
+def test_private_index_is_named_without_credentials() -> None:
+    private = LockedPipPackage(
+        name="tiny", version="0.1", platforms=("linux/amd64",),
+        sdist=LockedFile(name="tiny-0.1.tar.gz", sha256="ccc"), index="https://private.example/simple/",
+    )  # fmt: skip
+    amd = package("2.0", "linux/amd64", "numpy-2.0-x86_64.whl", "aaa")
+    text = render_requirements_lock((amd, private), "3.11", ("linux/amd64",))
+    assert "--index-url https://private.example/simple/\n" in text
+    assert "--extra-index-url https://pypi.org/simple\n" in text
+    assert strip_credentials("https://u:p@host/simple") == "https://host/simple"
 
 
 def test_isolated_env_drops_pip_and_uv_settings() -> None:

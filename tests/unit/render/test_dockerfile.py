@@ -22,6 +22,7 @@ def plan(**changes: object) -> BuildPlan:
         platform="linux/amd64",
         base_reference="docker.io/library/python:3.11-slim-bookworm",
         base_digest=DIGEST,
+        platform_digest=DIGEST,
         apt_packages=(),
         has_pip_packages=True,
         requirements_lock="requirements.lock",
