@@ -88,6 +88,7 @@ debian_mirror() {
 
 base_image_present() {
   curl -fsS -o /dev/null \
+    -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "http://$REGISTRY_ADDR/v2/${BASE_TAG%%:*}/manifests/${BASE_TAG##*:}"
@@ -115,6 +116,12 @@ make_base_image() {
   "$cli" push "$REGISTRY_ADDR/$BASE_TAG" >&2
 }
 
+# Official images are multi-platform indexes; so is this one (its arm64 entry never runs).
+# Idempotent: a tag that already is an index is left alone.
+make_index() {
+  python3 "$(dirname "$0")/multiarch_index.py" "$REGISTRY_ADDR" "${BASE_TAG%%:*}" "${BASE_TAG##*:}"
+}
+
 ca_bundle() {
   python3 -c 'import ssl; print(ssl.get_default_verify_paths().openssl_cafile or "")' 2>/dev/null || true
 }
@@ -126,6 +133,7 @@ main() {
   start_engine "$cli"
   start_registry
   make_base_image "$cli"
+  make_index
   echo "export REPROENV_DOCKER=$cli"
   echo "export REPROENV_REGISTRY_MIRROR=$REGISTRY_ADDR"
   local ca

@@ -202,3 +202,28 @@ def test_run_without_a_built_image_says_what_to_do(docker_host: DockerHost, tmp_
     assert "Traceback" not in result.output
     assert "never-built:" in result.stderr
     assert "reproenv build" in result.stderr
+
+
+def test_two_platform_lock_builds_for_amd64(docker_host: DockerHost, tmp_path: Path) -> None:
+    import os
+
+    project = copy_example("sklearn-cpu", tmp_path)
+    (project / "reproenv.toml").write_text(
+        'name = "two-platforms"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
+        'command = ["python", "train.py"]\n[pip]\nrequirements = ["requirements.in"]\n'
+    )
+    env = dict(os.environ, REPROENV_DOCKER=docker_host.executable, COLUMNS="200")
+    env["REPROENV_REGISTRY_MIRROR"] = docker_host.mirror
+    cli = Cli(env)
+    result = cli("build", "--platform", "linux/amd64", cwd=project)
+    assert result.code == 0, result.output
+    lock = (project / "reproenv.lock").read_text()
+    assert 'platform = "linux/arm64"' in lock and 'platform = "linux/amd64"' in lock
+    ran = cli("run", "--", "python", "train.py", cwd=project)
+    assert ran.code == 0, ran.output
+    assert "accuracy: 0." in ran.stdout
+    lock_hash = hashlib.sha256(lock.encode()).hexdigest()[:12]
+    assert (
+        docker_host("image", "inspect", f"two-platforms:{lock_hash}-amd64", check=False).returncode
+        == 0
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
+MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 
 
 def _digest(data: bytes) -> str:
@@ -49,6 +50,31 @@ class FakeRegistry:
         ).encode()
         self.images[(repository, tag)] = manifest
         return _digest(manifest)
+
+    def add_index(self, repository: str, tag: str, archs: tuple[str, ...]) -> dict[str, str]:
+        """A multi-platform tag, as official images have: returns arch -> manifest digest."""
+        digests = {arch: self.add_image(repository, f"{tag}-{arch}", arch) for arch in archs}
+        for arch, manifest_digest in digests.items():
+            self.images[(repository, manifest_digest)] = self.images[(repository, f"{tag}-{arch}")]
+        index = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": MANIFEST_LIST,
+                "manifests": [
+                    {
+                        "mediaType": MANIFEST_V2,
+                        "digest": manifest_digest,
+                        "size": len(self.images[(repository, manifest_digest)]),
+                        "platform": {"os": "linux", "architecture": arch},
+                    }
+                    for arch, manifest_digest in digests.items()
+                ],
+            },
+            sort_keys=True,
+        ).encode()
+        self.images[(repository, tag)] = index
+        digests["index"] = _digest(index)
+        return digests
 
     @property
     def address(self) -> str:
@@ -88,7 +114,8 @@ def _handler(registry: FakeRegistry) -> type[BaseHTTPRequestHandler]:
                     body = json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN"}]}).encode()
                     self._send(404, body, {"Content-Type": "application/json"})
                     return
-                headers = {"Content-Type": MANIFEST_V2, "Docker-Content-Digest": _digest(manifest)}
+                kind = MANIFEST_LIST if b'"manifests"' in manifest else MANIFEST_V2
+                headers = {"Content-Type": kind, "Docker-Content-Digest": _digest(manifest)}
                 self._send(200, manifest, headers)
                 return
             if "/blobs/" in self.path:

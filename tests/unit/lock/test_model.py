@@ -100,3 +100,10 @@ def test_hand_edited_version_pin_is_refused() -> None:
     with pytest.raises(ReproenvError) as caught:
         parse_lock(text, Path("reproenv.lock"))
     assert caught.value.reference == "lock-edited"
+
+
+def test_a_platform_outside_the_lock_is_refused() -> None:
+    with pytest.raises(ReproenvError) as caught:
+        sample_lock().image_for("linux/arm64")
+    assert caught.value.reference == "lock-platform-missing"
+    assert "platforms" in caught.value.hint
