@@ -227,3 +227,59 @@ def test_two_platform_lock_builds_for_amd64(docker_host: DockerHost, tmp_path: P
         docker_host("image", "inspect", f"two-platforms:{lock_hash}-amd64", check=False).returncode
         == 0
     )
+
+
+def test_apt_packages_are_pinned_and_installed_exactly(
+    docker_host: DockerHost, tmp_path: Path
+) -> None:
+    import os
+
+    project = copy_example("sklearn-cpu", tmp_path)
+    (project / "requirements.in").write_text("")
+    (project / "reproenv.toml").write_text(
+        'name = "with-apt"\n[pip]\nrequirements = ["requirements.in"]\n'
+        '[apt]\npackages = ["git", "curl"]\n'
+    )
+    env = dict(os.environ, REPROENV_DOCKER=docker_host.executable, COLUMNS="200")
+    env["REPROENV_REGISTRY_MIRROR"] = docker_host.mirror
+    cli = Cli(env)
+    locked = cli("lock", cwd=project)
+    assert locked.code == 0, locked.output
+    lock = (project / "reproenv.lock").read_text()
+    pins = dict(re.findall(r'\[\[apt-packages\]\]\nname = "([^"]+)"\nversion = "([^"]+)"', lock))
+    assert {"git", "curl"} <= set(pins), lock
+    assert len(pins) > 2  # their dependencies are pinned too
+    assert "hadolint" not in lock
+    built = cli("build", cwd=project)
+    assert built.code == 0, built.output
+    assert f"git={pins['git']}" in (project / "Dockerfile").read_text()
+    query = cli(
+        "run",
+        "--",
+        "dpkg-query",
+        "-W",
+        "-f",
+        "${Package}=${Version}\\n",
+        *sorted(pins),
+        cwd=project,
+    )
+    assert query.code == 0, query.output
+    installed = dict(line.split("=", 1) for line in query.stdout.split())
+    assert installed == pins
+
+
+def test_unknown_apt_package_is_named(docker_host: DockerHost, tmp_path: Path) -> None:
+    import os
+
+    project = copy_example("sklearn-cpu", tmp_path)
+    (project / "reproenv.toml").write_text(
+        'name = "bad-apt"\n[pip]\nrequirements = ["requirements.in"]\n'
+        '[apt]\npackages = ["no-such-package-xyz"]\n'
+    )
+    env = dict(os.environ, REPROENV_DOCKER=docker_host.executable, COLUMNS="200")
+    env["REPROENV_REGISTRY_MIRROR"] = docker_host.mirror
+    result = Cli(env)("lock", cwd=project)
+    assert result.code == 2, result.output
+    assert "no-such-package-xyz" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (project / "reproenv.lock").exists()

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from reproenv.lock.model import (
     Lock,
+    LockedAptPackage,
     LockedFile,
     LockedImage,
     LockedPipPackage,
@@ -61,7 +62,14 @@ locks = st.builds(
         digest=digests,
         index_digest=st.none() | digests,
     ).map(lambda image: (image,)),
-    apt_packages=st.lists(names, unique=True, max_size=5).map(tuple),
+    apt_requested=st.lists(names, unique=True, max_size=3).map(tuple),
+    apt_packages=st.lists(
+        st.builds(
+            LockedAptPackage, name=names, version=versions, platforms=st.just(("linux/amd64",))
+        ),
+        unique_by=lambda p: p.name,
+        max_size=5,
+    ).map(tuple),
     pip_packages=packages,
 )
 

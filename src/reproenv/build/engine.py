@@ -125,6 +125,10 @@ class DockerEngine:
                 image=tag,
             )
 
+    def capture(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        """Run a docker command and collect its output (for resolution steps)."""
+        return self._run(args, capture_output=True)
+
     def image_inspect(self, image: str) -> dict[str, Any] | None:
         result = self._run(["image", "inspect", image], capture_output=True)
         if result.returncode != 0:

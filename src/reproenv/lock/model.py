@@ -34,6 +34,12 @@ class LockedImage(_Strict):
     index_digest: str | None = Field(default=None, alias="index-digest")
 
 
+class LockedAptPackage(_Strict):
+    name: str
+    version: str
+    platforms: tuple[str, ...]
+
+
 class LockedFile(_Strict):
     name: str  # the file name: a wheel's tags say which platforms it installs on
     sha256: str
@@ -65,7 +71,8 @@ class Lock(_Strict):
     resolver: str
     wheel_platforms: tuple[str, ...] = Field(alias="wheel-platforms")
     images: tuple[LockedImage, ...]
-    apt_packages: tuple[str, ...] = Field(alias="apt-packages")
+    apt_requested: tuple[str, ...] = Field(alias="apt-requested")  # the spec's list
+    apt_packages: tuple[LockedAptPackage, ...] = Field(alias="apt-packages")  # its closure
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
 
     def image_for(self, platform: str) -> LockedImage:
@@ -89,7 +96,10 @@ def _canonical(lock: Lock) -> dict[str, Any]:
         data["pip-packages"], key=lambda p: (p["name"], p["platforms"], p["version"])
     )
     data["images"] = sorted(data["images"], key=lambda i: i["platform"])
-    data["apt-packages"] = sorted(data["apt-packages"])
+    data["apt-requested"] = sorted(data["apt-requested"])
+    for package in data["apt-packages"]:
+        package["platforms"] = sorted(package["platforms"])
+    data["apt-packages"] = sorted(data["apt-packages"], key=lambda p: (p["name"], p["platforms"]))
     return data
 
 

@@ -14,7 +14,15 @@ from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
 from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import input_hash
-from reproenv.lock.model import LOCK_FILE, Lock, LockedImage, dump_lock, lock_hash, read_lock
+from reproenv.lock.model import (
+    LOCK_FILE,
+    Lock,
+    LockedAptPackage,
+    LockedImage,
+    dump_lock,
+    lock_hash,
+    read_lock,
+)
 from reproenv.lock.pip import (
     NO_UPGRADE,
     Upgrade,
@@ -89,6 +97,7 @@ def resolve(
         resolutions = [run.result() for run in runs]
         resolved = kept_images or _locked_images(images.result() if images else [])
     pip = resolutions[0]
+    apt = _apt_pins(spec, resolved, previous, upgrade)
     return Lock(
         reproenv_version=__version__,
         input_hash=digest_hash,
@@ -97,8 +106,38 @@ def resolve(
         resolver=pip.resolver,
         wheel_platforms=tuple(r.wheel_platform for r in resolutions),
         images=resolved,
-        apt_packages=spec.apt_packages,
+        apt_requested=spec.apt_packages,
+        apt_packages=apt,
         pip_packages=merge_platforms([r.packages for r in resolutions]),
+    )
+
+
+def _apt_pins(
+    spec: Spec, images: tuple[LockedImage, ...], previous: Lock | None, upgrade: Upgrade
+) -> tuple[LockedAptPackage, ...]:
+    """Previous pins while the packages and base digests are the same; else ask apt."""
+    if not spec.apt_packages:
+        return ()
+    if (
+        previous is not None
+        and not upgrade.everything
+        and previous.images == images
+        and previous.apt_requested == spec.apt_packages
+    ):
+        return previous.apt_packages
+    from reproenv.build.engine import DockerEngine
+    from reproenv.lock.apt import resolve_apt
+    from reproenv.settings import docker_executable
+
+    engine = DockerEngine(docker_executable(None))
+    per_platform = [resolve_apt(spec, image, engine) for image in images]
+    merged: dict[tuple[str, str], set[str]] = {}
+    for pins in per_platform:
+        for pin in pins:
+            merged.setdefault((pin.name, pin.version), set()).update(pin.platforms)
+    return tuple(
+        LockedAptPackage(name=name, version=version, platforms=tuple(sorted(platforms)))
+        for (name, version), platforms in sorted(merged.items())
     )
 
 

@@ -23,7 +23,7 @@ class BuildPlan:
     base_reference: str  # upstream, without digest
     base_digest: str  # the Dockerfile's default: the index when several platforms share it
     platform_digest: str  # the image manifest for `platform`, which builds pass explicitly
-    apt_packages: tuple[str, ...]
+    apt_packages: tuple[str, ...]  # name=version, the whole closure apt would install
     has_pip_packages: bool
     requirements_lock: str
     venv: str
@@ -69,7 +69,9 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = Non
         base_reference=image.reference,
         base_digest=shared_index or image.digest,
         platform_digest=image.digest,
-        apt_packages=lock.apt_packages,
+        apt_packages=tuple(
+            f"{p.name}={p.version}" for p in lock.apt_packages if platform in p.platforms
+        ),
         has_pip_packages=bool(lock.pip_packages),
         requirements_lock=REQUIREMENTS_LOCK,
         venv=VENV,

@@ -17,6 +17,7 @@ def lock(packages: dict[str, str], digest: str = "sha256:" + "a" * 64) -> Lock:
                 reference="docker.io/library/python:3.11", platform="linux/amd64", digest=digest
             ),
         ),
+        apt_requested=(),
         apt_packages=(),
         pip_packages=tuple(
             LockedPipPackage(name=n, version=v, platforms=("linux/amd64",))

@@ -40,7 +40,7 @@ def plan(**changes: object) -> BuildPlan:
 
 PLANS = {
     "pip": plan(),
-    "pip+apt": plan(apt_packages=("curl", "git")),
+    "pip+apt": plan(apt_packages=("curl=7.88.1-10+deb12u12", "git=1:2.39.5-0+deb12u2")),
     "no-pip": plan(has_pip_packages=False, command=()),
     "custom-user": plan(user="researcher", workdir="/srv/project"),
 }

@@ -1,0 +1,72 @@
+"""Pin apt packages to exact versions by asking apt itself, inside the pinned base image.
+
+`apt-get install --simulate` in a throwaway container of the locked digest lists every package
+the install would add, with the version the distribution serves today; pinning them all
+(`name=version`) makes the Dockerfile install exactly that closure.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from reproenv.build.engine import DockerEngine
+from reproenv.errors import bad_input, environment
+from reproenv.lock.images import ImageRef, mirror_reference
+from reproenv.lock.model import LockedAptPackage, LockedImage
+from reproenv.spec.model import Spec
+
+_INST = re.compile(r"^Inst (?P<name>\S+) (?:\[\S+\] )?\((?P<version>\S+) ")
+_NOT_FOUND = re.compile(r"E: (?:Unable to locate package |Package '?)(?P<name>[^\s']+)")
+
+
+def resolve_apt(
+    spec: Spec, image: LockedImage, engine: DockerEngine
+) -> tuple[LockedAptPackage, ...]:
+    if not spec.apt_packages:
+        return ()
+    ref = mirror_reference(ImageRef.parse(image.reference), spec.registry_mirror)
+    pinned = str(ImageRef(ref.registry, ref.repository, None, image.digest))
+    script = (
+        "apt-get update -qq >/dev/null && "
+        "apt-get install --simulate --no-install-recommends -y "
+        + " ".join(shlex.quote(p) for p in spec.apt_packages)
+    )
+    engine.info()  # a clear "no engine" error, not a failed `docker run`
+    result = engine.capture(
+        ["run", "--rm", "--platform", image.platform, pinned, "sh", "-c", script]
+    )
+    if result.returncode != 0:
+        missing = _NOT_FOUND.search(result.stdout + result.stderr)
+        if missing:
+            raise bad_input(
+                f"apt package {missing.group('name')} is not available in {image.reference} "
+                f"({image.platform})",
+                "apt-package-not-found",
+                "check its name (`apt-cache search` in the base image) or remove it from "
+                "apt.packages",
+                file=str(spec.source),
+                key="apt.packages",
+                package=missing.group("name"),
+            )
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise environment(
+            f"could not resolve apt packages in {image.reference} ({image.platform}): "
+            + " / ".join(tail),
+            "apt-resolve-failed",
+            "check that containers reach the distribution's mirror; `reproenv doctor`",
+            image=image.reference,
+        )
+    return parse_simulation(result.stdout, image.platform)
+
+
+def parse_simulation(text: str, platform: str) -> tuple[LockedAptPackage, ...]:
+    found = {
+        match.group("name"): match.group("version")
+        for line in text.splitlines()
+        if (match := _INST.match(line))
+    }
+    return tuple(
+        LockedAptPackage(name=name, version=version, platforms=(platform,))
+        for name, version in sorted(found.items())
+    )
