@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shlex
 from pathlib import Path
@@ -47,7 +48,7 @@ def input_hash(spec: Spec) -> str:
         _relative(path, spec.project_dir): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in requirement_files(spec)
     }
-    document = {
+    document: dict[str, object] = {
         "hash-scheme": HASH_SCHEME,
         "python": spec.python,
         "platforms": list(spec.platforms),
@@ -56,6 +57,9 @@ def input_hash(spec: Spec) -> str:
         "pip-files": files,
         "pip-pyproject": list(spec.pyproject_dependencies),
     }
+    # later additions enter the hash only when used, so existing locks stay fresh
+    if spec.index_url or spec.extra_index_urls:
+        document["pip-indexes"] = [spec.index_url or "", *spec.extra_index_urls]
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -84,3 +88,97 @@ def locate_requirements(spec: Spec, names: set[str]) -> list[str]:
         if match and canonicalize_name(match.group(1)) in wanted:
             found.append(f"{where}:{number}: {line}" if number else f"{where}: {line}")
     return found
+
+
+def logical_lines(path: Path) -> list[tuple[int, str]]:
+    """(first line number, text) of each requirement, continuations joined, comments dropped."""
+    lines: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        if not pending:
+            start = number
+        if text.endswith("\\"):
+            pending.append(text[:-1])
+            continue
+        joined = " ".join([*pending, text]).strip()
+        pending = []
+        if joined:
+            lines.append((start, joined))
+    return lines
+
+
+_VCS = re.compile(r"(^|@\s*|-e\s+)(git|hg|svn|bzr)\+")
+_DIRECT = re.compile(r"(^|\s)@\s|^[a-z]+://|^file:")
+_LOCAL = re.compile(r"^(-e\s+)?(\.{1,2}/|/|[A-Za-z]:\\)|^-e\s")
+
+
+def check_supported(spec: Spec) -> None:
+    """Refuse, with file and line, what cannot be pinned by name, version and hash here."""
+    for path in requirement_files(spec):
+        for number, text in logical_lines(path):
+            kind = (
+                "a VCS requirement" if _VCS.search(text)
+                else "a local path or editable requirement" if _LOCAL.search(text)
+                else "a direct URL requirement" if _DIRECT.search(text)
+                else None
+            )  # fmt: skip
+            if kind and not text.startswith(("--", "-r", "-c")):
+                raise bad_input(
+                    f"{_relative(path, spec.project_dir)}:{number}: {text} is {kind}; this "
+                    "version of reproenv locks packages from an index only",
+                    "unsupported-requirement",
+                    "publish a release to an index (a private one works) and require it by "
+                    "name, or add its wheel to an index you control",
+                    file=str(path),
+                    line=str(number),
+                )
+
+
+_PINNED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==(?P<version>[^\s;]+)")
+
+
+def prehashed(spec: Spec) -> list[tuple[str, str, tuple[str, ...]]] | None:
+    """A fully pinned and hashed file (pip-compile --generate-hashes output) is used as it is:
+    returns its (name, version, hashes), or None when the inputs need resolving."""
+    files = requirement_files(spec)
+    if len(files) != 1 or spec.pyproject_dependencies:
+        return None
+    pins: list[tuple[str, str, tuple[str, ...]]] = []
+    for _, text in logical_lines(files[0]):
+        if text.startswith("-"):
+            continue  # options such as --index-url are carried by the index fields
+        match = _PINNED.match(text)
+        hashes = tuple(sorted(h.split("=", 1)[1] for h in text.split() if h.startswith("--hash=")))
+        if not match or not hashes:
+            return None
+        pins.append((match.group("name"), match.group("version"), hashes))
+    return pins or None
+
+
+_INDEX_OPTION = re.compile(r"^(?P<option>--index-url|-i|--extra-index-url)(\s+|=)(?P<url>\S+)")
+
+
+def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
+    """The package indexes the inputs name (spec, then -i/--extra-index-url lines), with
+    ${VAR}s expanded and credentials removed: what pip needs again inside the build."""
+    from reproenv.lock.pip import strip_credentials
+
+    index_url = spec.index_url
+    extras = list(spec.extra_index_urls)
+    for path in requirement_files(spec):
+        for _, text in logical_lines(path):
+            match = _INDEX_OPTION.match(text)
+            if not match:
+                continue
+            if match.group("option") == "--extra-index-url":
+                extras.append(match.group("url"))
+            else:
+                index_url = match.group("url")
+
+    def clean(url: str) -> str:
+        return strip_credentials(os.path.expandvars(url))
+
+    cleaned = tuple(dict.fromkeys(clean(url) for url in extras))
+    return (clean(index_url) if index_url else None), cleaned

@@ -53,12 +53,13 @@ class LockedPipPackage(_Strict):
     platforms: tuple[str, ...]
     wheels: tuple[LockedFile, ...] = ()
     sdist: LockedFile | None = None  # recorded only when no wheel fits a platform
-    index: str | None = None
+    # from a pre-hashed input used as it is (pip-compile output): hashes without file names
+    given_hashes: tuple[str, ...] = Field(default=(), alias="given-hashes")
 
     @property
     def hashes(self) -> tuple[str, ...]:
         files = self.wheels or ((self.sdist,) if self.sdist else ())
-        return tuple(sorted(f"sha256:{f.sha256}" for f in files))
+        return tuple(sorted({*(f"sha256:{f.sha256}" for f in files), *self.given_hashes}))
 
 
 class Lock(_Strict):
@@ -73,6 +74,8 @@ class Lock(_Strict):
     images: tuple[LockedImage, ...]
     apt_requested: tuple[str, ...] = Field(alias="apt-requested")  # the spec's list
     apt_packages: tuple[LockedAptPackage, ...] = Field(alias="apt-packages")  # its closure
+    pip_index_url: str | None = Field(default=None, alias="pip-index-url")  # None: PyPI
+    pip_extra_index_urls: tuple[str, ...] = Field(default=(), alias="pip-extra-index-urls")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
 
     def image_for(self, platform: str) -> LockedImage:
@@ -92,10 +95,16 @@ def _canonical(lock: Lock) -> dict[str, Any]:
     for package in data["pip-packages"]:
         package["platforms"] = sorted(package["platforms"])
         package["wheels"] = sorted(package["wheels"], key=lambda f: f["name"])
+        package["given-hashes"] = sorted(package["given-hashes"])
+        for key in ("wheels", "given-hashes"):  # empty lists say nothing: keep the file short
+            if not package[key]:
+                del package[key]
     data["pip-packages"] = sorted(
         data["pip-packages"], key=lambda p: (p["name"], p["platforms"], p["version"])
     )
     data["images"] = sorted(data["images"], key=lambda i: i["platform"])
+    if not data["pip-extra-index-urls"]:
+        del data["pip-extra-index-urls"]
     data["apt-requested"] = sorted(data["apt-requested"])
     for package in data["apt-packages"]:
         package["platforms"] = sorted(package["platforms"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.errors import bad_input, environment, redact
+from reproenv.lock.inputs import check_supported, prehashed
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
@@ -23,7 +24,6 @@ _WHEEL_PLATFORMS = {
     "linux/amd64": "x86_64-manylinux_2_28",
     "linux/arm64": "aarch64-manylinux_2_28",
 }
-PYPI = "https://pypi.org/simple"
 _UNSATISFIABLE = ("No solution found", "unsatisfiable", "not found in the package registry")
 _NETWORK = (
     "error sending request",
@@ -98,11 +98,28 @@ def resolve_pip(
     inputs = list(spec.requirements)
     if not inputs and not spec.pyproject_dependencies:
         return PipResolution(version, target, ())
+    check_supported(spec)
+    given = prehashed(spec)
+    if given is not None:
+        return PipResolution(f"{version} (input used as it is)", target, tuple(
+            LockedPipPackage(
+                name=_canonical(name), version=pin, platforms=(platform,), given_hashes=hashes
+            )
+            for name, pin, hashes in sorted(given)
+        ))  # fmt: skip
+    selections: list[str] = []
+    if spec.index_url:
+        selections += ["--index-url", os.path.expandvars(spec.index_url)]
+    for url in spec.extra_index_urls:
+        selections += ["--extra-index-url", os.path.expandvars(url)]
+    if spec.pyproject_dependencies:
+        # uv reads [project] itself: extras and PEP 735 groups (with include-group) included
+        inputs.append("pyproject.toml")
+        for extra in spec.pyproject_extras:
+            selections += ["--extra", extra]
+        for group in spec.pyproject_groups:
+            selections += ["--group", f"pyproject.toml:{group}"]
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
-        if spec.pyproject_dependencies:
-            extra = Path(scratch) / "pyproject-dependencies.in"
-            extra.write_text("\n".join(spec.pyproject_dependencies) + "\n", encoding="utf-8")
-            inputs.append(str(extra))
         # uv prefers the versions already in its output file: that is how a relock keeps
         # the pins that still satisfy the inputs
         output = Path(scratch) / "pylock.toml"
@@ -112,7 +129,7 @@ def resolve_pip(
         command = [
             uv, "pip", "compile", "--no-config", "--no-python-downloads", "--no-header", "--quiet",
             "--python-version", spec.python, "--python-platform", target,
-            "--output-file", str(output), *inputs,
+            "--output-file", str(output), *selections, *inputs,
         ]  # fmt: skip
         if upgrade.everything:
             command.append("--upgrade")
@@ -165,7 +182,6 @@ def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage
                 platforms=(platform,),
                 wheels=wheels,
                 sdist=sdist,
-                index=_index(entry),
             )
         )
     return tuple(sorted(packages, key=lambda p: p.name))
@@ -181,13 +197,6 @@ def _file(entry: dict[str, object]) -> LockedFile:
     return LockedFile(name=name, sha256=str(sha256))
 
 
-def _index(entry: dict[str, object]) -> str | None:
-    index = entry.get("index")
-    if not isinstance(index, str) or index.rstrip("/") == PYPI:
-        return None
-    return strip_credentials(index)
-
-
 def strip_credentials(url: str) -> str:
     """Index URLs go into the lock and the image without the user:password part."""
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)
@@ -200,7 +209,7 @@ def merge_platforms(
     merged: dict[tuple[object, ...], LockedPipPackage] = {}
     for packages in per_platform:
         for package in packages:
-            key = (package.name, package.version, package.wheels, package.sdist, package.index)
+            key = (package.name, package.version, package.wheels, package.sdist)
             if key in merged:
                 known = merged[key]
                 platforms = tuple(sorted({*known.platforms, *package.platforms}))
@@ -214,7 +223,11 @@ _MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 
 
 def render_requirements_lock(
-    packages: tuple[LockedPipPackage, ...], python: str, platforms: tuple[str, ...]
+    packages: tuple[LockedPipPackage, ...],
+    python: str,
+    platforms: tuple[str, ...],
+    index_url: str | None = None,
+    extra_index_urls: tuple[str, ...] = (),
 ) -> str:
     """pip's hash-checking format; packages that differ by platform carry a marker."""
     lines = [
@@ -222,12 +235,10 @@ def render_requirements_lock(
         f"# pip's hash-checking format, for Python {python} on {', '.join(platforms)}:",
         "#   pip install --require-hashes --no-deps -r requirements.lock",
     ]
-    indexes = sorted({p.index for p in packages if p.index})
-    if indexes:
-        lines.append(f"--index-url {indexes[0]}")
-        lines += [f"--extra-index-url {url}" for url in indexes[1:]]
-        if any(p.index is None for p in packages):
-            lines.append(f"--extra-index-url {PYPI}")
+    # indexes without credentials: a build gets those as a secret (netrc)
+    if index_url:
+        lines.append(f"--index-url {index_url}")
+    lines += [f"--extra-index-url {url}" for url in extra_index_urls]
     grouped: dict[tuple[str, str], list[LockedPipPackage]] = {}
     for package in packages:
         grouped.setdefault((package.name, package.version), []).append(package)

@@ -13,7 +13,7 @@ from reproenv import __version__
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
 from reproenv.lock.guard import project_lock
-from reproenv.lock.inputs import input_hash
+from reproenv.lock.inputs import declared_indexes, input_hash
 from reproenv.lock.model import (
     LOCK_FILE,
     Lock,
@@ -97,6 +97,7 @@ def resolve(
         resolutions = [run.result() for run in runs]
         resolved = kept_images or _locked_images(images.result() if images else [])
     pip = resolutions[0]
+    indexes = declared_indexes(spec)
     apt = _apt_pins(spec, resolved, previous, upgrade)
     return Lock(
         reproenv_version=__version__,
@@ -106,6 +107,8 @@ def resolve(
         resolver=pip.resolver,
         wheel_platforms=tuple(r.wheel_platform for r in resolutions),
         images=resolved,
+        pip_index_url=indexes[0],
+        pip_extra_index_urls=indexes[1],
         apt_requested=spec.apt_packages,
         apt_packages=apt,
         pip_packages=merge_platforms([r.packages for r in resolutions]),
@@ -186,7 +189,13 @@ def write_lock(spec: Spec, lock: Lock) -> str:
 def sync_exports(spec: Spec, lock: Lock) -> None:
     """Make requirements.lock match reproenv.lock (a crash between two writes can leave it old)."""
     path = spec.project_dir / REQUIREMENTS_LOCK
-    text = render_requirements_lock(lock.pip_packages, lock.python, lock.platforms)
+    text = render_requirements_lock(
+        lock.pip_packages,
+        lock.python,
+        lock.platforms,
+        lock.pip_index_url,
+        lock.pip_extra_index_urls,
+    )
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         write_atomic(path, text)
 

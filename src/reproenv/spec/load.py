@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,20 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
                 file=str(spec_path),
                 key=f"pip.requirements[{index}]",
             )
-    dependencies = read_pyproject_dependencies(project_dir) if raw.pip.pyproject else ()
+    if (raw.pip.extras or raw.pip.groups) and not raw.pip.pyproject:
+        raise bad_input(
+            f"{spec_path.name}: pip.extras and pip.groups select parts of pyproject.toml, "
+            "but pip.pyproject is false",
+            "spec-invalid",
+            "set pip.pyproject = true, or remove pip.extras / pip.groups",
+            file=str(spec_path),
+            key="pip.extras" if raw.pip.extras else "pip.groups",
+        )
+    dependencies = (
+        read_pyproject_dependencies(project_dir, raw.pip.extras, raw.pip.groups)
+        if raw.pip.pyproject
+        else ()
+    )
     mirror = env.get(MIRROR_ENV) or raw.image.registry_mirror or None
     return Spec(
         project_dir=project_dir,
@@ -120,6 +133,10 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         command=tuple(raw.command or ()),
         requirements=tuple(raw.pip.requirements),
         pyproject_dependencies=dependencies,
+        pyproject_extras=tuple(sorted(set(raw.pip.extras))),
+        pyproject_groups=tuple(sorted(set(raw.pip.groups))),
+        index_url=raw.pip.index_url,
+        extra_index_urls=tuple(raw.pip.extra_index_urls),
         apt_packages=tuple(sorted(set(raw.apt.packages))),
         base_image=raw.image.base or default_base_image(python),
         registry_mirror=mirror,
@@ -128,7 +145,11 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
     )
 
 
-def read_pyproject_dependencies(project_dir: Path) -> tuple[str, ...]:
+def read_pyproject_dependencies(
+    project_dir: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """The dependencies to lock, with the chosen extras and groups, as hash input (uv reads
+    pyproject.toml itself when resolving)."""
     path = project_dir / "pyproject.toml"
     data, _ = read_toml(path)
     project = data.get("project")
@@ -158,7 +179,24 @@ def read_pyproject_dependencies(project_dir: Path) -> tuple[str, ...]:
             file=str(path),
             key="project.dependencies",
         )
-    for dependency in dependencies:
+    optional = project.get("optional-dependencies", {})
+    declared_groups = data.get("dependency-groups", {})
+    for key, chosen, declared in (
+        ("project.optional-dependencies", extras, optional),
+        ("dependency-groups", groups, declared_groups),
+    ):
+        for name in chosen:
+            if name not in declared:
+                raise bad_input(
+                    f"pyproject.toml has no {key}.{name} (it declares: "
+                    f"{', '.join(sorted(declared)) or 'none'})",
+                    "unknown-extra-or-group",
+                    "fix the name in reproenv.toml, or declare it in pyproject.toml",
+                    file=str(path),
+                    key=f"{key}.{name}",
+                )
+            dependencies = [*dependencies, *(f"{key}.{name}: {d}" for d in declared[name])]
+    for dependency in project.get("dependencies", []):
         try:
             Requirement(dependency)
         except InvalidRequirement as exc:

@@ -28,7 +28,12 @@ class _Strict(BaseModel):
 
 class RawPip(_Strict):
     requirements: list[str] = Field(default_factory=list)
-    pyproject: bool = False
+    pyproject: bool = False  # lock [project].dependencies of pyproject.toml
+    extras: list[Name] = Field(default_factory=list)  # its optional dependencies to include
+    groups: list[Name] = Field(default_factory=list)  # its PEP 735 dependency groups
+    # ${VAR}s are expanded when resolving, so credentials can stay in the environment
+    index_url: str | None = Field(default=None, alias="index-url")
+    extra_index_urls: list[str] = Field(default_factory=list, alias="extra-index-urls")
 
 
 class RawApt(_Strict):
@@ -67,6 +72,10 @@ class Spec(BaseModel):
     command: tuple[str, ...]
     requirements: tuple[str, ...]  # paths relative to project_dir
     pyproject_dependencies: tuple[str, ...]
+    pyproject_extras: tuple[str, ...] = ()
+    pyproject_groups: tuple[str, ...] = ()
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
     apt_packages: tuple[str, ...]
     base_image: str
     registry_mirror: str | None

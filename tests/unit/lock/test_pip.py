@@ -51,9 +51,7 @@ def test_pylock_files_become_wheels_or_an_sdist(spec) -> None:  # type: ignore[n
         LockedFile(name="scikit_learn-1.5.0-cp311-cp311-manylinux_2_28_x86_64.whl", sha256="bbb"),
     )
     assert sklearn.sdist is None  # a wheel fits: the sdist is never installed
-    assert sklearn.index is None  # PyPI is the default
     assert tiny.sdist == LockedFile(name="tiny-0.1.tar.gz", sha256="ccc")
-    assert tiny.index == "https://private.example/simple/"  # no credentials in the lock
     assert tiny.hashes == ("sha256:ccc",)
 
 
@@ -104,14 +102,13 @@ def test_versions_that_differ_by_platform_get_markers() -> None:
 
 
 def test_private_index_is_named_without_credentials() -> None:
-    private = LockedPipPackage(
-        name="tiny", version="0.1", platforms=("linux/amd64",),
-        sdist=LockedFile(name="tiny-0.1.tar.gz", sha256="ccc"), index="https://private.example/simple/",
-    )  # fmt: skip
     amd = package("2.0", "linux/amd64", "numpy-2.0-x86_64.whl", "aaa")
-    text = render_requirements_lock((amd, private), "3.11", ("linux/amd64",))
-    assert "--index-url https://private.example/simple/\n" in text
-    assert "--extra-index-url https://pypi.org/simple\n" in text
+    text = render_requirements_lock(
+        (amd,), "3.11", ("linux/amd64",), "https://private.example/simple/", ("https://b/simple",)
+    )
+    assert (
+        "--index-url https://private.example/simple/\n--extra-index-url https://b/simple\n" in text
+    )
     assert strip_credentials("https://u:p@host/simple") == "https://host/simple"
 
 

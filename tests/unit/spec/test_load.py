@@ -110,3 +110,18 @@ def test_dynamic_dependencies_refused(tmp_path: Path) -> None:
     with pytest.raises(ReproenvError) as caught:
         load_spec(tmp_path, env={})
     assert caught.value.reference == "dynamic-dependencies"
+
+
+def test_unknown_dependency_group_is_named(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n[dependency-groups]\ndev = ["x"]\n')
+    write(tmp_path, "reproenv.toml", '[pip]\npyproject = true\ngroups = ["tests"]\n')
+    with pytest.raises(ReproenvError) as caught:
+        load_spec(tmp_path, env={})
+    assert caught.value.reference == "unknown-extra-or-group"
+    assert "dependency-groups.tests" in caught.value.message
+    assert "dev" in caught.value.message
+
+
+def test_extras_without_pyproject_are_refused(tmp_path: Path) -> None:
+    error = error_of(tmp_path, '[pip]\nextras = ["cli"]\n')
+    assert error.context["key"] == "pip.extras"
