@@ -105,12 +105,15 @@ class DockerEngine:
         platform: str,
         build_args: Mapping[str, str],
         secrets: Mapping[str, Path],
+        network: str | None = None,
     ) -> None:
         args: list[str] = ["buildx", "build", "--load"] if builder is Builder.BUILDX else ["build"]
         if builder is not Builder.LEGACY:
             args += ["--progress", "plain", "--platform", platform]
             for secret_id, source in sorted(secrets.items()):
                 args += ["--secret", f"id={secret_id},src={source}"]
+        if network:
+            args += ["--network", network]
         for key, value in sorted(build_args.items()):
             args += ["--build-arg", f"{key}={value}"]
         args += ["-f", str(dockerfile), "-t", tag, str(context)]

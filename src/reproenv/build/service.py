@@ -36,34 +36,37 @@ def build_image(
     *,
     mirror: str | None,
     ca_cert: Path | None,
+    netrc: str | None = None,
+    network: str | None = None,
 ) -> BuildOutcome:
-    secrets = {plan.ca_secret_id: ca_cert} if ca_cert and info.builder.supports_mounts else {}
     build_args = base_image_arg(plan, mirror)
-    if info.builder.supports_mounts:
+    with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
+        secrets: dict[str, Path] = {}
+        if info.builder.supports_mounts:
+            dockerfile = project_dir / "Dockerfile"
+            if ca_cert:
+                secrets[plan.ca_secret_id] = ca_cert
+            if netrc:
+                # only the owner may read it, and it lives no longer than the build
+                secret = Path(scratch) / "netrc"
+                secret.touch(mode=0o600)
+                secret.write_text(netrc, encoding="utf-8")
+                secrets[plan.netrc_secret_id] = secret
+        else:
+            # the generated Dockerfile uses mounts; hand the legacy builder a variant without
+            dockerfile = Path(scratch) / "Dockerfile"
+            dockerfile.write_text(render_dockerfile(plan, buildkit=False), encoding="utf-8")
         engine.build(
             builder=info.builder,
             context=project_dir,
-            dockerfile=project_dir / "Dockerfile",
+            dockerfile=dockerfile,
             tag=plan.image_tag,
             platform=plan.platform,
             build_args=build_args,
             secrets=secrets,
+            network=network,
         )
-    else:
-        # the generated Dockerfile uses mounts; hand the legacy builder a variant without them
-        with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
-            dockerfile = Path(scratch) / "Dockerfile"
-            dockerfile.write_text(render_dockerfile(plan, buildkit=False), encoding="utf-8")
-            engine.build(
-                builder=info.builder,
-                context=project_dir,
-                dockerfile=dockerfile,
-                tag=plan.image_tag,
-                platform=plan.platform,
-                build_args=build_args,
-                secrets={},
-            )
-    return BuildOutcome(plan.image_tag, info.builder, bool(secrets))
+    return BuildOutcome(plan.image_tag, info.builder, plan.ca_secret_id in secrets)
 
 
 def require_image(engine: DockerEngine, plan: BuildPlan) -> str:

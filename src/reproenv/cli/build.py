@@ -34,8 +34,13 @@ def build(
         str | None,
         typer.Option("--platform", help="Which locked platform to build (default: this host's)."),
     ] = None,
+    network: Annotated[
+        str | None,
+        typer.Option("--network", help="Network for RUN steps, e.g. host (an index on localhost)."),
+    ] = None,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
+    from reproenv.build.credentials import index_credentials, render_netrc
     from reproenv.build.engine import LEGACY_NOTE, DockerEngine
     from reproenv.build.service import build_image
     from reproenv.cli.pipeline import generate_files
@@ -43,15 +48,26 @@ def build(
 
     engine = DockerEngine(docker_executable(docker))
     info = engine.info()  # fail fast, before locking, when there is no engine
-    (spec, plan, ca), changed = generate_files(
+    prepared = generate_files(
         project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert, platform=platform
     )
-    if changed:
-        note(f"wrote {', '.join(changed)}")
+    plan = prepared.plan
+    if prepared.changed:
+        note(f"wrote {', '.join(prepared.changed)}")
     note(f"building {plan.image_tag} with {info.builder.value} (docker {info.client_version})")
     if not info.builder.supports_mounts:
         warn(LEGACY_NOTE)
+    credentials = index_credentials(prepared.spec, prepared.lock)
+    if credentials:
+        note(f"passing credentials for {', '.join(sorted(credentials))} as a build secret")
     outcome = build_image(
-        engine, info, plan, spec.project_dir, mirror=spec.registry_mirror, ca_cert=ca
+        engine,
+        info,
+        plan,
+        prepared.spec.project_dir,
+        mirror=prepared.spec.registry_mirror,
+        ca_cert=prepared.ca_cert,
+        netrc=render_netrc(credentials) if credentials else None,
+        network=network,
     )
     note(f"built {outcome.tag}")

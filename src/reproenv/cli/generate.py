@@ -30,5 +30,7 @@ def generate(
     """Write Dockerfile and .dockerignore for the locked environment."""
     from reproenv.cli.pipeline import generate_files
 
-    _, changed = generate_files(project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert)
+    changed = generate_files(
+        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert
+    ).changed
     note(f"wrote {', '.join(changed)}" if changed else "generated files are up to date")

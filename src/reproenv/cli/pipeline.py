@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.cli.common import warn
 from reproenv.cli.lock_mode import lock_mode
+from reproenv.lock.model import Lock
 from reproenv.lock.service import ensure_lock
 from reproenv.plan.model import BuildPlan, make_plan
 from reproenv.render.registry import output_paths, render_all
@@ -13,6 +15,15 @@ from reproenv.render.write import check_writable, write_files
 from reproenv.settings import find_ca_cert
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class Prepared:
+    spec: Spec
+    lock: Lock
+    plan: BuildPlan
+    ca_cert: Path | None
+    changed: list[str]
 
 
 def generate_files(
@@ -23,7 +34,7 @@ def generate_files(
     force: bool,
     ca_cert: Path | None,
     platform: str | None = None,
-) -> tuple[tuple[Spec, BuildPlan, Path | None], list[str]]:
+) -> Prepared:
     spec = load_spec(project)
     mode = lock_mode(locked, frozen)
     # refuse to clobber hand-written files before spending time (and network) on a lock
@@ -32,7 +43,7 @@ def generate_files(
     result = ensure_lock(spec, mode, ca, on_wait=warn)
     plan = make_plan(spec, result.lock, result.hash, platform)
     changed = write_files(spec.project_dir, render_all(plan), force)
-    return (spec, plan, ca), changed
+    return Prepared(spec, result.lock, plan, ca, changed)
 
 
 def current_plan(project: Path) -> tuple[Spec, BuildPlan]:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
 from reproenv.errors import bad_input
@@ -178,7 +179,16 @@ def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
                 index_url = match.group("url")
 
     def clean(url: str) -> str:
-        return strip_credentials(os.path.expandvars(url))
+        return strip_credentials(expand_env(url))
 
     cleaned = tuple(dict.fromkeys(clean(url) for url in extras))
     return (clean(index_url) if index_url else None), cleaned
+
+
+_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
+def expand_env(text: str, env: Mapping[str, str] | None = None) -> str:
+    """${VAR} and $VAR, as pip and uv expand them in requirement files; unknown ones stay."""
+    values = os.environ if env is None else env
+    return _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.errors import bad_input, environment, redact
-from reproenv.lock.inputs import check_supported, prehashed
+from reproenv.lock.inputs import check_supported, expand_env, prehashed
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
@@ -109,9 +109,9 @@ def resolve_pip(
         ))  # fmt: skip
     selections: list[str] = []
     if spec.index_url:
-        selections += ["--index-url", os.path.expandvars(spec.index_url)]
+        selections += ["--index-url", expand_env(spec.index_url)]
     for url in spec.extra_index_urls:
-        selections += ["--extra-index-url", os.path.expandvars(url)]
+        selections += ["--extra-index-url", expand_env(url)]
     if spec.pyproject_dependencies:
         # uv reads [project] itself: extras and PEP 735 groups (with include-group) included
         inputs.append("pyproject.toml")

@@ -11,6 +11,7 @@ from reproenv.spec.model import Spec
 VENV = "/opt/venv"
 APP_UID = 1000
 CA_SECRET_ID = "reproenv-ca"  # noqa: S105 - the id of a build secret, not a secret
+NETRC_SECRET_ID = "reproenv-netrc"  # noqa: S105 - likewise
 LOCK_HASH_LABEL = "dev.reproenv.lock-hash"
 REQUIREMENTS_LOCK = "requirements.lock"
 
@@ -34,6 +35,7 @@ class BuildPlan:
     lock_hash: str
     ca_secret_id: str
     reproenv_version: str
+    netrc_secret_id: str = NETRC_SECRET_ID
     multi_platform: bool = False
 
     @property

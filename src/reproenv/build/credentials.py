@@ -1,0 +1,59 @@
+"""Index credentials for the build: a netrc handed to pip as a BuildKit secret, never a layer.
+
+The lock names indexes without credentials. At build time they come from where the user keeps
+them: the ${VAR}s in the spec's or requirement files' index URLs, or their netrc file.
+"""
+
+from __future__ import annotations
+
+import netrc
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from reproenv.lock.inputs import expand_env, logical_lines, requirement_files
+from reproenv.lock.model import Lock
+from reproenv.spec.model import Spec
+
+
+def index_credentials(
+    spec: Spec, lock: Lock, env: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """host -> (login, password) for every index in the lock that has credentials."""
+    env = os.environ if env is None else env
+    hosts = {
+        urlsplit(url).hostname for url in (lock.pip_index_url, *lock.pip_extra_index_urls) if url
+    }
+    found: dict[str, tuple[str, str]] = {}
+    for url in _declared_urls(spec):
+        parts = urlsplit(expand_env(url, env))
+        if parts.hostname and parts.hostname in hosts and parts.username is not None:
+            found[parts.hostname] = (parts.username, parts.password or "")
+    netrc_path = Path(env.get("NETRC") or Path(env.get("HOME", "~")).expanduser() / ".netrc")
+    if netrc_path.is_file():
+        try:
+            entries = netrc.netrc(str(netrc_path))
+        except (netrc.NetrcParseError, OSError):
+            entries = None
+        for host in hosts - found.keys():
+            auth = entries.authenticators(host) if entries and host else None
+            if host and auth:
+                found[host] = (auth[0], auth[2] or "")
+    return found
+
+
+def render_netrc(credentials: Mapping[str, tuple[str, str]]) -> str:
+    return "".join(
+        f"machine {host} login {login} password {password}\n"
+        for host, (login, password) in sorted(credentials.items())
+    )
+
+
+def _declared_urls(spec: Spec) -> list[str]:
+    urls = [u for u in (spec.index_url, *spec.extra_index_urls) if u]
+    for path in requirement_files(spec):
+        for _, text in logical_lines(path):
+            if text.startswith(("--index-url", "-i", "--extra-index-url")):
+                urls.append(text.replace("=", " ", 1).split()[-1])
+    return urls
