@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reproenv.cli.common import CaCertOption, ProjectOption, note, out, warn
+
+
+class Backend(StrEnum):
+    uv = "uv"
+    pip_tools = "pip-tools"
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +32,10 @@ def lock(
     upgrade_package: Annotated[
         list[str] | None,
         typer.Option("--upgrade-package", "-P", help="Move this package's pin (repeatable)."),
+    ] = None,
+    backend: Annotated[
+        Backend | None,
+        typer.Option("--backend", help="Resolver: uv (default) or pip-tools; sticks once used."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what changed as JSON on stdout.")
@@ -52,7 +62,14 @@ def lock(
         note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
     wanted = Upgrade(everything=upgrade, packages=tuple(upgrade_package or ()))
-    result = ensure_lock(spec, LockMode.AUTO, find_ca_cert(ca_cert), on_wait=warn, upgrade=wanted)
+    result = ensure_lock(
+        spec,
+        LockMode.AUTO,
+        find_ca_cert(ca_cert),
+        on_wait=warn,
+        upgrade=wanted,
+        backend=backend.value if backend else None,
+    )
     changes = diff_locks(result.previous, result.lock) if result.changed else None
     if as_json:
         print(json.dumps(changes.as_dict() if changes else {"changed": False}, indent=2))

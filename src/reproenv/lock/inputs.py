@@ -92,11 +92,15 @@ def locate_requirements(spec: Spec, names: set[str]) -> list[str]:
 
 
 def logical_lines(path: Path) -> list[tuple[int, str]]:
+    return split_logical(path.read_text(encoding="utf-8"))
+
+
+def split_logical(text: str) -> list[tuple[int, str]]:
     """(first line number, text) of each requirement, continuations joined, comments dropped."""
     lines: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         text = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
         if not pending:
             start = number
@@ -146,12 +150,17 @@ def prehashed(spec: Spec) -> list[tuple[str, str, tuple[str, ...]]] | None:
     files = requirement_files(spec)
     if len(files) != 1 or spec.pyproject_dependencies:
         return None
+    return hashed_pins(files[0].read_text(encoding="utf-8"))
+
+
+def hashed_pins(text: str) -> list[tuple[str, str, tuple[str, ...]]] | None:
+    """(name, version, hashes) of pip's hash-checking format; None unless every line is one."""
     pins: list[tuple[str, str, tuple[str, ...]]] = []
-    for _, text in logical_lines(files[0]):
-        if text.startswith("-"):
+    for _, line in split_logical(text):
+        if line.startswith("-"):
             continue  # options such as --index-url are carried by the index fields
-        match = _PINNED.match(text)
-        hashes = tuple(sorted(h.split("=", 1)[1] for h in text.split() if h.startswith("--hash=")))
+        match = _PINNED.match(line)
+        hashes = tuple(sorted(h.split("=", 1)[1] for h in line.split() if h.startswith("--hash=")))
         if not match or not hashes:
             return None
         pins.append((match.group("name"), match.group("version"), hashes))

@@ -103,7 +103,7 @@ def resolve_pip(
     if given is not None:
         return PipResolution(f"{version} (input used as it is)", target, tuple(
             LockedPipPackage(
-                name=_canonical(name), version=pin, platforms=(platform,), given_hashes=hashes
+                name=canonical_name(name), version=pin, platforms=(platform,), given_hashes=hashes
             )
             for name, pin, hashes in sorted(given)
         ))  # fmt: skip
@@ -162,7 +162,7 @@ def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage
     data = tomllib.loads(text)
     packages: list[LockedPipPackage] = []
     for entry in data.get("packages", []):
-        name = _canonical(entry["name"])
+        name = canonical_name(entry["name"])
         for unsupported in ("vcs", "directory", "archive"):
             if unsupported in entry:
                 raise bad_input(
@@ -260,7 +260,7 @@ def _uv_version() -> str:
     return f"uv {version('uv')}"
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

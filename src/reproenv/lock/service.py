@@ -80,22 +80,37 @@ def resolve(
     *,
     previous: Lock | None = None,
     upgrade: Upgrade = NO_UPGRADE,
+    backend: str = "uv",
 ) -> Lock:
     """Resolve the spec; pins of `previous` that still satisfy the inputs are kept."""
     digest_hash = input_hash(spec)
     kept_images = None if upgrade.everything else _kept_images(spec, previous)
     preferences = previous.pip_packages if previous is not None else ()
-    # Every platform's uv run and the registry lookup are independent and wait on I/O.
-    with ThreadPoolExecutor(max_workers=len(spec.platforms) + 1) as pool:
-        images = None if kept_images else pool.submit(_resolve_images, spec, registry)
-        runs = [
-            pool.submit(
-                resolve_pip, spec, platform, ca_cert, preferences=preferences, upgrade=upgrade
+    if backend == "pip-tools":
+        from reproenv.lock.piptools import resolve_piptools
+
+        # it may run inside the base image of each platform: the digests come first
+        resolved = kept_images or _locked_images(_resolve_images(spec, registry))
+        by_platform = {image.platform: image for image in resolved}
+        resolutions = [
+            resolve_piptools(
+                spec, platform, ca_cert, by_platform[platform],
+                preferences=preferences, upgrade=upgrade,
             )
             for platform in spec.platforms
-        ]
-        resolutions = [run.result() for run in runs]
-        resolved = kept_images or _locked_images(images.result() if images else [])
+        ]  # fmt: skip
+    else:
+        # Every platform's uv run and the registry lookup are independent and wait on I/O.
+        with ThreadPoolExecutor(max_workers=len(spec.platforms) + 1) as pool:
+            images = None if kept_images else pool.submit(_resolve_images, spec, registry)
+            runs = [
+                pool.submit(
+                    resolve_pip, spec, platform, ca_cert, preferences=preferences, upgrade=upgrade
+                )
+                for platform in spec.platforms
+            ]
+            resolutions = [run.result() for run in runs]
+            resolved = kept_images or _locked_images(images.result() if images else [])
     pip = resolutions[0]
     indexes = declared_indexes(spec)
     apt = _apt_pins(spec, resolved, previous, upgrade)
@@ -206,6 +221,7 @@ def ensure_lock(
     ca_cert: Path | None,
     on_wait: Callable[[str], None] = lambda _: None,
     upgrade: Upgrade = NO_UPGRADE,
+    backend: str | None = None,
 ) -> LockResult:
     """The lock build/generate use, following uv's --locked / --frozen semantics.
 
@@ -219,7 +235,8 @@ def ensure_lock(
             raise _missing_lock(spec)
         return _current(spec, existing)
     wanted = input_hash(spec)
-    if existing is not None and existing.input_hash == wanted and not upgrade:
+    switching = backend is not None and existing is not None and backend != lock_backend(existing)
+    if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
         return _current(spec, existing)
     if mode is LockMode.LOCKED:
         if existing is None:
@@ -234,12 +251,18 @@ def ensure_lock(
     with project_lock(spec.project_dir, on_wait=on_wait):
         # another run may have written it while this one waited
         existing = read_lock(path)
-        if existing is not None and existing.input_hash == wanted and not upgrade:
+        if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
             return _current(spec, existing)
-        lock = resolve(spec, ca_cert, previous=existing, upgrade=upgrade)
+        # the backend sticks: a relock uses the one that made the lock unless told otherwise
+        chosen = backend or (lock_backend(existing) if existing else "uv")
+        lock = resolve(spec, ca_cert, previous=existing, upgrade=upgrade, backend=chosen)
         if existing is not None and lock == existing:
             return _current(spec, existing)
         return LockResult(lock, write_lock(spec, lock), changed=True, previous=existing)
+
+
+def lock_backend(lock: Lock) -> str:
+    return "pip-tools" if lock.resolver.startswith("pip-tools") else "uv"
 
 
 def _current(spec: Spec, lock: Lock) -> LockResult:

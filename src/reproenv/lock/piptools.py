@@ -1,0 +1,169 @@
+"""The pip-tools backend (a private adapter): same inputs, same lock format as uv's.
+
+pip-compile resolves for the interpreter that runs it, so it runs here only when this host is
+the target (same Python minor, same platform); otherwise it runs inside the pinned base image.
+"""
+
+from __future__ import annotations
+
+import os
+import platform as host
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from reproenv.errors import bad_input, environment, redact
+from reproenv.lock.inputs import check_supported, expand_env, hashed_pins
+from reproenv.lock.model import LockedImage, LockedPipPackage
+from reproenv.lock.pip import NO_UPGRADE, PipResolution, Upgrade, canonical_name, wheel_platform
+from reproenv.spec.model import Spec
+
+IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"  # force the container path (tests, odd hosts)
+_HOST_PLATFORMS = {"x86_64": "linux/amd64", "aarch64": "linux/arm64"}
+
+
+def piptools_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pip-tools")
+    except PackageNotFoundError:
+        raise bad_input(
+            "the pip-tools backend needs pip-tools installed beside reproenv",
+            "pip-tools-missing",
+            "pip install 'reproenv[pip-tools]', or use the default uv backend",
+        ) from None
+
+
+def host_is_target(spec: Spec, platform: str) -> bool:
+    same_python = f"{sys.version_info.major}.{sys.version_info.minor}" == spec.python
+    on_linux = sys.platform.startswith("linux")
+    return on_linux and same_python and _HOST_PLATFORMS.get(host.machine()) == platform
+
+
+def resolve_piptools(
+    spec: Spec,
+    platform: str,
+    ca_cert: Path | None,
+    image: LockedImage,
+    *,
+    preferences: tuple[LockedPipPackage, ...] = (),
+    upgrade: Upgrade = NO_UPGRADE,
+) -> PipResolution:
+    version = piptools_version()
+    if spec.pyproject_groups:
+        raise bad_input(
+            "the pip-tools backend cannot select dependency groups (pip.groups)",
+            "backend-unsupported",
+            "use the uv backend, or move the group into a requirements file",
+            file=str(spec.source),
+            key="pip.groups",
+        )
+    check_supported(spec)
+    inputs = [*spec.requirements, *(["pyproject.toml"] if spec.pyproject_dependencies else [])]
+    options = ["--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--no-config"]
+    options += [f"--extra={extra}" for extra in spec.pyproject_extras]
+    if spec.index_url:
+        options.append(f"--index-url={expand_env(spec.index_url)}")
+    options += [f"--extra-index-url={expand_env(url)}" for url in spec.extra_index_urls]
+    if upgrade.everything:
+        options.append("--upgrade")
+    options += [f"--upgrade-package={name}" for name in upgrade.packages]
+    previous = "".join(
+        f"{p.name}=={p.version}\n" for p in preferences if platform in p.platforms
+    )  # pip-compile keeps the pins already in its output file
+    in_image = os.environ.get(IN_IMAGE_ENV) == "1" or not host_is_target(spec, platform)
+    with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
+        output = Path(scratch) / "requirements.txt"
+        output.write_text(previous, encoding="utf-8")
+        if in_image:
+            result = _run_in_image(spec, image, version, options, inputs, Path(scratch), ca_cert)
+        else:
+            result = _run_here(spec, options, inputs, output, ca_cert)
+        if result.returncode != 0:
+            raise _failure(spec, result.stderr or result.stdout)
+        pins = hashed_pins(output.read_text(encoding="utf-8")) or []
+    where = "in the base image" if in_image else "on this host"
+    return PipResolution(
+        f"pip-tools {version} ({where})",
+        wheel_platform(platform),
+        tuple(
+            LockedPipPackage(
+                name=canonical_name(name), version=pin, platforms=(platform,), given_hashes=hashes
+            )
+            for name, pin, hashes in sorted(pins)
+        ),
+    )
+
+
+def _isolated(ca_cert: Path | None, cert_path: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env["PIP_CONFIG_FILE"] = os.devnull  # no pip.conf: the lock depends on the spec only
+    if ca_cert is not None:
+        env["PIP_CERT"] = cert_path or str(ca_cert)
+    return env
+
+
+def _run_here(
+    spec: Spec, options: list[str], inputs: list[str], output: Path, ca_cert: Path | None
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "piptools", "compile", *options, "-o", str(output), *inputs]
+    return subprocess.run(
+        command, cwd=spec.project_dir, env=_isolated(ca_cert), capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+
+
+def _run_in_image(
+    spec: Spec,
+    image: LockedImage,
+    version: str,
+    options: list[str],
+    inputs: list[str],
+    scratch: Path,
+    ca_cert: Path | None,
+) -> subprocess.CompletedProcess[str]:
+    from reproenv.build.engine import DockerEngine
+    from reproenv.lock.images import ImageRef, mirror_reference
+    from reproenv.settings import docker_executable
+
+    engine = DockerEngine(docker_executable(None))
+    engine.info()
+    ref = mirror_reference(ImageRef.parse(image.reference), spec.registry_mirror)
+    pinned = str(ImageRef(ref.registry, ref.repository, None, image.digest))
+    script = (
+        "python3 -m venv /tmp/piptools >/dev/null"
+        f" && /tmp/piptools/bin/pip install -q 'pip-tools=={version}'"
+        " && cd /src && /tmp/piptools/bin/pip-compile "
+        + " ".join(shlex.quote(a) for a in [*options, "-o", "/out/requirements.txt", *inputs])
+    )
+    args = ["run", "--rm", "--platform", image.platform, "--network", "host"]
+    args += ["-v", f"{spec.project_dir}:/src:ro", "-v", f"{scratch}:/out"]
+    args += ["-e", f"PIP_CONFIG_FILE={os.devnull}"]
+    if ca_cert is not None:
+        # a volume of a throwaway container, not a layer of any image
+        args += ["-v", f"{ca_cert.resolve()}:/run/reproenv-ca.pem:ro"]
+        args += ["-e", "PIP_CERT=/run/reproenv-ca.pem"]
+    return engine.capture([*args, pinned, "sh", "-c", script])
+
+
+def _failure(spec: Spec, output: str) -> Exception:
+    detail = redact(output.strip())[-2000:]
+    if (
+        "Could not find a version" in detail
+        or "ResolutionImpossible" in detail
+        or ("conflict" in detail.lower())
+    ):
+        return bad_input(
+            f"pip-compile cannot satisfy the requirements in {', '.join(spec.requirements)}:\n"
+            f"{detail}",
+            "unsatisfiable-requirements",
+            "relax or fix the version constraints named above",
+        )
+    return environment(
+        f"pip-compile failed:\n{detail}",
+        "resolver-failed",
+        "read pip-compile's message above; the uv backend (the default) may say more",
+    )
