@@ -63,8 +63,9 @@ class Cli:
 @pytest.fixture(scope="session")
 def fake_registry() -> Iterator[FakeRegistry]:
     registry = FakeRegistry()
-    for python in ("3.11", "3.12"):
-        registry.add_image("library/python", f"{python}-slim-bookworm")
+    # like the official image: a two-platform index (3.12 stays a single manifest)
+    registry.add_index("library/python", "3.11-slim-bookworm", ("amd64", "arm64"))
+    registry.add_image("library/python", "3.12-slim-bookworm")
     with serve(registry) as running:
         yield running
 

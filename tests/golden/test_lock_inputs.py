@@ -3,7 +3,11 @@ against a local fake index, so the expected files never change with PyPI."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +84,68 @@ def test_refused_input_names_file_line_and_reason(
     assert "is a VCS requirement" in stderr
     assert "Traceback" not in stderr
     assert not (project / "reproenv.lock").exists()
+
+
+def universal_pylock(index: FakeIndex) -> str:
+    """A PEP 751 lock as a universal resolver writes it: every wheel, markers kept."""
+    entries = []
+    for name, version, marker in [
+        ("native", "1.0", None),
+        ("lib", "2.0", None),
+        ("winonly", "1.0", 'sys_platform == "win32"'),
+    ]:
+        files = [f for f in index.hashes if f.startswith(f"{name}-{version}")]
+        wheels = ", ".join(
+            f'{{ url = "{index.root}/files/{f}", hashes = {{ sha256 = "{index.hashes[f]}" }} }}'
+            for f in sorted(files)
+            if f.endswith(".whl")
+        )
+        entries.append(
+            f'[[packages]]\nname = "{name}"\nversion = "{version}"\n'
+            + (f"marker = '{marker}'\n" if marker else "")
+            + f"wheels = [{wheels}]\n"
+        )
+    return 'lock-version = "1.0"\ncreated-by = "test"\n\n' + "\n".join(entries)
+
+
+@pytest.mark.parametrize(
+    ("platform", "machine"), [("linux/arm64", "aarch64"), ("linux/amd64", "x86_64")]
+)
+def test_pylock_input_is_used_as_is_for_each_platform(
+    cli: Cli, index: FakeIndex, tmp_path: Path, platform: str, machine: str
+) -> None:
+    (tmp_path / "pylock.toml").write_text(universal_pylock(index))
+    (tmp_path / "reproenv.toml").write_text(
+        f'name = "from-pylock"\nplatforms = ["{platform}"]\n[pip]\nrequirements = ["pylock.toml"]\n'
+    )
+    before = len(index.requests)
+    result = cli("lock", cwd=tmp_path)
+    assert result.code == 0, result.output
+    assert len(index.requests) == before, "a lock file input is not resolved again"
+    lock = (tmp_path / "reproenv.lock").read_text()
+    assert "(pylock.toml used as it is)" in lock
+    assert 'name = "winonly"' not in lock  # its marker excludes Linux
+    wheels = re.findall(r'name = "(native-[^"]+\.whl)"', lock)
+    assert wheels and all(machine in w for w in wheels)
+
+
+def test_uv_lock_input_keeps_its_pins(cli: Cli, index: FakeIndex, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "lab"\nversion = "0.1"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["lib<2", "app"]\n'
+    )
+    uv = Path(sys.executable).parent / "uv"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    subprocess.run(
+        [str(uv), "lock", "--no-config", "--quiet", "--index-url", index.url],
+        cwd=tmp_path, env=env, check=True,
+    )  # fmt: skip
+    (tmp_path / "reproenv.toml").write_text(
+        'name = "from-uv-lock"\n[pip]\nrequirements = ["uv.lock"]\n'
+    )
+    result = cli("lock", cwd=tmp_path)
+    assert result.code == 0, result.output
+    lock = (tmp_path / "reproenv.lock").read_text()
+    pins = dict(re.findall(r'name = "([^"]+)"\nversion = "([^"]+)"', lock))
+    assert pins == {"app": "1.0", "lib": "1.0"}
+    assert "(uv.lock used as it is)" in lock

@@ -11,12 +11,16 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.inputs import check_supported, expand_env, prehashed
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 # Conservative glibc floor for wheels: installable on every Debian/Ubuntu base reproenv
 # targets (bookworm has 2.36), while all common scientific wheels ship for it.
@@ -98,6 +102,11 @@ def resolve_pip(
     inputs = list(spec.requirements)
     if not inputs and not spec.pyproject_dependencies:
         return PipResolution(version, target, ())
+    lockfile = lockfile_input(spec)
+    if lockfile is not None:
+        text = _read_lockfile(spec, lockfile, uv)
+        packages = parse_pylock(text, platform, spec)
+        return PipResolution(f"{version} ({lockfile.name} used as it is)", target, packages)
     check_supported(spec)
     given = prehashed(spec)
     if given is not None:
@@ -157,12 +166,50 @@ def _preferences(packages: list[LockedPipPackage]) -> str:
     return "\n".join(lines)
 
 
+def lockfile_input(spec: Spec) -> Path | None:
+    """A uv.lock or PEP 751 pylock.toml given as the only input is used as it is."""
+    if len(spec.requirements) != 1 or spec.pyproject_dependencies:
+        return None
+    path = spec.project_dir / spec.requirements[0]
+    if path.name == "uv.lock" or re.fullmatch(r"pylock(\.[^.]+)?\.toml", path.name):
+        return path
+    return None
+
+
+def _read_lockfile(spec: Spec, path: Path, uv: str) -> str:
+    if path.name != "uv.lock":
+        return path.read_text(encoding="utf-8")
+    # uv.lock is uv's own universal format; uv exports it as PEP 751 without re-resolving
+    with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
+        output = Path(scratch) / "pylock.toml"
+        result = subprocess.run(
+            [uv, "export", "--no-config", "--frozen", "--quiet", "--no-emit-project",
+             "--format", "pylock.toml", "--output-file", str(output)],
+            cwd=path.parent, env=isolated_env(None), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise bad_input(
+                f"uv could not read {path.name}: {redact(result.stderr.strip())}",
+                "bad-lockfile-input",
+                "run `uv lock` next to its pyproject.toml, or list requirements instead",
+                file=str(path),
+            )
+        return output.read_text(encoding="utf-8")
+
+
 def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage, ...]:
-    """Read uv's pylock.toml; a source reproenv cannot pin by hash is refused, not dropped."""
+    """Read a PEP 751 lock (uv's output or a user's); a source reproenv cannot pin by hash is
+    refused, not dropped. Entries whose marker excludes the target, and wheels that do not
+    install on it, are left out: a universal lock becomes this platform's."""
+    from packaging.markers import Marker  # not at import time: `lock --check` stays fast
+
     data = tomllib.loads(text)
     packages: list[LockedPipPackage] = []
+    marker_env, tags = _target(spec.python, platform)
     for entry in data.get("packages", []):
         name = canonical_name(entry["name"])
+        if "marker" in entry and not Marker(entry["marker"]).evaluate(marker_env):
+            continue
         for unsupported in ("vcs", "directory", "archive"):
             if unsupported in entry:
                 raise bad_input(
@@ -173,7 +220,7 @@ def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage
                     package=name,
                     file=", ".join(spec.requirements),
                 )
-        wheels = tuple(_file(w) for w in entry.get("wheels", []))
+        wheels = tuple(_file(w) for w in entry.get("wheels", []) if _installs(_file(w).name, tags))
         sdist = _file(entry["sdist"]) if "sdist" in entry and not wheels else None
         packages.append(
             LockedPipPackage(
@@ -185,6 +232,38 @@ def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage
             )
         )
     return tuple(sorted(packages, key=lambda p: p.name))
+
+
+def _target(python: str, platform: str) -> tuple[dict[str, str], frozenset[Tag]]:
+    """PEP 508 environment and the wheel tags a manylinux_2_28 target of `platform` takes."""
+    from packaging.tags import compatible_tags, cpython_tags
+
+    machine = _MACHINES[platform]
+    major, minor = (int(part) for part in python.split("."))
+    environment = {
+        "python_version": python, "python_full_version": f"{python}.0", "os_name": "posix",
+        "sys_platform": "linux", "platform_system": "Linux", "platform_machine": machine,
+        "implementation_name": "cpython", "platform_python_implementation": "CPython",
+        "platform_release": "", "platform_version": "", "implementation_version": f"{python}.0",
+    }  # fmt: skip
+    platforms = [f"manylinux_2_{glibc}_{machine}" for glibc in range(28, 4, -1)]
+    platforms += [f"manylinux{alias}_{machine}" for alias in ("2014", "2010", "1")]
+    tags = [
+        *cpython_tags((major, minor), platforms=platforms),
+        *compatible_tags((major, minor), platforms=platforms),
+    ]
+    return environment, frozenset(tags)
+
+
+def _installs(filename: str, tags: frozenset[Tag]) -> bool:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    if not filename.endswith(".whl"):
+        return False
+    try:
+        return not parse_wheel_filename(filename)[3].isdisjoint(tags)
+    except InvalidWheelFilename:
+        return False
 
 
 def _file(entry: dict[str, object]) -> LockedFile:
