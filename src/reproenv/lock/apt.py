@@ -9,12 +9,44 @@ from __future__ import annotations
 
 import re
 import shlex
+from typing import TYPE_CHECKING
 
-from reproenv.build.engine import DockerEngine
 from reproenv.errors import bad_input, environment
-from reproenv.lock.images import ImageRef, mirror_reference
 from reproenv.lock.model import LockedAptPackage, LockedImage
 from reproenv.spec.model import Spec
+
+if TYPE_CHECKING:
+    from reproenv.build.engine import DockerEngine
+
+# archive -> its dated snapshot service; `{}` is the snapshot's timestamp
+_SNAPSHOTS = (
+    (
+        "http://deb.debian.org/debian-security",
+        "http://snapshot.debian.org/archive/debian-security/{}",
+    ),
+    ("http://deb.debian.org/debian", "http://snapshot.debian.org/archive/debian/{}"),
+    ("http://security.ubuntu.com/ubuntu", "http://snapshot.ubuntu.com/ubuntu/{}"),
+    ("http://archive.ubuntu.com/ubuntu", "http://snapshot.ubuntu.com/ubuntu/{}"),
+)
+# a snapshot's Release files are old by design
+SNAPSHOT_UPDATE_OPTIONS = "-o Acquire::Check-Valid-Until=false"
+
+
+def sources_script(snapshot: str | None, root: str = "") -> str:
+    """Shell that points apt at the dated snapshot (a no-op without one), for both the
+    one-line and the deb822 source formats; `root` is for tests."""
+    if not snapshot:
+        return "true"
+    expressions = " ".join(
+        f"-e 's|{archive}|{mirror.format(snapshot)}|g'" for archive, mirror in _SNAPSHOTS
+    )
+    files = f"{root}/etc/apt/sources.list {root}/etc/apt/sources.list.d/*"
+    return f'for f in {files}; do [ -f "$f" ] && sed -i {expressions} "$f"; done; true'
+
+
+def update_command(snapshot: str | None) -> str:
+    return "apt-get update" + (f" {SNAPSHOT_UPDATE_OPTIONS}" if snapshot else "")
+
 
 _INST = re.compile(r"^Inst (?P<name>\S+) (?:\[\S+\] )?\((?P<version>\S+) ")
 _NOT_FOUND = re.compile(r"E: (?:Unable to locate package |Package '?)(?P<name>[^\s']+)")
@@ -25,10 +57,13 @@ def resolve_apt(
 ) -> tuple[LockedAptPackage, ...]:
     if not spec.apt_packages:
         return ()
+    from reproenv.lock.images import ImageRef, mirror_reference  # httpx: only when resolving
+
     ref = mirror_reference(ImageRef.parse(image.reference), spec.registry_mirror)
     pinned = str(ImageRef(ref.registry, ref.repository, None, image.digest))
     script = (
-        "apt-get update -qq >/dev/null && "
+        f"{{ {sources_script(spec.apt_snapshot)}; }} && "
+        f"{update_command(spec.apt_snapshot)} -qq >/dev/null && "
         "apt-get install --simulate --no-install-recommends -y "
         + " ".join(shlex.quote(p) for p in spec.apt_packages)
     )

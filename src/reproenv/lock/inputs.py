@@ -59,6 +59,8 @@ def input_hash(spec: Spec) -> str:
         "pip-pyproject": list(spec.pyproject_dependencies),
     }
     # later additions enter the hash only when used, so existing locks stay fresh
+    if spec.apt_snapshot:
+        document["apt-snapshot"] = spec.apt_snapshot
     if spec.index_url or spec.extra_index_urls:
         document["pip-indexes"] = [spec.index_url or "", *spec.extra_index_urls]
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))

@@ -73,6 +73,7 @@ class Lock(_Strict):
     wheel_platforms: tuple[str, ...] = Field(alias="wheel-platforms")
     images: tuple[LockedImage, ...]
     apt_requested: tuple[str, ...] = Field(alias="apt-requested")  # the spec's list
+    apt_snapshot: str | None = Field(default=None, alias="apt-snapshot")
     apt_packages: tuple[LockedAptPackage, ...] = Field(alias="apt-packages")  # its closure
     pip_index_url: str | None = Field(default=None, alias="pip-index-url")  # None: PyPI
     pip_extra_index_urls: tuple[str, ...] = Field(default=(), alias="pip-extra-index-urls")

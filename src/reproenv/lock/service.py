@@ -125,6 +125,7 @@ def resolve(
         pip_index_url=indexes[0],
         pip_extra_index_urls=indexes[1],
         apt_requested=spec.apt_packages,
+        apt_snapshot=spec.apt_snapshot,
         apt_packages=apt,
         pip_packages=merge_platforms([r.packages for r in resolutions]),
     )
@@ -141,6 +142,7 @@ def _apt_pins(
         and not upgrade.everything
         and previous.images == images
         and previous.apt_requested == spec.apt_packages
+        and previous.apt_snapshot == spec.apt_snapshot
     ):
         return previous.apt_packages
     from reproenv.build.engine import DockerEngine

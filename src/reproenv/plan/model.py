@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reproenv import __version__
+from reproenv.lock.apt import sources_script, update_command
 from reproenv.lock.model import Lock
 from reproenv.spec.model import Spec
 
@@ -36,6 +37,8 @@ class BuildPlan:
     ca_secret_id: str
     reproenv_version: str
     netrc_secret_id: str = NETRC_SECRET_ID
+    apt_sources: str = "true"  # shell run before `apt-get update`: points apt at a snapshot
+    apt_update: str = "apt-get update"
     multi_platform: bool = False
 
     @property
@@ -74,6 +77,8 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = Non
         apt_packages=tuple(
             f"{p.name}={p.version}" for p in lock.apt_packages if platform in p.platforms
         ),
+        apt_sources=sources_script(lock.apt_snapshot),
+        apt_update=update_command(lock.apt_snapshot),
         has_pip_packages=bool(lock.pip_packages),
         requirements_lock=REQUIREMENTS_LOCK,
         venv=VENV,

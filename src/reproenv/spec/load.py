@@ -138,6 +138,7 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         index_url=raw.pip.index_url,
         extra_index_urls=tuple(raw.pip.extra_index_urls),
         apt_packages=tuple(sorted(set(raw.apt.packages))),
+        apt_snapshot=raw.apt.snapshot,
         base_image=raw.image.base or default_base_image(python),
         registry_mirror=mirror,
         user=raw.image.user or DEFAULT_USER,

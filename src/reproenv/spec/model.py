@@ -38,6 +38,9 @@ class RawPip(_Strict):
 
 class RawApt(_Strict):
     packages: list[AptPackage] = Field(default_factory=list)
+    # a dated snapshot of the distribution's archive (snapshot.debian.org, snapshot.ubuntu.com),
+    # so a rebuild years later finds the same package versions
+    snapshot: Annotated[str, StringConstraints(pattern=r"^\d{8}T\d{6}Z$")] | None = None
 
 
 class RawImage(_Strict):
@@ -77,6 +80,7 @@ class Spec(BaseModel):
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     apt_packages: tuple[str, ...]
+    apt_snapshot: str | None = None
     base_image: str
     registry_mirror: str | None
     user: str

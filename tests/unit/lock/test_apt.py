@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from reproenv.lock.apt import parse_simulation
 from reproenv.lock.model import LockedAptPackage
 
@@ -18,3 +20,30 @@ def test_simulation_lists_the_whole_closure_with_versions() -> None:
         LockedAptPackage(name="libc6", version="2.36-9+deb12u10", platforms=("linux/amd64",)),
         LockedAptPackage(name="libcurl4", version="7.88.1-10+deb12u12", platforms=("linux/amd64",)),
     )
+
+
+def test_snapshot_rewrites_both_source_formats(tmp_path: Path) -> None:
+    import subprocess
+
+    from reproenv.lock.apt import sources_script
+
+    (tmp_path / "etc/apt/sources.list.d").mkdir(parents=True)
+    (tmp_path / "etc/apt/sources.list").write_text(
+        "deb http://deb.debian.org/debian bookworm main\n"
+        "deb http://deb.debian.org/debian-security bookworm-security main\n"
+    )
+    (tmp_path / "etc/apt/sources.list.d/debian.sources").write_text(
+        "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n"
+    )
+    script = sources_script("20260520T000000Z", root=str(tmp_path))
+    subprocess.run(["sh", "-c", script], check=True)
+    assert (tmp_path / "etc/apt/sources.list").read_text() == (
+        "deb http://snapshot.debian.org/archive/debian/20260520T000000Z bookworm main\n"
+        "deb http://snapshot.debian.org/archive/debian-security/20260520T000000Z "
+        "bookworm-security main\n"
+    )
+    assert (
+        "URIs: http://snapshot.debian.org/archive/debian/20260520T000000Z\n"
+        in (tmp_path / "etc/apt/sources.list.d/debian.sources").read_text()
+    )
+    assert sources_script(None) == "true"

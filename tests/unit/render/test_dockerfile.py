@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reproenv.lock.apt import sources_script, update_command
 from reproenv.plan.model import BuildPlan
 from reproenv.render.dockerfile import render_dockerfile
 from reproenv.render.registry import render_all
@@ -42,6 +43,11 @@ PLANS = {
     "pip": plan(),
     "pip+apt": plan(apt_packages=("curl=7.88.1-10+deb12u12", "git=1:2.39.5-0+deb12u2")),
     "no-pip": plan(has_pip_packages=False, command=()),
+    "apt-snapshot": plan(
+        apt_packages=("git=1:2.39.5-0+deb12u2",),
+        apt_sources=sources_script("20260520T000000Z"),
+        apt_update=update_command("20260520T000000Z"),
+    ),
     "custom-user": plan(user="researcher", workdir="/srv/project"),
 }
 
