@@ -63,3 +63,11 @@ def test_generate_relocks_a_stale_lock_by_default(cli: Cli, sklearn_project: Pat
     assert cli("lock", "--check", cwd=sklearn_project).code == 0
     # the lock hash label changed with the lock
     assert (sklearn_project / "Dockerfile").read_text() != first
+
+
+def test_init_prefers_a_lock_the_project_already_keeps(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["attrs"]\n')
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    assert cli("init", cwd=tmp_path).code == 0
+    spec = tomllib.loads((tmp_path / "reproenv.toml").read_text())
+    assert spec["pip"] == {"requirements": ["uv.lock"], "pyproject": False}

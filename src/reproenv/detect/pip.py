@@ -17,6 +17,11 @@ class PipFindings:
 
 
 def find_pip_inputs(project_dir: Path) -> PipFindings:
+    entrypoint = next((e for e in ENTRYPOINTS if (project_dir / e).is_file()), None)
+    # a lock the project already keeps is used as it is (pylock.toml is the standard one)
+    for lockfile in ("pylock.toml", "uv.lock"):
+        if (project_dir / lockfile).is_file():
+            return PipFindings((lockfile,), pyproject=False, entrypoint=entrypoint)
     ins = sorted(p.name for p in project_dir.glob("requirements*.in") if p.is_file())
     # a .txt compiled from a same-named .in (pip-tools' convention) is output, not input
     stems = {name.removesuffix(".in") for name in ins}
@@ -28,7 +33,7 @@ def find_pip_inputs(project_dir: Path) -> PipFindings:
     return PipFindings(
         requirements=tuple(ins + txts),
         pyproject=_has_static_dependencies(project_dir / "pyproject.toml"),
-        entrypoint=next((e for e in ENTRYPOINTS if (project_dir / e).is_file()), None),
+        entrypoint=entrypoint,
     )
 
 
