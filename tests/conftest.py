@@ -129,3 +129,15 @@ def docker_host() -> DockerHost:
             pytest.fail(f"REPROENV_REQUIRE_DOCKER is set but {problem}")
         pytest.skip(problem)
     return DockerHost(executable, mirror, os.environ.get("REPROENV_CA_CERT"))
+
+
+@pytest.fixture(scope="session")
+def engine_cli(docker_host: DockerHost) -> Cli:
+    """reproenv against the real engine and the local registry (through the mirror setting)."""
+    env = dict(os.environ)
+    env.update(
+        REPROENV_DOCKER=docker_host.executable,
+        REPROENV_REGISTRY_MIRROR=docker_host.mirror,
+        COLUMNS="200",
+    )
+    return Cli(env)

@@ -3,7 +3,6 @@ no file reproenv wrote, no image layer and no output."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 from pathlib import Path
@@ -16,7 +15,9 @@ from tests.fakes.package_index import FakeIndex, FakePackage
 pytestmark = [pytest.mark.docker]
 
 
-def test_private_index_credentials_stay_secret(docker_host: DockerHost, tmp_path: Path) -> None:
+def test_private_index_credentials_stay_secret(
+    docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
+) -> None:
     password = "pw-" + secrets.token_hex(12)
     private = [FakePackage("lab-private", "1.0"), FakePackage("lab-helper", "2.0")]
     private[0].requires.append("lab-helper>=2")
@@ -30,14 +31,7 @@ def test_private_index_credentials_stay_secret(docker_host: DockerHost, tmp_path
         (project / "reproenv.toml").write_text(
             'name = "private"\n[pip]\nrequirements = ["requirements.in"]\n'
         )
-        env = dict(
-            os.environ,
-            LAB_INDEX_PASSWORD=password,
-            REPROENV_DOCKER=docker_host.executable,
-            REPROENV_REGISTRY_MIRROR=docker_host.mirror,
-            COLUMNS="200",
-        )
-        cli = Cli(env)
+        cli = Cli({**engine_cli.env, "LAB_INDEX_PASSWORD": password})
         outputs = []
         for args in (("lock",), ("build", "--network", "host")):
             result = cli(*args, cwd=project)

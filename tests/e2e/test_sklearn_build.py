@@ -45,20 +45,13 @@ def make_ca_bundle(folder: Path, system_bundle: str | None) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def built(docker_host: DockerHost, tmp_path_factory: pytest.TempPathFactory) -> Built:
+def built(
+    docker_host: DockerHost, engine_cli: Cli, tmp_path_factory: pytest.TempPathFactory
+) -> Built:
     root = tmp_path_factory.mktemp("sklearn")
     project = copy_example("sklearn-cpu", root)
     bundle, unique = make_ca_bundle(root, docker_host.ca_cert)
-    import os
-
-    env = dict(os.environ)
-    env.update(
-        REPROENV_DOCKER=docker_host.executable,
-        REPROENV_REGISTRY_MIRROR=docker_host.mirror,
-        REPROENV_CA_CERT=str(bundle),
-        COLUMNS="200",
-    )
-    cli = Cli(env)
+    cli = Cli({**engine_cli.env, "REPROENV_CA_CERT": str(bundle)})
     for step in ("init", "lock", "generate", "build"):
         result = cli(step, cwd=project)
         assert result.code == 0, f"reproenv {step} failed:\n{result.output}"
@@ -186,13 +179,11 @@ def test_code_change_rebuild_reuses_every_dependency_layer(
     assert after[-1] != before[-1], "the source layer should change"
 
 
-def test_run_without_a_built_image_says_what_to_do(docker_host: DockerHost, tmp_path: Path) -> None:
-    import os
-
+def test_run_without_a_built_image_says_what_to_do(
+    docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
+) -> None:
     project = copy_example("sklearn-cpu", tmp_path)
-    env = dict(os.environ, REPROENV_DOCKER=docker_host.executable, COLUMNS="200")
-    env["REPROENV_REGISTRY_MIRROR"] = docker_host.mirror
-    cli = Cli(env)
+    cli = engine_cli
     (project / "reproenv.toml").write_text(
         'name = "never-built"\n[pip]\nrequirements = ["requirements.in"]\n'
     )
@@ -204,17 +195,15 @@ def test_run_without_a_built_image_says_what_to_do(docker_host: DockerHost, tmp_
     assert "reproenv build" in result.stderr
 
 
-def test_two_platform_lock_builds_for_amd64(docker_host: DockerHost, tmp_path: Path) -> None:
-    import os
-
+def test_two_platform_lock_builds_for_amd64(
+    docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
+) -> None:
     project = copy_example("sklearn-cpu", tmp_path)
     (project / "reproenv.toml").write_text(
         'name = "two-platforms"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
         'command = ["python", "train.py"]\n[pip]\nrequirements = ["requirements.in"]\n'
     )
-    env = dict(os.environ, REPROENV_DOCKER=docker_host.executable, COLUMNS="200")
-    env["REPROENV_REGISTRY_MIRROR"] = docker_host.mirror
-    cli = Cli(env)
+    cli = engine_cli
     result = cli("build", "--platform", "linux/amd64", cwd=project)
     assert result.code == 0, result.output
     lock = (project / "reproenv.lock").read_text()
@@ -230,19 +219,15 @@ def test_two_platform_lock_builds_for_amd64(docker_host: DockerHost, tmp_path: P
 
 
 def test_apt_packages_are_pinned_and_installed_exactly(
-    docker_host: DockerHost, tmp_path: Path
+    docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
 ) -> None:
-    import os
-
     project = copy_example("sklearn-cpu", tmp_path)
     (project / "requirements.in").write_text("")
     (project / "reproenv.toml").write_text(
         'name = "with-apt"\n[pip]\nrequirements = ["requirements.in"]\n'
         '[apt]\npackages = ["git", "curl"]\n'
     )
-    env = dict(os.environ, REPROENV_DOCKER=docker_host.executable, COLUMNS="200")
-    env["REPROENV_REGISTRY_MIRROR"] = docker_host.mirror
-    cli = Cli(env)
+    cli = engine_cli
     locked = cli("lock", cwd=project)
     assert locked.code == 0, locked.output
     lock = (project / "reproenv.lock").read_text()
@@ -268,17 +253,15 @@ def test_apt_packages_are_pinned_and_installed_exactly(
     assert installed == pins
 
 
-def test_unknown_apt_package_is_named(docker_host: DockerHost, tmp_path: Path) -> None:
-    import os
-
+def test_unknown_apt_package_is_named(
+    docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
+) -> None:
     project = copy_example("sklearn-cpu", tmp_path)
     (project / "reproenv.toml").write_text(
         'name = "bad-apt"\n[pip]\nrequirements = ["requirements.in"]\n'
         '[apt]\npackages = ["no-such-package-xyz"]\n'
     )
-    env = dict(os.environ, REPROENV_DOCKER=docker_host.executable, COLUMNS="200")
-    env["REPROENV_REGISTRY_MIRROR"] = docker_host.mirror
-    result = Cli(env)("lock", cwd=project)
+    result = engine_cli("lock", cwd=project)
     assert result.code == 2, result.output
     assert "no-such-package-xyz" in result.stderr
     assert "Traceback" not in result.output

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import netrc
 import os
+import shutil
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from reproenv.lock.inputs import expand_env, logical_lines, requirement_files
 from reproenv.lock.model import Lock
+from reproenv.lock.pip import strip_credentials
 from reproenv.spec.model import Spec
 
 
@@ -28,8 +31,14 @@ def index_credentials(
     found: dict[str, tuple[str, str]] = {}
     for url in _declared_urls(spec):
         parts = urlsplit(expand_env(url, env))
-        if parts.hostname and parts.hostname in hosts and parts.username is not None:
-            found[parts.hostname] = (parts.username, parts.password or "")
+        if not parts.hostname or parts.hostname not in hosts or parts.username is None:
+            continue
+        password = parts.password
+        if password is None:  # a user name alone: its password lives in the keyring
+            services = (strip_credentials(expand_env(url, env)), parts.hostname)
+            password = keyring_password(services, parts.username, env)
+        if password is not None:
+            found[parts.hostname] = (parts.username, password)
     netrc_path = Path(env.get("NETRC") or Path(env.get("HOME", "~")).expanduser() / ".netrc")
     if netrc_path.is_file():
         try:
@@ -41,6 +50,26 @@ def index_credentials(
             if host and auth:
                 found[host] = (auth[0], auth[2] or "")
     return found
+
+
+def keyring_password(
+    services: tuple[str, ...], username: str, env: Mapping[str, str]
+) -> str | None:
+    """Ask the `keyring` command, as pip's and uv's subprocess keyring providers do."""
+    executable = shutil.which("keyring", path=env.get("PATH"))
+    if executable is None:
+        return None
+    for service in services:
+        try:
+            answer = subprocess.run(
+                [executable, "get", service, username],
+                capture_output=True, text=True, timeout=30, check=False, env=dict(env),
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if answer.returncode == 0 and answer.stdout.strip():
+            return answer.stdout.strip()
+    return None
 
 
 def render_netrc(credentials: Mapping[str, tuple[str, str]]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import tomllib
@@ -144,6 +145,9 @@ def resolve_pip(
             command.append("--upgrade")
         for name in upgrade.packages:
             command += ["--upgrade-package", name]
+        if shutil.which("keyring"):
+            # index URLs that carry a user name get its password from the keyring
+            command += ["--keyring-provider", "subprocess"]
         result = subprocess.run(
             command,
             cwd=spec.project_dir,

@@ -39,6 +39,7 @@ class BuildPlan:
     netrc_secret_id: str = NETRC_SECRET_ID
     apt_sources: str = "true"  # shell run before `apt-get update`: points apt at a snapshot
     apt_update: str = "apt-get update"
+    dockerfile_syntax: str | None = None
     multi_platform: bool = False
 
     @property
@@ -90,6 +91,7 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = Non
         ca_secret_id=CA_SECRET_ID,
         reproenv_version=__version__,
         multi_platform=len(lock.platforms) > 1,
+        dockerfile_syntax=spec.dockerfile_syntax,
     )
 
 

@@ -143,6 +143,7 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         registry_mirror=mirror,
         user=raw.image.user or DEFAULT_USER,
         workdir=raw.image.workdir or DEFAULT_WORKDIR,
+        dockerfile_syntax=raw.image.dockerfile_syntax,
     )
 
 

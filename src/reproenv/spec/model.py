@@ -48,6 +48,8 @@ class RawImage(_Strict):
     registry_mirror: str | None = Field(default=None, alias="registry-mirror")
     user: UserName | None = None
     workdir: AbsolutePath | None = None
+    # a `# syntax=` frontend makes BuildKit pull that image: off unless asked for
+    dockerfile_syntax: str | None = Field(default=None, alias="dockerfile-syntax")
 
 
 class RawSpec(_Strict):
@@ -85,6 +87,7 @@ class Spec(BaseModel):
     registry_mirror: str | None
     user: str
     workdir: str
+    dockerfile_syntax: str | None = None
 
 
 def default_base_image(python: str) -> str:

@@ -42,3 +42,22 @@ def test_no_credentials_for_hosts_outside_the_lock(tmp_path: Path) -> None:
         )
         == {}
     )
+
+
+def test_a_user_name_alone_takes_its_password_from_the_keyring(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    keyring = bin_dir / "keyring"
+    # a fake of the keyring CLI: `keyring get SERVICE USER` prints the password
+    keyring.write_text(
+        '#!/bin/sh\n[ "$1 $2 $3" = "get https://pkgs.lab.example/simple lab" ] '
+        "&& echo from-keyring && exit 0\nexit 1\n"
+    )
+    keyring.chmod(0o755)
+    (tmp_path / "reproenv.toml").write_text(
+        '[pip]\nindex-url = "https://lab@pkgs.lab.example/simple"\n'
+    )
+    spec = load_spec(tmp_path, env={})
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    found = index_credentials(spec, lock_with("https://pkgs.lab.example/simple"), env=env)
+    assert found == {"pkgs.lab.example": ("lab", "from-keyring")}
