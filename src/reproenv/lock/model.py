@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reproenv.errors import bad_input
 
 LOCK_FILE = "reproenv.lock"
+REQUIREMENTS_LOCK = "requirements.lock"  # the export pip consumes, in its hash-checking format
 LOCK_VERSION: Literal[1] = 1
 HASH_SCHEME: Literal[1] = 1
 _HEAD_KEYS = ("version", "hash-scheme", "reproenv-version", "input-hash")

@@ -16,6 +16,7 @@ from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import declared_indexes, input_hash
 from reproenv.lock.model import (
     LOCK_FILE,
+    REQUIREMENTS_LOCK,
     Lock,
     LockedAptPackage,
     LockedImage,
@@ -34,8 +35,6 @@ from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
     from reproenv.lock.images import RegistryClient, ResolvedImage
-
-REQUIREMENTS_LOCK = "requirements.lock"
 
 
 class LockMode(Enum):

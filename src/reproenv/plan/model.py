@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from reproenv import __version__
 from reproenv.lock.apt import sources_script, update_command
-from reproenv.lock.model import Lock
+from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
 from reproenv.spec.model import Spec
 
 VENV = "/opt/venv"
@@ -14,7 +14,6 @@ APP_UID = 1000
 CA_SECRET_ID = "reproenv-ca"  # noqa: S105 - the id of a build secret, not a secret
 NETRC_SECRET_ID = "reproenv-netrc"  # noqa: S105 - likewise
 LOCK_HASH_LABEL = "dev.reproenv.lock-hash"
-REQUIREMENTS_LOCK = "requirements.lock"
 
 
 @dataclass(frozen=True)
