@@ -1,0 +1,358 @@
+"""The host GPU probe against real captures from an H100 host (driver 580.159.04, CUDA 13.0).
+
+The fakes stand at the probe's seams (the NVML module, the command runner, the /proc root) and
+answer from the captured files, as the real tools answered on that host.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from subprocess import CompletedProcess
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from reproenv.detect.gpu_host import HostGpuReport, max_cuda_for_driver, probe_host
+
+CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "h100-driver580-cuda13"
+H100 = "NVIDIA H100 80GB HBM3"
+UUID = "GPU-00000000-1111-2222-3333-444444444444"  # the capture's placeholder
+H100_MEMORY = 81559 * 1024 * 1024  # nvidia-smi's 81559 MiB; NVML gave the same bytes
+
+
+class NVMLError(Exception):
+    """Stands for pynvml.NVMLError (its subclasses carry the NVML return code)."""
+
+
+class FakeNvml:
+    """Answers the NVML calls with what nvidia-ml-py returned on the captured host."""
+
+    NVMLError = NVMLError
+
+    def __init__(self, capture: dict[str, Any], *, as_bytes: bool = False) -> None:
+        self.capture = capture
+        self.as_bytes = as_bytes  # nvidia-ml-py before 11.5 returned bytes
+        self.initialised = False
+
+    def _str(self, value: str) -> str | bytes:
+        return value.encode() if self.as_bytes else value
+
+    def nvmlInit(self) -> None:
+        self.initialised = True
+
+    def nvmlShutdown(self) -> None:
+        self.initialised = False
+
+    def nvmlSystemGetDriverVersion(self) -> str | bytes:
+        return self._str(self.capture["driver"])
+
+    def nvmlSystemGetCudaDriverVersion(self) -> int:
+        return int(self.capture["cuda_driver"])
+
+    def nvmlDeviceGetCount(self) -> int:
+        return 1
+
+    def nvmlDeviceGetHandleByIndex(self, index: int) -> int:
+        if index != 0:
+            raise NVMLError("Invalid Argument")
+        return index
+
+    def nvmlDeviceGetName(self, handle: int) -> str | bytes:
+        return self._str(self.capture["name"])
+
+    def nvmlDeviceGetCudaComputeCapability(self, handle: int) -> tuple[int, int]:
+        major, minor = self.capture["cc"]
+        return major, minor
+
+    def nvmlDeviceGetMemoryInfo(self, handle: int) -> SimpleNamespace:
+        return SimpleNamespace(total=self.capture["mem"], free=0, used=0)
+
+    def nvmlDeviceGetUUID(self, handle: int) -> str | bytes:
+        # not in the capture: answer as NVML does for an unsupported query
+        raise NVMLError("Not Supported")
+
+
+class NoNvml(FakeNvml):
+    """pynvml installed, libnvidia-ml.so absent: nvmlInit fails as it does on such hosts."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+
+    def nvmlInit(self) -> None:
+        raise NVMLError("NVML Shared Library Not Found")
+
+
+@dataclass
+class FakeNvidiaSmi:
+    """A command runner answering `nvidia-smi` from the captures; other commands are absent.
+
+    `--query-gpu` answers any subset of the captured query's columns, in the asked order,
+    with or without the header, as nvidia-smi does.
+    """
+
+    xml: str = field(default_factory=lambda: (CAPTURES / "nvidia-smi-q.xml").read_text())
+    query_csv: str | None = field(
+        default_factory=lambda: (CAPTURES / "nvidia-smi-query.txt").read_text()
+    )
+    calls: list[list[str]] = field(default_factory=list)
+
+    def __call__(self, argv: Sequence[str]) -> CompletedProcess[str]:
+        argv = list(argv)
+        self.calls.append(argv)
+        if argv[0] != "nvidia-smi":
+            raise FileNotFoundError(2, "No such file or directory", argv[0])
+        if argv[1:] == ["-q", "-x"]:
+            return CompletedProcess(argv, 0, self.xml, "")
+        query = next(a for a in argv if a.startswith("--query-gpu=")).split("=", 1)[1]
+        if self.query_csv is None:
+            return CompletedProcess(argv, 2, "", 'Field "compute_cap" is not a valid field\n')
+        rows = list(csv.reader(self.query_csv.splitlines(), skipinitialspace=True))
+        header = [name.split(" [")[0] for name in rows[0]]  # "memory.total [MiB]"
+        columns = [header.index(name) for name in query.split(",")]
+        body = rows[1:] if "noheader" in argv[-1] else [rows[0], *rows[1:]]
+        lines = [", ".join(row[c] for c in columns) for row in body]
+        return CompletedProcess(argv, 0, "\n".join(lines) + "\n", "")
+
+    def ran(self, flag: str) -> bool:
+        return any(any(a.startswith(flag) for a in call) for call in self.calls)
+
+
+def no_commands(argv: Sequence[str]) -> CompletedProcess[str]:
+    raise FileNotFoundError(2, "No such file or directory", argv[0])
+
+
+def proc_with_captured_driver(root: Path) -> Path:
+    version = root / "driver" / "nvidia" / "version"
+    version.parent.mkdir(parents=True)
+    shutil.copyfile(CAPTURES / "proc-driver.txt", version)
+    return root
+
+
+def no_docker() -> None:
+    return None
+
+
+@pytest.fixture
+def nvml_capture() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((CAPTURES / "pynvml.json").read_text())
+    return data
+
+
+def assert_h100(report: HostGpuReport, source: str) -> None:
+    assert report.source == source
+    assert report.driver_version == "580.159.04"
+    assert report.max_cuda == (13, 0)
+    assert len(report.gpus) == 1
+    gpu = report.gpus[0]
+    assert gpu.index == 0
+    assert gpu.name == H100
+    assert gpu.compute_capability == (9, 0)
+    assert gpu.memory_bytes == H100_MEMORY
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_nvml(nvml_capture: dict[str, Any], tmp_path: Path, as_bytes: bool) -> None:
+    nvml = FakeNvml(nvml_capture, as_bytes=as_bytes)
+    smi = FakeNvidiaSmi()
+    report = probe_host(
+        nvml=nvml, run=smi, proc_root=proc_with_captured_driver(tmp_path), docker_info=no_docker
+    )
+    assert_h100(report, "nvml")
+    assert report.gpus[0].uuid is None  # the NVML capture has no UUID; the fake refuses it
+    assert report.docker_nvidia_runtime is None
+    assert report.notes == ()
+    assert smi.calls == []  # NVML answered: nvidia-smi was not needed
+    assert not nvml.initialised  # shut down again
+
+
+def test_nvidia_smi_xml_when_nvml_is_unavailable(tmp_path: Path) -> None:
+    smi = FakeNvidiaSmi()
+    report = probe_host(
+        nvml=NoNvml(), run=smi, proc_root=proc_with_captured_driver(tmp_path), docker_info=no_docker
+    )
+    assert_h100(report, "nvidia-smi")
+    assert report.gpus[0].uuid == UUID
+    assert report.notes == ("NVML not used: NVML Shared Library Not Found",)
+
+
+def test_xml_without_compute_capability_falls_back_to_the_csv_query(tmp_path: Path) -> None:
+    smi = FakeNvidiaSmi()
+    assert "cuda_compute_capability" not in smi.xml  # driver 580's XML lacks it
+    report = probe_host(nvml=NoNvml(), run=smi, proc_root=tmp_path, docker_info=no_docker)
+    assert report.gpus[0].compute_capability == (9, 0)
+    assert smi.calls[1] == [
+        "nvidia-smi",
+        "--query-gpu=index,uuid,pci.bus_id,compute_cap",
+        "--format=csv,noheader",
+    ]
+
+
+def test_compute_capability_in_the_xml_needs_no_query(tmp_path: Path) -> None:
+    smi = FakeNvidiaSmi(query_csv=None)
+    smi.xml = smi.xml.replace(
+        "<product_name>", "<cuda_compute_capability>9.0</cuda_compute_capability><product_name>"
+    )
+    report = probe_host(nvml=NoNvml(), run=smi, proc_root=tmp_path, docker_info=no_docker)
+    assert_h100(report, "nvidia-smi")
+    assert not smi.ran("--query-gpu")
+
+
+def test_gpu_without_any_compute_capability_is_left_out_with_a_note(tmp_path: Path) -> None:
+    # a driver too old for the compute_cap query field
+    report = probe_host(
+        nvml=NoNvml(), run=FakeNvidiaSmi(query_csv=None), proc_root=tmp_path, docker_info=no_docker
+    )
+    assert report.source == "nvidia-smi"
+    assert report.gpus == ()
+    assert (report.driver_version, report.max_cuda) == ("580.159.04", (13, 0))
+    assert f"GPU 0 ({H100}) left out: compute capability unknown" in report.notes
+
+
+def test_proc_only(tmp_path: Path) -> None:
+    report = probe_host(
+        nvml=NoNvml(),
+        run=no_commands,
+        proc_root=proc_with_captured_driver(tmp_path),
+        docker_info=no_docker,
+    )
+    assert report.source == "proc"
+    assert report.gpus == ()
+    assert report.driver_version == "580.159.04"
+    assert report.max_cuda == (13, 0)  # from the driver branch table
+    assert "nvidia-smi not found" in report.notes
+    assert "max CUDA 13.0 taken from the driver branch table" in report.notes
+
+
+def test_failing_nvidia_smi_and_bad_xml_fall_through_to_proc(tmp_path: Path) -> None:
+    proc = proc_with_captured_driver(tmp_path)
+
+    def no_devices(argv: Sequence[str]) -> CompletedProcess[str]:
+        return CompletedProcess(list(argv), 6, "No devices were found\n", "")
+
+    report = probe_host(nvml=NoNvml(), run=no_devices, proc_root=proc, docker_info=no_docker)
+    assert report.source == "proc"
+    assert "`nvidia-smi -q -x` exited 6: No devices were found" in report.notes
+
+    truncated = FakeNvidiaSmi()
+    truncated.xml = truncated.xml[: len(truncated.xml) // 2]
+    report = probe_host(nvml=NoNvml(), run=truncated, proc_root=proc, docker_info=no_docker)
+    assert report.source == "proc"
+    assert any("does not parse" in note for note in report.notes)
+
+
+def test_as_dict_is_json(nvml_capture: dict[str, Any], tmp_path: Path) -> None:
+    report = probe_host(
+        nvml=NoNvml(), run=FakeNvidiaSmi(), proc_root=tmp_path, docker_info=lambda: {"Runtimes": {}}
+    )
+    assert json.loads(json.dumps(report.as_dict())) == {
+        "source": "nvidia-smi",
+        "gpus": [
+            {
+                "index": 0,
+                "name": H100,
+                "compute_capability": "9.0",
+                "memory_bytes": H100_MEMORY,
+                "uuid": UUID,
+            }
+        ],
+        "driver_version": "580.159.04",
+        "max_cuda": "13.0",
+        "docker_nvidia_runtime": False,
+        "notes": list(report.notes),
+    }
+    for other in (
+        probe_host(nvml=FakeNvml(nvml_capture), run=no_commands, docker_info=no_docker),
+        probe_host(nvml=NoNvml(), run=no_commands, proc_root=tmp_path, docker_info=no_docker),
+    ):
+        assert json.loads(json.dumps(other.as_dict()))["source"] in {"nvml", "none"}
+
+
+@pytest.mark.skipif(
+    shutil.which("nvidia-smi") is not None
+    or Path("/proc/driver/nvidia/version").exists()
+    or importlib.util.find_spec("pynvml") is not None,
+    reason="this host has NVIDIA tooling; the test is for a host without a GPU",
+)
+def test_this_host_without_gpu_reports_none() -> None:
+    report = probe_host()  # every seam real: no pynvml, no nvidia-smi, no driver here
+    assert report.source == "none"
+    assert report.gpus == ()
+    assert report.driver_version is None
+    assert report.max_cuda is None
+    json.dumps(report.as_dict())
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        (
+            {
+                "Runtimes": {
+                    "runc": {"path": "runc"},
+                    "nvidia": {"path": "nvidia-container-runtime"},
+                }
+            },
+            True,
+        ),
+        ({"Runtimes": {"runc": {"path": "runc"}}}, False),
+        (
+            {
+                "Runtimes": {"runc": {"path": "runc"}},
+                "DiscoveredDevices": [{"Source": "cdi", "ID": "nvidia.com/gpu=all"}],
+            },
+            True,
+        ),
+        (None, None),
+    ],
+)
+def test_docker_runtime_from_docker_info(
+    nvml_capture: dict[str, Any], info: dict[str, Any] | None, expected: bool | None
+) -> None:
+    report = probe_host(nvml=FakeNvml(nvml_capture), docker_info=lambda: info)
+    assert report.docker_nvidia_runtime is expected
+    # GPUs that containers cannot reach are worth a word
+    assert any("NVIDIA Container Toolkit" in note for note in report.notes) is (expected is False)
+
+
+def test_docker_runtime_through_the_command_runner(nvml_capture: dict[str, Any]) -> None:
+    calls: list[list[str]] = []
+
+    def docker(argv: Sequence[str]) -> CompletedProcess[str]:
+        calls.append(list(argv))
+        info = {"ServerVersion": "28.2.2", "Runtimes": {"nvidia": {}, "runc": {}}}
+        return CompletedProcess(list(argv), 0, json.dumps(info) + "\n", "")
+
+    report = probe_host(nvml=FakeNvml(nvml_capture), run=docker, docker="/opt/docker")
+    assert report.docker_nvidia_runtime is True
+    assert calls == [["/opt/docker", "info", "--format", "{{json .}}"]]
+
+    def engine_down(argv: Sequence[str]) -> CompletedProcess[str]:
+        return CompletedProcess(list(argv), 1, "", "Cannot connect to the Docker daemon\n")
+
+    report = probe_host(nvml=FakeNvml(nvml_capture), run=engine_down)
+    assert report.docker_nvidia_runtime is None
+    assert report.source == "nvml"
+
+
+@pytest.mark.parametrize(
+    ("driver", "cuda"),
+    [
+        ("580.159.04", (13, 0)),
+        ("575.51.03", (12, 9)),
+        ("565.57.01", (12, 6)),  # between table rows: the lower branch's CUDA
+        ("535.104.05", (12, 2)),
+        ("470.82.01", (11, 4)),
+        ("450.36.06", (11, 0)),
+        ("440.33.01", None),  # older than the table
+        ("not-a-version", None),
+    ],
+)
+def test_max_cuda_for_driver(driver: str, cuda: tuple[int, int] | None) -> None:
+    assert max_cuda_for_driver(driver) == cuda
