@@ -1,0 +1,51 @@
+"""Acceptance: GPU needs detected from the locked packages of fixture projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reproenv.detect.gpu import GpuNeed, detect_need
+
+PROJECTS = Path(__file__).parents[2] / "fixtures" / "projects"
+
+
+def need_of(name: str) -> GpuNeed:
+    folder = PROJECTS / name
+    pins = [line.split("==", 1) for line in (folder / "pins.txt").read_text().split()]
+    return detect_need([(n, v) for n, v in pins], folder)
+
+
+@pytest.mark.parametrize(
+    ("project", "cuda", "bundled", "framework"),
+    [
+        ("torch-default", (13, 0), True, "torch 2.11.0"),
+        ("torch-cu121", (12, 1), False, "torch 2.4.1+cu121"),
+        ("tensorflow-and-cuda", (12, 5), True, "tensorflow 2.20.0"),
+        ("jax-cuda12", (12, 9), True, "jax (jax-cuda12-plugin 0.6.2)"),
+        ("cupy-cuda12x", (12, 0), False, "cupy-cuda12x 13.4.1"),
+    ],
+)
+def test_gpu_frameworks_and_their_cuda(
+    project: str, cuda: tuple[int, int], bundled: bool, framework: str
+) -> None:
+    need = need_of(project)
+    assert need.needed
+    assert need.cuda == cuda
+    assert need.bundled is bundled
+    assert framework in need.frameworks
+    assert need.evidence
+
+
+def test_cpu_only_torch_needs_no_gpu() -> None:
+    need = need_of("torch-cpu")
+    assert not need.needed
+    assert need.cpu_only == ("torch 2.11.0+cpu",)
+    assert need.hints == ("torch",)  # the import is a hint, not a decision
+
+
+def test_no_gpu_framework() -> None:
+    need = need_of("no-gpu")
+    assert not need.needed and not need.cpu_only and not need.frameworks
+    assert need.hints == ()
