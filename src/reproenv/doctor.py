@@ -20,13 +20,42 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    data: dict[str, object] | None = None  # the facts behind the detail, for --json
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        found = asdict(self)
+        if self.data is None:
+            del found["data"]
+        return found
 
 
 def run_checks(project: Path, docker: str | None) -> list[Check]:
-    return [*_engine_checks(docker), _registry_check(project)]
+    return [*_engine_checks(docker), _registry_check(project), _gpu_check(docker)]
+
+
+def _gpu_check(docker: str | None) -> Check:
+    """No GPU is a fine answer; a GPU the engine cannot hand to containers needs a fix."""
+    from reproenv.detect.gpu_host import probe_host
+
+    report = probe_host(docker=docker_executable(docker))
+    data = report.as_dict()
+    if not report.gpus and report.driver_version is None:
+        return Check("gpu", True, "no NVIDIA GPU or driver on this host", data=data)
+    cuda = f"CUDA ≤ {report.max_cuda[0]}.{report.max_cuda[1]}" if report.max_cuda else "CUDA ?"
+    gpus = ", ".join(
+        f"{g.name} (sm_{g.compute_capability[0]}{g.compute_capability[1]})" for g in report.gpus
+    )
+    detail = f"{len(report.gpus)} GPU: {gpus or 'unknown'}; driver {report.driver_version}, {cuda}"
+    if report.docker_nvidia_runtime is False:
+        return Check(
+            "gpu",
+            False,
+            detail + "; the Docker engine has no NVIDIA runtime",
+            "install the NVIDIA Container Toolkit and restart dockerd (`nvidia-ctk runtime "
+            "configure --runtime=docker`)",
+            data,
+        )
+    return Check("gpu", True, detail, data=data)
 
 
 def _engine_checks(docker: str | None) -> list[Check]:

@@ -13,9 +13,13 @@ def test_doctor_reports_each_failure_with_a_fix(cli: Cli, tmp_path: Path) -> Non
     result = cli("doctor", "--json", cwd=tmp_path, env=env)
     assert result.code == 1, result.output
     checks = {c["name"]: c for c in json.loads(result.stdout)}
-    assert set(checks) == {"engine", "builder", "registry"}
-    assert not any(c["ok"] for c in checks.values())
-    assert all(c["fix"] for c in checks.values())
+    assert set(checks) == {"engine", "builder", "registry", "gpu"}
+    failed = {name for name, c in checks.items() if not c["ok"]}
+    assert failed == {"engine", "builder", "registry"}
+    assert all(checks[name]["fix"] for name in failed)
+    # this machine has no GPU: reported as such, not as a failure
+    assert checks["gpu"]["detail"] == "no NVIDIA GPU or driver on this host"
+    assert checks["gpu"]["data"]["source"] == "none"
     assert "127.0.0.1:9" in checks["registry"]["detail"]
 
 
