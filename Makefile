@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR := build/demo/sklearn-cpu
 
-.PHONY: venv infra demo test lint unit e2e bench clean
+.PHONY: venv infra demo test lint unit e2e bench clean device-site
 
 $(BIN)/reproenv: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,11 @@ bench: venv
 
 clean:
 	rm -rf build $(VENV)
+
+# reproenv's dependencies for a GPU host that cannot download (Python 3.12 there), to carry
+# along with scripts/gpu_host_check.sh
+device-site: venv
+	rm -rf build/device-site/py312
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(BIN)/pip install -q --target build/device-site/py312 \
+	  --python-version 3.12 --only-binary=:all: --platform manylinux_2_17_x86_64 --implementation cp \
+	  --no-compile typer rich pydantic httpx jinja2 packaging tomli-w

@@ -12,7 +12,7 @@ from pathlib import Path
 _LOCAL_CUDA = re.compile(r"\+cu(\d{2,3})$")  # torch 2.4.1+cu121
 _RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu(\d+))?$")  # the bundled CUDA runtime wheel
 _CUPY = re.compile(r"^cupy-cuda(\d+)x?$")
-_JAX_PLUGIN = re.compile(r"^jax-cuda(\d+)-(plugin|pjrt)$")
+_JAX_PLUGIN = re.compile(r"^jax-cuda(\d+)-plugin$")
 _RAPIDS = re.compile(r"^(cudf|cuml|cugraph|cuspatial|rmm|raft-dask|pylibraft)-cu(\d+)$")
 _IMPORTS = re.compile(r"^\s*(?:import|from)\s+(torch|tensorflow|jax|cupy|cudf|cuml)\b", re.M)
 
