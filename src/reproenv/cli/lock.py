@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from reproenv.lock.model import Lock
 
 from reproenv.cli.common import CaCertOption, ProjectOption, note, out, warn
 
@@ -37,6 +40,9 @@ def lock(
         Backend | None,
         typer.Option("--backend", help="Resolver: uv (default) or pip-tools; sticks once used."),
     ] = None,
+    explain_gpu: Annotated[
+        bool, typer.Option("--explain-gpu", help="Print the CUDA decision and why.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what changed as JSON on stdout.")
     ] = False,
@@ -70,6 +76,8 @@ def lock(
         upgrade=wanted,
         backend=backend.value if backend else None,
     )
+    if explain_gpu:
+        _explain_gpu(result.lock)
     changes = diff_locks(result.previous, result.lock) if result.changed else None
     if as_json:
         print(json.dumps(changes.as_dict() if changes else {"changed": False}, indent=2))
@@ -86,3 +94,20 @@ def lock(
     if changes and not as_json:
         for change in [*changes.images, *changes.pip]:
             out.print(f"  {change.line()}", markup=False)
+
+
+def _explain_gpu(lock: Lock) -> None:
+    gpu = lock.gpu
+    if gpu is None:
+        out.print("gpu: not decided (lock made before GPU detection; run `reproenv lock -U`)")
+        return
+    out.print(f"gpu: {gpu.need}" + (f" (CUDA {gpu.cuda})" if gpu.cuda else ""), markup=False)
+    if gpu.frameworks:
+        out.print(f"  frameworks: {', '.join(gpu.frameworks)}", markup=False)
+    if gpu.need == "cuda":
+        bundled = "bundled as nvidia-* wheels" if gpu.bundled else "not bundled"
+        out.print(f"  CUDA libraries: {bundled}", markup=False)
+        out.print(f"  target driver: {gpu.driver or 'unknown'}", markup=False)
+    out.print(f"  why: {gpu.reason}", markup=False)
+    for warning in gpu.warnings:
+        out.print(f"  warning: {warning}", markup=False)

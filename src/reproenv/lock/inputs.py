@@ -61,6 +61,8 @@ def input_hash(spec: Spec) -> str:
     # later additions enter the hash only when used, so existing locks stay fresh
     if spec.apt_snapshot:
         document["apt-snapshot"] = spec.apt_snapshot
+    if (spec.gpu, spec.cuda, spec.gpu_driver) != ("auto", None, None):
+        document["gpu"] = [spec.gpu, spec.cuda or "", spec.gpu_driver or ""]
     if spec.index_url or spec.extra_index_urls:
         document["pip-indexes"] = [spec.index_url or "", *spec.extra_index_urls]
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))

@@ -41,6 +41,18 @@ class LockedAptPackage(_Strict):
     platforms: tuple[str, ...]
 
 
+class LockedGpu(_Strict):
+    """The CUDA decision and why: `reproenv lock --explain-gpu` prints it."""
+
+    need: Literal["none", "cuda"]
+    cuda: str | None = None  # "13.0": the CUDA the image's GPU code runs on
+    frameworks: tuple[str, ...] = ()
+    bundled: bool = False  # CUDA libraries come as nvidia-* wheels (a plain Python base works)
+    driver: str | None = None  # the target driver the choice was checked against
+    reason: str
+    warnings: tuple[str, ...] = ()
+
+
 class LockedFile(_Strict):
     name: str  # the file name: a wheel's tags say which platforms it installs on
     sha256: str
@@ -79,6 +91,7 @@ class Lock(_Strict):
     pip_index_url: str | None = Field(default=None, alias="pip-index-url")  # None: PyPI
     pip_extra_index_urls: tuple[str, ...] = Field(default=(), alias="pip-extra-index-urls")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
+    gpu: LockedGpu | None = None
 
     def image_for(self, platform: str) -> LockedImage:
         for image in self.images:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from reproenv import __version__
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
+from reproenv.lock.gpu import decide_gpu
 from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import declared_indexes, input_hash
 from reproenv.lock.model import (
@@ -112,6 +113,7 @@ def resolve(
             resolved = kept_images or _locked_images(images.result() if images else [])
     pip = resolutions[0]
     indexes = declared_indexes(spec)
+    pip_packages = merge_platforms([r.packages for r in resolutions])
     apt = _apt_pins(spec, resolved, previous, upgrade)
     return Lock(
         reproenv_version=__version__,
@@ -126,7 +128,8 @@ def resolve(
         apt_requested=spec.apt_packages,
         apt_snapshot=spec.apt_snapshot,
         apt_packages=apt,
-        pip_packages=merge_platforms([r.packages for r in resolutions]),
+        pip_packages=pip_packages,
+        gpu=decide_gpu(spec, pip_packages),
     )
 
 

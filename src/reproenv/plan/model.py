@@ -14,6 +14,7 @@ APP_UID = 1000
 CA_SECRET_ID = "reproenv-ca"  # noqa: S105 - the id of a build secret, not a secret
 NETRC_SECRET_ID = "reproenv-netrc"  # noqa: S105 - likewise
 LOCK_HASH_LABEL = "dev.reproenv.lock-hash"
+GPU_LABEL = "dev.reproenv.gpu"  # `run` reads it to decide on --gpus
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class BuildPlan:
     apt_sources: str = "true"  # shell run before `apt-get update`: points apt at a snapshot
     apt_update: str = "apt-get update"
     dockerfile_syntax: str | None = None
+    require_cuda: str | None = None  # "13.0" when the image's code runs on CUDA
     multi_platform: bool = False
 
     @property
@@ -59,6 +61,7 @@ class BuildPlan:
             "org.opencontainers.image.base.digest": self.base_digest,
             LOCK_HASH_LABEL: self.lock_hash,
             "dev.reproenv.version": self.reproenv_version,
+            GPU_LABEL: f"cuda{self.require_cuda}" if self.require_cuda else "none",
         }
 
 
@@ -91,6 +94,7 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = Non
         reproenv_version=__version__,
         multi_platform=len(lock.platforms) > 1,
         dockerfile_syntax=spec.dockerfile_syntax,
+        require_cuda=lock.gpu.cuda if lock.gpu and lock.gpu.need == "cuda" else None,
     )
 
 

@@ -144,6 +144,9 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         user=raw.image.user or DEFAULT_USER,
         workdir=raw.image.workdir or DEFAULT_WORKDIR,
         dockerfile_syntax=raw.image.dockerfile_syntax,
+        gpu=raw.gpu,
+        cuda=raw.cuda,
+        gpu_driver=raw.gpu_driver,
     )
 
 

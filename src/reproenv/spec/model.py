@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -59,6 +59,11 @@ class RawSpec(_Strict):
     python: PythonVersion | None = None
     platforms: list[Platform] | None = None
     command: list[str] | None = None
+    gpu: Literal["auto", "cuda", "none"] = "auto"
+    cuda: Annotated[str, StringConstraints(pattern=r"^\d{2}\.\d$")] | None = None
+    gpu_driver: Annotated[str, StringConstraints(pattern=r"^\d{3}(\.\d+){1,2}$")] | None = Field(
+        default=None, alias="gpu-driver"
+    )
     pip: RawPip = Field(default_factory=RawPip)
     apt: RawApt = Field(default_factory=RawApt)
     image: RawImage = Field(default_factory=RawImage)
@@ -88,6 +93,9 @@ class Spec(BaseModel):
     user: str
     workdir: str
     dockerfile_syntax: str | None = None
+    gpu: str = "auto"
+    cuda: str | None = None
+    gpu_driver: str | None = None
 
 
 def default_base_image(python: str) -> str:
