@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reproenv.build.engine import LEGACY_NOTE, Builder, DockerEngine
+from reproenv.detect.gpu_host import HostGpuReport
 from reproenv.errors import ReproenvError
 from reproenv.lock.images import ImageRef, RegistryClient
 from reproenv.settings import docker_executable
@@ -30,14 +31,15 @@ class Check:
 
 
 def run_checks(project: Path, docker: str | None) -> list[Check]:
-    return [*_engine_checks(docker), _registry_check(project), _gpu_check(docker)]
-
-
-def _gpu_check(docker: str | None) -> Check:
-    """No GPU is a fine answer; a GPU the engine cannot hand to containers needs a fix."""
     from reproenv.detect.gpu_host import probe_host
 
     report = probe_host(docker=docker_executable(docker))
+    return [*_engine_checks(docker), _registry_check(project), gpu_check(report, project)]
+
+
+def gpu_check(report: HostGpuReport, project: Path) -> Check:
+    """No GPU is a fine answer; a GPU the engine cannot hand to containers, or one that the
+    project's locked CUDA cannot use, needs a fix."""
     data = report.as_dict()
     if not report.gpus and report.driver_version is None:
         return Check("gpu", True, "no NVIDIA GPU or driver on this host", data=data)
@@ -46,6 +48,9 @@ def _gpu_check(docker: str | None) -> Check:
         f"{g.name} (sm_{g.compute_capability[0]}{g.compute_capability[1]})" for g in report.gpus
     )
     detail = f"{len(report.gpus)} GPU: {gpus or 'unknown'}; driver {report.driver_version}, {cuda}"
+    problem = _locked_cuda_problem(report, project)
+    if problem:
+        return Check("gpu", False, f"{detail}; {problem[0]}", problem[1], data)
     if report.docker_nvidia_runtime is False:
         return Check(
             "gpu",
@@ -88,3 +93,34 @@ def _registry_check(project: Path) -> Check:
     except ReproenvError as error:
         return Check("registry", False, error.message, error.hint)
     return Check("registry", True, f"{url} answers (for {base})")
+
+
+def _locked_cuda_problem(report: HostGpuReport, project: Path) -> tuple[str, str] | None:
+    """(what, fix) when the project's lock needs a newer driver or other GPU kernels."""
+    from reproenv.detect.cuda import choose_torch, driver_runs, parse_cuda
+    from reproenv.lock.model import LOCK_FILE, read_lock
+
+    try:
+        lock = read_lock(project / LOCK_FILE)
+    except ReproenvError:
+        return None  # `lock --check` reports a damaged lock
+    if lock is None or lock.gpu is None or lock.gpu.cuda is None or not report.driver_version:
+        return None
+    cuda = parse_cuda(lock.gpu.cuda)
+    runs, why = driver_runs(report.driver_version, cuda)
+    if not runs:
+        return f"the lock needs CUDA {lock.gpu.cuda}: {why}", (
+            "upgrade this host's driver, or lock for it: set gpu-driver in reproenv.toml"
+        )
+    torch = next((p.version for p in lock.pip_packages if p.name == "torch"), None)
+    if torch and report.gpus:
+        try:
+            choice = choose_torch(
+                torch.split("+", 1)[0], driver=report.driver_version,
+                compute_capability=report.gpus[0].compute_capability, wanted_cuda=lock.gpu.cuda,
+            )  # fmt: skip
+        except ReproenvError as error:
+            return error.message, error.hint
+        if choice.warnings:
+            return "; ".join(choice.warnings), "lock a torch build with kernels for this GPU"
+    return None
