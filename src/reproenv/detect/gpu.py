@@ -4,6 +4,7 @@ and source files, no network. Imports in .py/.ipynb files are a hint only, never
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -91,11 +92,27 @@ def _major_minor(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+_SKIP_DIRS = {"venv", "env", "site-packages", "node_modules", "build", "dist", "__pycache__"}
+
+
+def _source_files(project_dir: Path, limit: int = 500) -> list[Path]:
+    """The project's own .py and .ipynb files: environments and hidden folders are pruned,
+    so a project with a local venv is not scanned package by package."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(project_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        found += [Path(root) / f for f in sorted(files) if f.endswith((".py", ".ipynb"))]
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
 def _import_hints(project_dir: Path) -> tuple[str, ...]:
     found: set[str] = set()
-    for path in sorted(project_dir.rglob("*.py"))[:500]:
+    files = _source_files(project_dir)
+    for path in (f for f in files if f.suffix == ".py"):
         found.update(_IMPORTS.findall(_read(path)))
-    for path in sorted(project_dir.rglob("*.ipynb"))[:100]:
+    for path in (f for f in files if f.suffix == ".ipynb"):
         try:
             cells = json.loads(_read(path)).get("cells", [])
         except (json.JSONDecodeError, AttributeError):

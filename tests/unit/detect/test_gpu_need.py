@@ -49,3 +49,12 @@ def test_no_gpu_framework() -> None:
     need = need_of("no-gpu")
     assert not need.needed and not need.cpu_only and not need.frameworks
     assert need.hints == ()
+
+
+def test_import_hints_skip_environments_and_hidden_folders(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text("import jax\n")
+    for folder in (".venv/lib/site-packages/torch", "venv/lib/tf", ".ipynb_checkpoints"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.py").write_text("import torch\nimport tensorflow\n")
+    (tmp_path / "notebook.ipynb").write_text('{"cells": [{"source": ["import cupy\\n"]}]}')
+    assert detect_need([], tmp_path).hints == ("cupy", "jax")
