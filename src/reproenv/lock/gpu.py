@@ -7,13 +7,47 @@ are data files (`reproenv/data/*.json`), read by `detect.cuda`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 
+from reproenv.detect.cuda import CudaChoice, choose_torch, driver_runs
 from reproenv.detect.gpu import GpuNeed, detect_need
 from reproenv.detect.gpu_host import HostGpuReport
-from reproenv.errors import bad_input
+from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.lock.model import LockedGpu, LockedPipPackage
 from reproenv.spec.model import Spec
+
+TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
+
+
+class VariantNeeded(Exception):  # a request to the caller, not a failure
+    """The target needs another torch build than the one resolved: the caller re-resolves
+    torch from that build's index and decides again."""
+
+    def __init__(self, choice: CudaChoice, locked: str) -> None:
+        super().__init__(choice.reason)
+        self.choice = choice
+        self.locked = locked
+
+    def index_url(self, env: Mapping[str, str] | None = None) -> str:
+        """The variant's index; REPROENV_TORCH_INDEX (a URL, `{variant}` allowed) names a
+        mirror of the PyTorch indexes, as companies and air-gapped sites keep them."""
+        mirror = (os.environ if env is None else env).get(TORCH_INDEX_ENV)
+        if mirror:
+            return mirror.format(variant=self.choice.variant)
+        return self.choice.index_url or ""
+
+    def as_error(self, cause: ReproenvError | None = None) -> ReproenvError:
+        detail = f": {cause.message}" if cause else ""
+        return ReproenvError(
+            f"the locked torch {self.locked} does not fit the target ({self.choice.reason}); "
+            f"the {self.choice.variant} build from {self.index_url()} could not be locked{detail}",
+            "cuda-variant-unavailable",
+            f"make {self.index_url()} reachable (or set {TORCH_INDEX_ENV} to a mirror), pin "
+            "torch to a build the target's driver runs, or set gpu-driver to the real driver",
+            {"package": "torch"},
+            cause.exit_code if cause else ExitCode.BAD_INPUT,
+        )
 
 
 def decide_gpu(
@@ -64,8 +98,6 @@ def _decide_cuda(
     driver_source: str,
     packages: tuple[LockedPipPackage, ...],
 ) -> LockedGpu:
-    from reproenv.detect.cuda import choose_torch, driver_runs
-
     warnings: list[str] = []
     reason = "; ".join(need.evidence)
     torch = next((p.version for p in packages if p.name == "torch"), None)
@@ -78,19 +110,11 @@ def _decide_cuda(
                 driver=driver, compute_capability=None, wanted_cuda=spec.cuda,
             )  # fmt: skip
         else:
-            # the default PyPI wheel is what is locked: it fits the driver, or it is an error
-            # that names the variants that would
-            choice = choose_torch(
-                torch, driver=driver, compute_capability=None, variant_allowed=False
-            )
+            # the default PyPI wheel is what is locked; when the driver cannot run it, the
+            # newest variant it runs is chosen (and the lock re-resolved from its index)
+            choice = choose_torch(torch, driver=driver, compute_capability=None)
         if choice.variant is not None and choice.variant != locked_variant:
-            raise bad_input(
-                f"the locked torch {torch} does not fit the target: {choice.reason}",
-                "cuda-variant-mismatch",
-                f"lock the {choice.variant} build: add `--extra-index-url {choice.index_url}` "
-                "to your requirements and pin torch to that variant, then `reproenv lock`",
-                package="torch",
-            )
+            raise VariantNeeded(choice, torch)
         reason = f"{reason}; {choice.reason}"
         warnings += choice.warnings
     elif driver is not None:

@@ -94,6 +94,7 @@ def resolve_pip(
     *,
     preferences: tuple[LockedPipPackage, ...] = (),
     upgrade: Upgrade = NO_UPGRADE,
+    variant_indexes: tuple[str, ...] = (),
 ) -> PipResolution:
     """Resolve for one platform. uv writes PEP 751 (pylock.toml), which names every file it
     chose: only the wheels that install on `platform` end up in the lock."""
@@ -122,6 +123,10 @@ def resolve_pip(
         selections += ["--index-url", expand_env(spec.index_url)]
     for url in spec.extra_index_urls:
         selections += ["--extra-index-url", expand_env(url)]
+    for url in variant_indexes:
+        # a framework build index (PyTorch's cuXYZ): its local versions (2.4.1+cu118) must be
+        # able to win over the plain release on the default index
+        selections += ["--extra-index-url", url, "--index-strategy", "unsafe-best-match"]
     if spec.pyproject_dependencies:
         # uv reads [project] itself: extras and PEP 735 groups (with include-group) included
         inputs.append("pyproject.toml")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from reproenv import __version__
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
-from reproenv.lock.gpu import decide_gpu
+from reproenv.lock.gpu import VariantNeeded, decide_gpu
 from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import declared_indexes, input_hash
 from reproenv.lock.model import (
@@ -111,9 +111,32 @@ def resolve(
             ]
             resolutions = [run.result() for run in runs]
             resolved = kept_images or _locked_images(images.result() if images else [])
-    pip = resolutions[0]
     indexes = declared_indexes(spec)
     pip_packages = merge_platforms([r.packages for r in resolutions])
+    try:
+        gpu = decide_gpu(spec, pip_packages)
+    except VariantNeeded as needed:
+        if backend != "uv":
+            raise needed.as_error() from None
+        url = needed.index_url()
+        try:
+            resolutions = [
+                resolve_pip(
+                    spec, platform, ca_cert, preferences=preferences,
+                    upgrade=Upgrade(upgrade.everything, (*upgrade.packages, "torch")),
+                    variant_indexes=(url,),
+                )
+                for platform in spec.platforms
+            ]  # fmt: skip
+        except ReproenvError as error:
+            raise needed.as_error(error) from None
+        pip_packages = merge_platforms([r.packages for r in resolutions])
+        try:
+            gpu = decide_gpu(spec, pip_packages)
+        except VariantNeeded as still:  # the index did not have the build either
+            raise still.as_error() from None
+        indexes = (indexes[0], (*indexes[1], url))
+    pip = resolutions[0]
     apt = _apt_pins(spec, resolved, previous, upgrade)
     return Lock(
         reproenv_version=__version__,
@@ -129,7 +152,7 @@ def resolve(
         apt_snapshot=spec.apt_snapshot,
         apt_packages=apt,
         pip_packages=pip_packages,
-        gpu=decide_gpu(spec, pip_packages),
+        gpu=gpu,
     )
 
 
