@@ -28,6 +28,7 @@ class GpuNeed:
     cpu_only: tuple[str, ...] = ()  # GPU frameworks locked in a CPU build
     evidence: tuple[str, ...] = ()
     hints: tuple[str, ...] = field(default=())  # imports seen in the code, not a decision
+    compiles_cuda: tuple[str, ...] = ()  # files that build CUDA code: nvcc (a -devel image)
 
     @property
     def needed(self) -> bool:
@@ -84,6 +85,7 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
         cpu_only=tuple(cpu_only),
         evidence=tuple(evidence),
         hints=_import_hints(project_dir) if project_dir else (),
+        compiles_cuda=_cuda_builds(project_dir) if project_dir else (),
     )
 
 
@@ -95,13 +97,15 @@ def _major_minor(version: str) -> tuple[int, int]:
 _SKIP_DIRS = {"venv", "env", "site-packages", "node_modules", "build", "dist", "__pycache__"}
 
 
-def _source_files(project_dir: Path, limit: int = 500) -> list[Path]:
+def _source_files(
+    project_dir: Path, limit: int = 500, suffixes: tuple[str, ...] = (".py", ".ipynb")
+) -> list[Path]:
     """The project's own .py and .ipynb files: environments and hidden folders are pruned,
     so a project with a local venv is not scanned package by package."""
     found: list[Path] = []
     for root, dirs, files in os.walk(project_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
-        found += [Path(root) / f for f in sorted(files) if f.endswith((".py", ".ipynb"))]
+        found += [Path(root) / f for f in sorted(files) if f.endswith(suffixes)]
         if len(found) >= limit:
             break
     return found[:limit]
@@ -121,6 +125,18 @@ def _import_hints(project_dir: Path) -> tuple[str, ...]:
             source = cell.get("source", "")
             found.update(_IMPORTS.findall("".join(source) if isinstance(source, list) else source))
     return tuple(sorted(found))
+
+
+_CUDA_EXTENSION = re.compile(r"\bCUDAExtension\b|\bcpp_extension\.load\b|\bnvcc\b")
+
+
+def _cuda_builds(project_dir: Path) -> tuple[str, ...]:
+    """CUDA sources, or build scripts that compile CUDA extensions (torch's CUDAExtension)."""
+    found = []
+    for path in _source_files(project_dir, suffixes=(".py", ".cu", ".cuh")):
+        if path.suffix in (".cu", ".cuh") or _CUDA_EXTENSION.search(_read(path)):
+            found.append(path.relative_to(project_dir).as_posix())
+    return tuple(sorted(found)[:5])
 
 
 def _read(path: Path) -> str:

@@ -128,6 +128,12 @@ def _decide_cuda(
         reason = f"{reason}; {why}"
     if driver is None:
         warnings.append(f"{driver_source}: the choice was not checked against a driver")
+    if need.compiles_cuda:
+        devel = f"nvidia/cuda:{cuda[0]}.{cuda[1]}.0-devel-ubuntu22.04"
+        warnings.append(
+            f"{', '.join(need.compiles_cuda)} compile CUDA code: that needs nvcc, in a CUDA "
+            f'-devel base image, e.g. image.base = "{devel}"'
+        )
     if not need.bundled:
         warnings.append(
             "the CUDA libraries are not bundled as wheels: use a CUDA base image, e.g. "

@@ -58,3 +58,14 @@ def test_import_hints_skip_environments_and_hidden_folders(tmp_path: Path) -> No
         (tmp_path / folder / "x.py").write_text("import torch\nimport tensorflow\n")
     (tmp_path / "notebook.ipynb").write_text('{"cells": [{"source": ["import cupy\\n"]}]}')
     assert detect_need([], tmp_path).hints == ("cupy", "jax")
+
+
+def test_cuda_extensions_in_the_project_are_found(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text(
+        "from torch.utils.cpp_extension import BuildExtension, CUDAExtension\n"
+    )
+    (tmp_path / "kernels").mkdir()
+    (tmp_path / "kernels" / "scan.cu").write_text("__global__ void scan() {}\n")
+    (tmp_path / "train.py").write_text("import torch\n")
+    need = detect_need([("torch", "2.11.0"), ("nvidia-cuda-runtime", "13.0.96")], tmp_path)
+    assert need.compiles_cuda == ("kernels/scan.cu", "setup.py")

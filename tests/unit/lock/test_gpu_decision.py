@@ -8,7 +8,7 @@ import pytest
 
 from reproenv.detect.gpu_host import Gpu, HostGpuReport
 from reproenv.errors import ReproenvError
-from reproenv.lock.gpu import decide_gpu
+from reproenv.lock.gpu import VariantNeeded, decide_gpu
 from reproenv.lock.model import LockedPipPackage
 from reproenv.spec.load import load_spec
 
@@ -39,12 +39,17 @@ def test_default_torch_wheel_on_the_h100_hosts_driver(tmp_path: Path) -> None:
     assert "CUDA 13.0" in gpu.reason
 
 
-def test_declared_old_driver_is_a_clear_error(tmp_path: Path) -> None:
+def test_declared_old_driver_asks_for_the_variant_it_runs(tmp_path: Path) -> None:
     spec = spec_with(tmp_path, 'gpu-driver = "535.183.01"\n')
-    with pytest.raises(ReproenvError) as caught:
+    with pytest.raises(VariantNeeded) as caught:
         decide_gpu(spec, TORCH_211, probe=lambda: H100)
-    assert "580" in caught.value.message
-    assert "cu126" in caught.value.hint or "cu128" in caught.value.hint
+    assert caught.value.choice.variant == "cu128"
+    assert caught.value.index_url({}) == "https://download.pytorch.org/whl/cu128"
+    assert (
+        caught.value.index_url({"REPROENV_TORCH_INDEX": "https://m/{variant}"}) == "https://m/cu128"
+    )
+    error = caught.value.as_error()
+    assert "CUDA 13.0 needs driver ≥ 580" in error.message
 
 
 def test_gpu_none_and_cpu_builds(tmp_path: Path) -> None:
