@@ -17,14 +17,13 @@ helpers of bench_skeleton.py; see benchmarks/README.md for the rows and the cave
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -262,24 +261,7 @@ def render_table(rows: list[Row]) -> str:
         result = "info" if row.passed is None else ("pass" if row.passed else "MISS")
         values = (fmt_value(v, row.unit) for v in (row.reproenv, row.uv, row.pip_compile))
         lines.append((row.measurement, *values, ratio, row.target, result))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for number, line in enumerate(lines):
-        out.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-        if number == 0:
-            out.append("  ".join("-" * width for width in widths))
-    return "\n".join(text.rstrip() for text in out)
-
-
-def write_json(report: Report, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "meta": report.meta,
-        "rows": [asdict(row) for row in report.rows],
-        "samples": report.samples,
-        "notes": report.notes,
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return sk.align(lines)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -336,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_table(report.rows))
     for note in report.notes:
         print(f"note: {note}")
-    write_json(report, args.json)
+    sk.write_json(report, args.json)
     print(f"results: {args.json}")
     return 0
 

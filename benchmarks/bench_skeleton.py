@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "sklearn-cpu"
@@ -510,7 +511,12 @@ def render_table(rows: list[Row]) -> str:
         lines.append(
             (row.measurement, fmt_value(row.reproenv, row.unit), other, ratio, row.target, result)
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return align(lines)
+
+
+def align(lines: list[tuple[str, ...]]) -> str:
+    """Columns padded to their widest cell, a rule under the header (the first line)."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     out = []
     for number, line in enumerate(lines):
         out.append("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
@@ -530,15 +536,10 @@ def versions(scratch: Path) -> dict[str, str]:
     return found
 
 
-def write_json(report: Report, path: Path) -> None:
+def write_json(report: Any, path: Path) -> None:
+    """Any report dataclass (meta, rows, samples, notes) as JSON; rows may be any dataclass."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "meta": report.meta,
-        "rows": [asdict(row) for row in report.rows],
-        "samples": report.samples,
-        "notes": report.notes,
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(asdict(report), indent=2) + "\n", encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
