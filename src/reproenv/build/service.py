@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reproenv.build.engine import Builder, DockerEngine, EngineInfo
 from reproenv.errors import bad_input
-from reproenv.lock.images import ImageRef, mirror_reference
+from reproenv.lock.images import pull_reference
 from reproenv.plan.model import BuildPlan
 from reproenv.render.dockerfile import render_dockerfile
 
@@ -23,9 +23,7 @@ class BuildOutcome:
 def base_image_arg(plan: BuildPlan, mirror: str | None) -> dict[str, str]:
     """The locked digest of the platform being built, pulled from the mirror when one is set
     (the lock and the Dockerfile keep the upstream name)."""
-    ref = mirror_reference(ImageRef.parse(plan.base_reference), mirror)
-    pinned = ImageRef(ref.registry, ref.repository, None, plan.platform_digest)
-    return {"BASE_IMAGE": str(pinned)}
+    return {"BASE_IMAGE": pull_reference(plan.base_reference, plan.platform_digest, mirror)}
 
 
 def build_image(

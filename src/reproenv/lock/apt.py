@@ -57,10 +57,9 @@ def resolve_apt(
 ) -> tuple[LockedAptPackage, ...]:
     if not spec.apt_packages:
         return ()
-    from reproenv.lock.images import ImageRef, mirror_reference  # httpx: only when resolving
+    from reproenv.lock.images import pull_reference  # httpx: only when resolving
 
-    ref = mirror_reference(ImageRef.parse(image.reference), spec.registry_mirror)
-    pinned = str(ImageRef(ref.registry, ref.repository, None, image.digest))
+    pinned = pull_reference(image.reference, image.digest, spec.registry_mirror)
     script = (
         f"{{ {sources_script(spec.apt_snapshot)}; }} && "
         f"{update_command(spec.apt_snapshot)} -qq >/dev/null && "

@@ -221,6 +221,13 @@ def mirror_reference(ref: ImageRef, mirror: str | None) -> ImageRef:
     return dataclasses.replace(ref, registry=parsed.host, repository=repository)
 
 
+def pull_reference(reference: str, digest: str, mirror: str | None) -> str:
+    """What to pull for a locked image: its digest, from the mirror when one is set (the lock
+    keeps the upstream name; the content is the same)."""
+    ref = mirror_reference(ImageRef.parse(reference), mirror)
+    return str(ImageRef(ref.registry, ref.repository, None, digest))
+
+
 def _split_host_port(registry: str) -> str:
     if registry.startswith("["):
         return registry[1 : registry.index("]")]

@@ -17,7 +17,14 @@ from pathlib import Path
 from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.inputs import check_supported, expand_env, hashed_pins
 from reproenv.lock.model import LockedImage, LockedPipPackage
-from reproenv.lock.pip import NO_UPGRADE, PipResolution, Upgrade, canonical_name, wheel_platform
+from reproenv.lock.pip import (
+    NO_UPGRADE,
+    PipResolution,
+    Upgrade,
+    canonical_name,
+    isolated_env,
+    wheel_platform,
+)
 from reproenv.spec.model import Spec
 
 IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"  # force the container path (tests, odd hosts)
@@ -98,11 +105,11 @@ def resolve_piptools(
     )
 
 
-def _isolated(ca_cert: Path | None, cert_path: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    env["PIP_CONFIG_FILE"] = os.devnull  # no pip.conf: the lock depends on the spec only
+def _isolated(ca_cert: Path | None) -> dict[str, str]:
+    env = isolated_env(ca_cert)  # the same isolation as the uv backend's
+    env["PIP_CONFIG_FILE"] = os.devnull  # pip's config files, which uv never reads
     if ca_cert is not None:
-        env["PIP_CERT"] = cert_path or str(ca_cert)
+        env["PIP_CERT"] = str(ca_cert)
     return env
 
 
@@ -126,13 +133,12 @@ def _run_in_image(
     ca_cert: Path | None,
 ) -> subprocess.CompletedProcess[str]:
     from reproenv.build.engine import DockerEngine
-    from reproenv.lock.images import ImageRef, mirror_reference
+    from reproenv.lock.images import pull_reference
     from reproenv.settings import docker_executable
 
     engine = DockerEngine(docker_executable(None))
     engine.info()
-    ref = mirror_reference(ImageRef.parse(image.reference), spec.registry_mirror)
-    pinned = str(ImageRef(ref.registry, ref.repository, None, image.digest))
+    pinned = pull_reference(image.reference, image.digest, spec.registry_mirror)
     script = (
         "python3 -m venv /tmp/piptools >/dev/null"
         f" && /tmp/piptools/bin/pip install -q 'pip-tools=={version}'"
