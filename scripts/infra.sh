@@ -12,6 +12,7 @@ REGISTRY_ADDR=${REPROENV_TEST_REGISTRY:-127.0.0.1:5055}
 PYTHON_VERSION=${REPROENV_TEST_PYTHON:-3.11}
 SUITE=bookworm
 BASE_TAG="library/python:${PYTHON_VERSION}-slim-${SUITE}"
+CUDA_TAG="reproenv-test/cuda:12.9.1-runtime-debian12"
 
 log() { printf 'infra: %s\n' "$*" >&2; }
 
@@ -87,13 +88,15 @@ debian_mirror() {
   printf '%s' "${uri:-http://deb.debian.org/debian}"
 }
 
-base_image_present() {
+tag_present() {
   curl -fsS -o /dev/null \
     -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-    "http://$REGISTRY_ADDR/v2/${BASE_TAG%%:*}/manifests/${BASE_TAG##*:}"
+    "http://$REGISTRY_ADDR/v2/${1%%:*}/manifests/${1##*:}" 2>/dev/null
 }
+
+base_image_present() { tag_present "$BASE_TAG"; }
 
 make_base_image() {
   local cli=$1 local_ref="reproenv-infra/python:${PYTHON_VERSION}-slim-${SUITE}"
@@ -117,6 +120,22 @@ make_base_image() {
   "$cli" push "$REGISTRY_ADDR/$BASE_TAG" >&2
 }
 
+# A stand-in for an nvidia/cuda image: no Python, CUDA's environment variables, and a user with
+# uid 1000 as Ubuntu 24.04 images have. The e2e tests point reproenv's CUDA image table at it
+# (REPROENV_DATA_DIR) to lock and build a project whose CUDA libraries are not bundled as wheels.
+make_cuda_image() {
+  local cli=$1 local_ref="$REGISTRY_ADDR/$BASE_TAG"
+  if tag_present "$CUDA_TAG"; then return; fi
+  log "making $CUDA_TAG from the base image, without Python"
+  local box
+  box=$("$cli" create "$local_ref" sh -c 'apt-get purge -qq -y --auto-remove python3 python3-minimal "python3.*" "libpython3*" >/dev/null && rm -rf /usr/bin/python /var/log/* && useradd --create-home --uid 1000 --user-group ubuntu')
+  "$cli" start -a "$box" >&2
+  "$cli" export "$box" | "$cli" import -c 'ENV LANG=C.UTF-8' -c 'ENV CUDA_VERSION=12.9.1' \
+    -c 'ENV NVIDIA_REQUIRE_CUDA=cuda>=12.9' -c 'CMD ["bash"]' - "$REGISTRY_ADDR/$CUDA_TAG" >&2
+  "$cli" rm "$box" >/dev/null
+  "$cli" push "$REGISTRY_ADDR/$CUDA_TAG" >&2
+}
+
 # Official images are multi-platform indexes; so is this one (its arm64 entry never runs).
 # Idempotent: a tag that already is an index is left alone.
 make_index() {
@@ -135,6 +154,7 @@ main() {
   start_registry
   make_base_image "$cli"
   make_index
+  make_cuda_image "$cli"
   echo "export REPROENV_DOCKER=$cli"
   echo "export REPROENV_REGISTRY_MIRROR=$REGISTRY_ADDR"
   local ca

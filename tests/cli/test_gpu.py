@@ -67,3 +67,24 @@ def test_run_adds_gpus_only_when_needed_and_refuses_without_a_gpu() -> None:
         wants_gpus("13.0", cpu=False)
     assert caught.value.reference == "gpu-missing"
     assert "--cpu" in caught.value.hint
+
+
+def test_cupy_with_a_python_no_cuda_image_has_is_refused_before_anything_is_written(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from tests.fakes.package_index import FakeIndex, FakePackage
+
+    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")]).serve() as index:
+        project = tmp_path / "cupy"
+        project.mkdir()
+        (project / "requirements.in").write_text(f"--index-url {index.url}\ncupy-cuda12x\n")
+        (project / "reproenv.toml").write_text(
+            'python = "3.11"\n[pip]\nrequirements = ["requirements.in"]\n'
+        )
+        result = cli("lock", cwd=project)
+    assert result.code == 2, result.output
+    assert "nvidia/cuda images for CUDA 12.x carry no Python" in result.stderr
+    assert "none is Python 3.11" in result.stderr
+    assert 'set python = "3.12"' in result.stderr
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in project.iterdir()) == ["reproenv.toml", "requirements.in"]

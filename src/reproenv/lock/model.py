@@ -49,6 +49,8 @@ class LockedGpu(_Strict):
     frameworks: tuple[str, ...] = ()
     bundled: bool = False  # CUDA libraries come as nvidia-* wheels (a plain Python base works)
     driver: str | None = None  # the target driver the choice was checked against
+    # the nvidia/cuda image chosen when the packages do not bundle CUDA (None: the spec's base)
+    base_image: str | None = Field(default=None, alias="base-image")
     reason: str
     warnings: tuple[str, ...] = ()
 
@@ -85,9 +87,11 @@ class Lock(_Strict):
     resolver: str
     wheel_platforms: tuple[str, ...] = Field(alias="wheel-platforms")
     images: tuple[LockedImage, ...]
-    apt_requested: tuple[str, ...] = Field(alias="apt-requested")  # the spec's list
+    apt_requested: tuple[str, ...] = Field(alias="apt-requested")  # the spec's, + python-apt
     apt_snapshot: str | None = Field(default=None, alias="apt-snapshot")
     apt_packages: tuple[LockedAptPackage, ...] = Field(alias="apt-packages")  # its closure
+    # apt packages that put Python on a base without it (an nvidia/cuda image), in apt-requested
+    python_apt: tuple[str, ...] = Field(default=(), alias="python-apt")
     pip_index_url: str | None = Field(default=None, alias="pip-index-url")  # None: PyPI
     pip_extra_index_urls: tuple[str, ...] = Field(default=(), alias="pip-extra-index-urls")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
@@ -121,6 +125,10 @@ def _canonical(lock: Lock) -> dict[str, Any]:
     if not data["pip-extra-index-urls"]:
         del data["pip-extra-index-urls"]
     data["apt-requested"] = sorted(data["apt-requested"])
+    if data["python-apt"]:
+        data["python-apt"] = sorted(data["python-apt"])
+    else:
+        del data["python-apt"]
     for package in data["apt-packages"]:
         package["platforms"] = sorted(package["platforms"])
     data["apt-packages"] = sorted(data["apt-packages"], key=lambda p: (p["name"], p["platforms"]))

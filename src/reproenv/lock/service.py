@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reproenv import __version__
+from reproenv.detect.cuda_base import python_on_base
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
 from reproenv.lock.gpu import VariantNeeded, decide_gpu
@@ -90,8 +91,8 @@ def resolve(
         from reproenv.lock.piptools import resolve_piptools
 
         # it may run inside the base image of each platform: the digests come first
-        resolved = kept_images or _locked_images(_resolve_images(spec, registry))
-        by_platform = {image.platform: image for image in resolved}
+        first = kept_images or _locked_images(_resolve_images(spec, registry))
+        by_platform = {image.platform: image for image in first}
         resolutions = [
             resolve_piptools(
                 spec, platform, ca_cert, by_platform[platform],
@@ -99,6 +100,9 @@ def resolve(
             )
             for platform in spec.platforms
         ]  # fmt: skip
+
+        def spec_base() -> tuple[LockedImage, ...]:
+            return first
     else:
         # Every platform's uv run and the registry lookup are independent and wait on I/O.
         with ThreadPoolExecutor(max_workers=len(spec.platforms) + 1) as pool:
@@ -110,7 +114,11 @@ def resolve(
                 for platform in spec.platforms
             ]
             resolutions = [run.result() for run in runs]
-            resolved = kept_images or _locked_images(images.result() if images else [])
+
+        def spec_base() -> tuple[LockedImage, ...]:
+            # read only when the spec's base is the one used (a CUDA base may replace it)
+            return kept_images or _locked_images(images.result() if images else [])
+
     indexes = declared_indexes(spec)
     pip_packages = merge_platforms([r.packages for r in resolutions])
     try:
@@ -137,7 +145,14 @@ def resolve(
             raise still.as_error() from None
         indexes = (indexes[0], (*indexes[1], url))
     pip = resolutions[0]
-    apt = _apt_pins(spec, resolved, previous, upgrade)
+    if gpu.base_image:
+        kept = None if upgrade.everything else _kept_images(spec, previous, gpu.base_image)
+        resolved = kept or _locked_images(_resolve_images(spec, registry, gpu.base_image))
+    else:
+        resolved = spec_base()
+    python_apt = python_on_base(gpu.base_image or spec.base_image, spec.python)
+    apt_requested = tuple(sorted({*spec.apt_packages, *python_apt}))
+    apt = _apt_pins(spec, resolved, previous, upgrade, apt_requested)
     return Lock(
         reproenv_version=__version__,
         input_hash=digest_hash,
@@ -148,25 +163,30 @@ def resolve(
         images=resolved,
         pip_index_url=indexes[0],
         pip_extra_index_urls=indexes[1],
-        apt_requested=spec.apt_packages,
+        apt_requested=apt_requested,
         apt_snapshot=spec.apt_snapshot,
         apt_packages=apt,
+        python_apt=tuple(sorted(python_apt)),
         pip_packages=pip_packages,
         gpu=gpu,
     )
 
 
 def _apt_pins(
-    spec: Spec, images: tuple[LockedImage, ...], previous: Lock | None, upgrade: Upgrade
+    spec: Spec,
+    images: tuple[LockedImage, ...],
+    previous: Lock | None,
+    upgrade: Upgrade,
+    requested: tuple[str, ...],
 ) -> tuple[LockedAptPackage, ...]:
     """Previous pins while the packages and base digests are the same; else ask apt."""
-    if not spec.apt_packages:
+    if not requested:
         return ()
     if (
         previous is not None
         and not upgrade.everything
         and previous.images == images
-        and previous.apt_requested == spec.apt_packages
+        and previous.apt_requested == requested
         and previous.apt_snapshot == spec.apt_snapshot
     ):
         return previous.apt_packages
@@ -175,7 +195,7 @@ def _apt_pins(
     from reproenv.settings import docker_executable
 
     engine = DockerEngine(docker_executable(None))
-    per_platform = [resolve_apt(spec, image, engine) for image in images]
+    per_platform = [resolve_apt(spec, image, engine, requested) for image in images]
     merged: dict[tuple[str, str], set[str]] = {}
     for pins in per_platform:
         for pin in pins:
@@ -186,13 +206,15 @@ def _apt_pins(
     )
 
 
-def _kept_images(spec: Spec, previous: Lock | None) -> tuple[LockedImage, ...] | None:
+def _kept_images(
+    spec: Spec, previous: Lock | None, base: str | None = None
+) -> tuple[LockedImage, ...] | None:
     """The previous digests, when they were resolved for the same image and platforms."""
     if previous is None:
         return None
     from reproenv.lock.images import ImageRef
 
-    reference = str(ImageRef.parse(spec.base_image))
+    reference = str(ImageRef.parse(base or spec.base_image))
     kept = tuple(i for i in previous.images if i.reference == reference)
     platforms = {i.platform for i in kept}
     return kept if platforms == set(spec.platforms) else None
@@ -210,12 +232,14 @@ def _locked_images(resolved: list[ResolvedImage]) -> tuple[LockedImage, ...]:
     )
 
 
-def _resolve_images(spec: Spec, registry: RegistryClient | None) -> list[ResolvedImage]:
+def _resolve_images(
+    spec: Spec, registry: RegistryClient | None, base: str | None = None
+) -> list[ResolvedImage]:
     # imported here: httpx is only needed when resolving, not for `lock --check` or start-up
     from reproenv.lock.images import ImageRef, RegistryClient
 
     registry = registry or RegistryClient(mirror=spec.registry_mirror)
-    return registry.resolve(ImageRef.parse(spec.base_image), list(spec.platforms))
+    return registry.resolve(ImageRef.parse(base or spec.base_image), list(spec.platforms))
 
 
 def write_lock(spec: Spec, lock: Lock) -> str:

@@ -41,6 +41,10 @@ class BuildPlan:
     apt_update: str = "apt-get update"
     dockerfile_syntax: str | None = None
     require_cuda: str | None = None  # "13.0" when the image's code runs on CUDA
+    # the interpreter the venv is made from: the base's python3, or python3.X installed from apt
+    # on a base without Python (nvidia/cuda), whose Ubuntu 24.04 images already own uid 1000
+    python_executable: str = "python3"
+    python_from_apt: bool = False
     multi_platform: bool = False
 
     @property
@@ -95,6 +99,8 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = Non
         multi_platform=len(lock.platforms) > 1,
         dockerfile_syntax=spec.dockerfile_syntax,
         require_cuda=lock.gpu.cuda if lock.gpu and lock.gpu.need == "cuda" else None,
+        python_executable=f"python{lock.python}" if lock.python_apt else "python3",
+        python_from_apt=bool(lock.python_apt),
     )
 
 

@@ -43,6 +43,7 @@ DATA_FILES = (
     "compute_capability.json",
     "tensorflow.json",
     "jax.json",
+    "cuda_images.json",
 )
 
 

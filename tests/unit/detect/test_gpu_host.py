@@ -346,10 +346,11 @@ def test_docker_runtime_through_the_command_runner(nvml_capture: dict[str, Any])
     [
         ("580.159.04", (13, 0)),
         ("575.51.03", (12, 9)),
-        ("565.57.01", (12, 6)),  # between table rows: the lower branch's CUDA
+        ("565.57.01", (12, 6)),  # between table rows: the lower row's CUDA
         ("535.104.05", (12, 2)),
+        ("535.43.02", (12, 1)),  # early in the 535 branch: before CUDA 12.2's 535.54.03
         ("470.82.01", (11, 4)),
-        ("450.36.06", (11, 0)),
+        ("450.80.02", (11, 0)),
         ("440.33.01", None),  # older than the table
         ("not-a-version", None),
     ],

@@ -21,7 +21,7 @@ def need_of(name: str) -> GpuNeed:
     ("project", "cuda", "bundled", "framework"),
     [
         ("torch-default", (13, 0), True, "torch 2.11.0"),
-        ("torch-cu121", (12, 1), False, "torch 2.4.1+cu121"),
+        ("torch-cu121", (12, 1), True, "torch 2.4.1+cu121"),
         ("tensorflow-and-cuda", (12, 5), True, "tensorflow 2.20.0"),
         ("jax-cuda12", (12, 9), True, "jax (jax-cuda12-plugin 0.6.2)"),
         ("cupy-cuda12x", (12, 0), False, "cupy-cuda12x 13.4.1"),

@@ -67,3 +67,67 @@ def test_no_driver_known_is_a_warning_not_an_error(tmp_path: Path) -> None:
     gpu = decide_gpu(spec_with(tmp_path, ""), TORCH_211, probe=lambda: no_gpu)
     assert gpu.need == "cuda" and gpu.driver is None
     assert any("not checked against a driver" in w for w in gpu.warnings)
+
+
+# --- packages without bundled CUDA, or CUDA code to compile: an nvidia/cuda base -------------
+
+CUPY = (LockedPipPackage(name="cupy-cuda12x", version="13.4.1", platforms=("linux/amd64",)),)
+
+
+def test_cupy_without_nvidia_wheels_gets_a_cuda_runtime_base(tmp_path: Path) -> None:
+    gpu = decide_gpu(spec_with(tmp_path, 'python = "3.12"\n'), CUPY, probe=lambda: H100)
+    assert gpu.need == "cuda" and not gpu.bundled
+    assert gpu.base_image == "nvidia/cuda:12.9.1-runtime-ubuntu24.04"
+    assert gpu.cuda == "12.9"
+    assert "the CUDA libraries are not bundled as wheels" in gpu.reason
+    assert "driver 580.159.04 runs CUDA 12.9.1 natively" in gpu.reason
+    assert not gpu.warnings
+
+
+def test_cupy_with_a_python_no_cuda_image_has_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec_with(tmp_path, 'python = "3.11"\n'), CUPY, probe=lambda: H100)
+    assert caught.value.reference == "cuda-base-python-unavailable"
+
+
+def test_the_specs_cuda_picks_the_minor_and_must_match_the_major(tmp_path: Path) -> None:
+    spec = spec_with(tmp_path, 'python = "3.10"\ncuda = "12.4"\n')
+    assert decide_gpu(spec, CUPY, probe=lambda: H100).base_image == (
+        "nvidia/cuda:12.4.1-runtime-ubuntu22.04"
+    )
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec_with(tmp_path, 'python = "3.10"\ncuda = "11.8"\n'), CUPY)
+    assert caught.value.reference == "cuda-conflict"
+    assert caught.value.context["key"] == "cuda"
+
+
+def test_an_explicit_base_is_kept_with_a_warning(tmp_path: Path) -> None:
+    spec = spec_with(tmp_path, 'python = "3.11"\n[image]\nbase = "registry.example/cuda-py:12"\n')
+    gpu = decide_gpu(spec, CUPY, probe=lambda: H100)
+    assert gpu.base_image is None
+    assert any("registry.example/cuda-py:12" in w and "runtime" in w for w in gpu.warnings)
+
+
+def test_a_cuda_extension_gets_the_devel_image_of_torchs_cuda(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text(
+        "from torch.utils.cpp_extension import CUDAExtension\next = CUDAExtension('k', ['k.cu'])\n"
+    )
+    gpu = decide_gpu(spec_with(tmp_path, 'python = "3.12"\n'), TORCH_211, probe=lambda: H100)
+    assert gpu.bundled and gpu.cuda == "13.0"
+    assert gpu.base_image == "nvidia/cuda:13.0.2-devel-ubuntu24.04"
+    assert "setup.py compiles CUDA code, which needs nvcc" in gpu.reason
+
+
+def test_a_torch_newer_than_the_data_is_checked_by_its_bundled_cuda(tmp_path: Path) -> None:
+    newer = (
+        LockedPipPackage(name="torch", version="2.14.1", platforms=("linux/amd64",)),
+        LockedPipPackage(name="nvidia-cuda-runtime", version="13.0.96", platforms=("linux/amd64",)),
+    )
+    gpu = decide_gpu(spec_with(tmp_path, ""), newer, probe=lambda: H100)
+    assert gpu.need == "cuda" and gpu.cuda == "13.0" and gpu.bundled
+    assert "driver 580.159.04 runs CUDA 13.0 natively" in gpu.reason
+    assert any("torch 2.14.1 is not in reproenv's CUDA data" in w for w in gpu.warnings)
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec_with(tmp_path, 'gpu-driver = "535.183.01"\n'), newer)
+    assert caught.value.reference == "cuda-driver-too-old"
+    assert "CUDA 13.0 needs driver ≥ 580.65.06" in caught.value.message

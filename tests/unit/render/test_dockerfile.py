@@ -50,7 +50,28 @@ PLANS = {
     ),
     "custom-user": plan(user="researcher", workdir="/srv/project"),
     "syntax": plan(dockerfile_syntax="docker/dockerfile:1.7"),
+    "cuda-base": plan(
+        base_reference="docker.io/nvidia/cuda:12.9.1-runtime-ubuntu24.04",
+        apt_packages=("python3.12=3.12.3-1ubuntu0.8", "python3.12-venv=3.12.3-1ubuntu0.8"),
+        python="3.12",
+        python_executable="python3.12",
+        python_from_apt=True,
+        require_cuda="12.9",
+    ),
 }
+
+
+def test_python_from_apt_is_installed_before_the_venv_and_frees_uid_1000() -> None:
+    text = render_dockerfile(PLANS["cuda-base"], buildkit=True)
+    apt = text.index("apt-get install -y --no-install-recommends python3.12=3.12.3-1ubuntu0.8")
+    venv = text.index("python3.12 -m venv /opt/venv")
+    assert apt < venv
+    assert 'if owner=$(getent passwd 1000); then userdel --remove "${owner%%:*}"; fi' in text
+    assert text.index("userdel") < text.index("useradd") < venv
+    assert 'NVIDIA_REQUIRE_CUDA="cuda>=12.9"' in text
+    # a base with Python keeps its python3 and its users as they are
+    plain = render_dockerfile(plan(), buildkit=True)
+    assert "userdel" not in plain and "python3 -m venv /opt/venv" in plain
 
 
 def test_base_is_pinned_by_digest_and_header_comes_first() -> None:

@@ -1,0 +1,117 @@
+"""The CUDA a conda environment file asks for: `pytorch-cuda`, `cuda-version`, `cudatoolkit`.
+
+reproenv does not lock conda environments yet; this reads `environment.yml` so the GPU decision
+can say what it asks for instead of silently ignoring it. Pure: no conda, no network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reproenv.errors import bad_input
+
+ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")
+
+# name[ op version[ build]] or name=version=build, with an optional channel:: prefix
+_SPEC = re.compile(
+    r"^(?:[\w.-]+::)?(?P<name>[A-Za-z0-9_.-]+)\s*"
+    r"(?:(?:==|>=|<=|!=|~=|=|>|<)?\s*(?P<version>[^\s=,|]+))?(?:[=\s]+(?P<build>\S+))?"
+)
+# packages whose version is a CUDA version, and what they are
+_CUDA_PINS = {
+    "pytorch-cuda": "PyTorch's conda channel builds for",
+    "cuda-version": "conda-forge's CUDA packages follow",
+    "cudatoolkit": "the CUDA toolkit package of",
+    "cuda-toolkit": "NVIDIA's CUDA toolkit package of",
+    "cuda-runtime": "NVIDIA's CUDA runtime package of",
+    "cuda-cudart": "NVIDIA's CUDA runtime package of",
+}
+_CUDA_VERSION = re.compile(r"^(\d+)\.(\d+)")
+_CUDA_BUILD = re.compile(r"cuda(\d+)?(?:\.(\d+))?|cu(\d{2,3})\b")
+
+
+@dataclass(frozen=True)
+class CondaCuda:
+    """What an environment file says about CUDA; `cuda` None when it names none."""
+
+    file: str
+    cuda: tuple[int, int] | None
+    evidence: tuple[str, ...]
+
+
+def conda_cuda(project_dir: Path) -> CondaCuda | None:
+    """The CUDA the project's environment.yml asks for; None without such a file."""
+    path = next((project_dir / n for n in ENVIRONMENT_FILES if (project_dir / n).is_file()), None)
+    if path is None:
+        return None
+    return cuda_from_specs(path.name, read_dependencies(path))
+
+
+def read_dependencies(path: Path) -> tuple[str, ...]:
+    """The conda match specs of an environment file (its `pip:` list left out)."""
+    import yaml  # only for projects that have an environment file
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path.name}:{mark.line + 1}" if mark else path.name
+        raise bad_input(
+            f"{where}: not valid YAML ({error.problem})",
+            "conda-environment-invalid",
+            "fix the file; `conda env create --dry-run -f` shows the same problem",
+            file=str(path),
+        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise bad_input(
+            f"{path.name} cannot be read: {error}",
+            "conda-environment-invalid",
+            "fix the file",
+            file=str(path),
+        ) from None
+    dependencies = data.get("dependencies") if isinstance(data, dict) else None
+    if dependencies is None:
+        return ()
+    if not isinstance(dependencies, list):
+        raise bad_input(
+            f"{path.name}: `dependencies` must be a list of package specs",
+            "conda-environment-invalid",
+            "write it as `dependencies:` followed by `- name=version` lines",
+            file=str(path),
+            key="dependencies",
+        )
+    return tuple(str(item).strip() for item in dependencies if isinstance(item, str | int | float))
+
+
+def cuda_from_specs(file: str, specs: Iterable[str]) -> CondaCuda:
+    cuda: tuple[int, int] | None = None
+    evidence: list[str] = []
+    for spec in specs:
+        match = _SPEC.match(spec)
+        if match is None:
+            continue
+        name, version, build = match["name"].lower(), match["version"] or "", match["build"] or ""
+        pinned = _CUDA_VERSION.match(version)
+        if name in _CUDA_PINS and pinned:
+            found = (int(pinned[1]), int(pinned[2]))
+            cuda = cuda or found
+            evidence.append(f"{spec}: {_CUDA_PINS[name]} CUDA {found[0]}.{found[1]}")
+        elif name in ("pytorch", "tensorflow", "jaxlib", "cupy") and (
+            built := _CUDA_BUILD.search(build)
+        ):
+            evidence.append(f"{spec}: a CUDA build of {name}")
+            cuda = cuda or _build_cuda(built)
+    return CondaCuda(file=file, cuda=cuda, evidence=tuple(evidence))
+
+
+def _build_cuda(built: re.Match[str]) -> tuple[int, int] | None:
+    """`cuda12.1` -> (12, 1); `cuda120` / `cu118` (the tag spelling) -> (12, 0) / (11, 8)."""
+    if built[1] and built[2]:
+        return int(built[1]), int(built[2])
+    digits = built[1] or built[3]
+    if not digits:
+        return None
+    return (int(digits[:-1]), int(digits[-1])) if len(digits) >= 3 else (int(digits), 0)

@@ -1,0 +1,190 @@
+"""The nvidia/cuda base image for packages that do not bundle the CUDA libraries, and how Python
+gets onto it.
+
+CuPy without nvidia-* wheels, RAPIDS and projects that compile CUDA code need the CUDA toolkit's
+libraries (or nvcc) in the image; wheels like torch's carry their own and run on plain Python.
+nvidia/cuda images have no Python, so the distro's own python3.X is installed from apt and pinned
+with the rest of the apt closure: the spec's Python must be that distro's. Pure: reads
+`reproenv/data/cuda_images.json` (source and date inside), no network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from reproenv.detect.cuda import (
+    Cuda,
+    DataFile,
+    StrictData,
+    driver_verdict,
+    load_data,
+    parse_cuda,
+    requirement,
+)
+from reproenv.errors import bad_input
+
+Flavour = Literal["runtime", "devel"]
+
+
+class CudaDistro(StrictData):
+    name: str  # the tag's suffix: ubuntu24.04
+    python: str  # the distro's python3.X
+    python_packages: tuple[str, ...]  # what installs it with venv support
+
+
+class CudaImage(StrictData):
+    cuda: str  # the full version in the tag: 12.9.1
+    distros: tuple[str, ...]  # newest first
+
+
+class CudaImages(DataFile):
+    repository: str
+    flavours: tuple[str, ...]
+    distros: tuple[CudaDistro, ...]
+    images: tuple[CudaImage, ...]
+
+    def distro(self, name: str) -> CudaDistro | None:
+        return next((d for d in self.distros if d.name == name), None)
+
+
+@cache
+def cuda_images_data() -> CudaImages:
+    return load_data("cuda_images.json", CudaImages)
+
+
+@dataclass(frozen=True)
+class BaseChoice:
+    reference: str  # nvidia/cuda:12.9.1-runtime-ubuntu24.04
+    cuda: Cuda
+    python_packages: tuple[str, ...]
+    reason: str
+
+
+def _text(cuda: Cuda) -> str:
+    return f"{cuda[0]}.{cuda[1]}"
+
+
+def choose_cuda_base(
+    cuda: Cuda, *, exact_minor: bool, python: str, flavour: Flavour, driver: str | None
+) -> BaseChoice:
+    """The newest image of `cuda`'s major (or exactly its minor) with the spec's Python that the
+    target driver runs: natively when one is, else through minor-version compatibility."""
+    data = cuda_images_data()
+    wanted = _text(cuda) if exact_minor else f"{cuda[0]}.x"
+    family = sorted(
+        (
+            image
+            for image in data.images
+            if parse_cuda(image.cuda)[0] == cuda[0]
+            and (not exact_minor or parse_cuda(image.cuda) == cuda)
+        ),
+        key=lambda image: tuple(int(p) for p in image.cuda.split(".")),
+        reverse=True,
+    )
+    if not family:
+        known = ", ".join(image.cuda for image in data.images)
+        raise bad_input(
+            f"reproenv knows no {data.repository} image for CUDA {wanted} (it knows {known})",
+            reference="cuda-base-unknown",
+            hint="set image.base to a CUDA image that has Python, or lock packages for a CUDA "
+            "listed here",
+            cuda=wanted,
+        )
+    candidates = [
+        (image, distro)
+        for image in family
+        for distro in (data.distro(name) for name in image.distros)
+        if distro is not None and distro.python == python
+    ]
+    if not candidates:
+        offered = sorted(
+            {
+                d.python: d.name for image in family for n in image.distros if (d := data.distro(n))
+            }.items(),
+            key=lambda item: tuple(int(p) for p in item[0].split(".")),
+            reverse=True,
+        )
+        pythons = ", ".join(f"{version} ({name})" for version, name in offered)
+        raise bad_input(
+            f"{data.repository} images for CUDA {wanted} carry no Python, and reproenv installs "
+            f"their distro's own: {pythons}; none is Python {python}",
+            reference="cuda-base-python-unavailable",
+            hint=f'set python = "{offered[0][0]}" in the spec, or image.base to a CUDA image '
+            f"with Python {python}",
+            python=python,
+            cuda=wanted,
+        )
+    image, distro, how = _runnable(candidates, driver, wanted)
+    reference = f"{data.repository}:{image.cuda}-{flavour}-{distro.name}"
+    return BaseChoice(
+        reference=reference,
+        cuda=parse_cuda(image.cuda),
+        python_packages=distro.python_packages,
+        reason=f"base {reference} (CUDA {image.cuda} {flavour}, with {distro.name}'s Python "
+        f"{distro.python} from apt); {how}",
+    )
+
+
+def _runnable(
+    candidates: list[tuple[CudaImage, CudaDistro]], driver: str | None, wanted: str
+) -> tuple[CudaImage, CudaDistro, str]:
+    if driver is None:
+        image, distro = candidates[0]
+        return (
+            image,
+            distro,
+            (
+                "no NVIDIA driver was given, so the host that runs it must meet this: "
+                + requirement(parse_cuda(image.cuda))
+            ),
+        )
+    verdicts = [
+        (image, distro, *driver_verdict(driver, parse_cuda(image.cuda), f"CUDA {image.cuda}"))
+        for image, distro in candidates
+    ]
+    for wanted_verdict in ("native", "minor-version-compatibility"):
+        for image, distro, verdict, reason in verdicts:
+            if verdict == wanted_verdict:
+                return image, distro, reason
+    oldest = min(candidates, key=lambda c: tuple(int(p) for p in c[0].cuda.split(".")))[0]
+    raise bad_input(
+        f"no CUDA {wanted} image runs on driver {driver}: " + requirement(parse_cuda(oldest.cuda)),
+        reference="cuda-driver-too-old",
+        hint="upgrade the driver on the target, or lock packages built for an older CUDA",
+        driver=driver,
+        cuda=wanted,
+    )
+
+
+def python_on_base(reference: str, python: str) -> tuple[str, ...]:
+    """The apt packages that put the spec's Python on `reference`: none for an image that has
+    Python (python:*, most others), the distro's python3.X for a known CUDA image."""
+    data = cuda_images_data()
+    name = reference.split("@", 1)[0]
+    colon = name.rfind(":")
+    repository, tag = (name[:colon], name[colon + 1 :]) if colon > name.rfind("/") else (name, "")
+    if not (repository == data.repository or repository.endswith("/" + data.repository)):
+        return ()
+    distro = next((d for d in data.distros if tag.endswith("-" + d.name)), None)
+    if distro is None:
+        known = ", ".join(d.name for d in data.distros)
+        raise bad_input(
+            f"{reference} carries no Python, and reproenv installs Python only on {known} "
+            f"{data.repository} images",
+            reference="cuda-base-python-unavailable",
+            hint=f"use a {data.repository} tag ending in one of {known}, or a base with Python",
+            image=reference,
+        )
+    if distro.python != python:
+        raise bad_input(
+            f"{reference} carries no Python; its {distro.name} offers Python {distro.python} "
+            f"from apt, not {python}",
+            reference="cuda-base-python-mismatch",
+            hint=f'set python = "{distro.python}" in the spec, or choose a {data.repository} '
+            f"tag whose distro has Python {python}",
+            image=reference,
+            python=python,
+        )
+    return distro.python_packages
