@@ -100,6 +100,22 @@ def test_cupy_without_bundled_cuda_builds_on_a_cuda_base(
     user = docker_host("run", "--rm", "--entrypoint", "id", tag, "-un").stdout.strip()
     assert user != "ubuntu"  # the base's uid-1000 user made way for the project's
 
+    # a relock after an input change keeps the CUDA base's digest and the Python pins without
+    # asking the registry or apt: a dead mirror and no engine do not matter
+    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")]).serve() as index:
+        (project / "requirements.in").write_text(f"--index-url {index.url}\ncupy-cuda12x\n")
+        offline = Cli(
+            {**cli.env, "REPROENV_REGISTRY_MIRROR": "127.0.0.1:9", "REPROENV_DOCKER": "/no/docker"}
+        )
+        relocked = offline("lock", cwd=project)
+    assert relocked.code == 0, relocked.output
+    after = (project / "reproenv.lock").read_text()
+    digests = re.compile(r'digest = "(sha256:[0-9a-f]{64})"')
+    assert digests.findall(after) == digests.findall(lock) != []
+    assert re.findall(r"\[\[apt-packages\]\][^\[]*", after) == re.findall(
+        r"\[\[apt-packages\]\][^\[]*", lock
+    )
+
 
 def test_a_distro_without_the_python_is_named_at_lock_time(engine_cli: Cli, tmp_path: Path) -> None:
     """The table says the stand-in's distro has Python 3.12; apt in the pinned image says no."""

@@ -105,8 +105,15 @@ def resolve(
             return first
     else:
         # Every platform's uv run and the registry lookup are independent and wait on I/O.
+        # a lock on a CUDA base will likely stay on it: the spec's base is then looked up only
+        # if the decision changes
+        on_cuda_base = previous is not None and previous.gpu is not None and previous.gpu.base_image
         with ThreadPoolExecutor(max_workers=len(spec.platforms) + 1) as pool:
-            images = None if kept_images else pool.submit(_resolve_images, spec, registry)
+            images = (
+                None
+                if kept_images or on_cuda_base
+                else pool.submit(_resolve_images, spec, registry)
+            )
             runs = [
                 pool.submit(
                     resolve_pip, spec, platform, ca_cert, preferences=preferences, upgrade=upgrade
@@ -117,7 +124,9 @@ def resolve(
 
         def spec_base() -> tuple[LockedImage, ...]:
             # read only when the spec's base is the one used (a CUDA base may replace it)
-            return kept_images or _locked_images(images.result() if images else [])
+            if kept_images:
+                return kept_images
+            return _locked_images(images.result() if images else _resolve_images(spec, registry))
 
     indexes = declared_indexes(spec)
     pip_packages = merge_platforms([r.packages for r in resolutions])
