@@ -37,6 +37,8 @@ class CudaDistro(StrictData):
 class CudaImage(StrictData):
     cuda: str  # the full version in the tag: 12.9.1
     distros: tuple[str, ...]  # newest first
+    cudnn: str | None = None  # the tag's cuDNN part ("cudnn", "cudnn8"); None: no such image
+    cudnn_major: int | None = None
 
 
 class CudaImages(DataFile):
@@ -67,18 +69,28 @@ def _text(cuda: Cuda) -> str:
 
 
 def choose_cuda_base(
-    cuda: Cuda, *, exact_minor: bool, python: str, flavour: Flavour, driver: str | None
+    cuda: Cuda,
+    *,
+    exact_minor: bool,
+    python: str,
+    flavour: Flavour,
+    driver: str | None,
+    cudnn: int | None = None,
 ) -> BaseChoice:
     """The newest image of `cuda`'s major (or exactly its minor) with the spec's Python that the
-    target driver runs: natively when one is, else through minor-version compatibility."""
+    target driver runs natively; else the oldest it runs through minor-version compatibility.
+    `cudnn`: the cuDNN major the packages need from the image (None: no cuDNN)."""
     data = cuda_images_data()
     wanted = _text(cuda) if exact_minor else f"{cuda[0]}.x"
+    if cudnn is not None:
+        wanted += f" with cuDNN {cudnn}"
     family = sorted(
         (
             image
             for image in data.images
             if parse_cuda(image.cuda)[0] == cuda[0]
             and (not exact_minor or parse_cuda(image.cuda) == cuda)
+            and (cudnn is None or (image.cudnn is not None and image.cudnn_major == cudnn))
         ),
         key=lambda image: tuple(int(p) for p in image.cuda.split(".")),
         reverse=True,
@@ -117,13 +129,15 @@ def choose_cuda_base(
             cuda=wanted,
         )
     image, distro, how = _runnable(candidates, driver, wanted)
-    reference = f"{data.repository}:{image.cuda}-{flavour}-{distro.name}"
+    with_cudnn = f"{image.cudnn}-" if cudnn is not None else ""
+    reference = f"{data.repository}:{image.cuda}-{with_cudnn}{flavour}-{distro.name}"
+    cudnn_text = f" with cuDNN {image.cudnn_major}" if cudnn is not None else ""
     return BaseChoice(
         reference=reference,
         cuda=parse_cuda(image.cuda),
         python_packages=distro.python_packages,
-        reason=f"base {reference} (CUDA {image.cuda} {flavour}, with {distro.name}'s Python "
-        f"{distro.python} from apt); {how}",
+        reason=f"base {reference} (CUDA {image.cuda} {flavour}{cudnn_text}, with {distro.name}'s "
+        f"Python {distro.python} from apt); {how}",
     )
 
 
@@ -144,10 +158,13 @@ def _runnable(
         (image, distro, *driver_verdict(driver, parse_cuda(image.cuda), f"CUDA {image.cuda}"))
         for image, distro in candidates
     ]
-    for wanted_verdict in ("native", "minor-version-compatibility"):
-        for image, distro, verdict, reason in verdicts:
-            if verdict == wanted_verdict:
-                return image, distro, reason
+    native = [v for v in verdicts if v[2] == "native"]
+    # through minor-version compatibility, the CUDA closest to what the driver runs natively:
+    # the fewest features it lacks (PTX of a newer toolkit cannot be JIT-compiled by it)
+    compatible = [v for v in verdicts if v[2] == "minor-version-compatibility"]
+    chosen = native[0] if native else compatible[-1] if compatible else None
+    if chosen is not None:
+        return chosen[0], chosen[1], chosen[3]
     oldest = min(candidates, key=lambda c: tuple(int(p) for p in c[0].cuda.split(".")))[0]
     raise bad_input(
         f"no CUDA {wanted} image runs on driver {driver}: " + requirement(parse_cuda(oldest.cuda)),

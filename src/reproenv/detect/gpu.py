@@ -15,6 +15,7 @@ _RUNTIME = re.compile(r"^nvidia-cuda-runtime(-cu(\d+))?$")  # the bundled CUDA r
 _CUPY = re.compile(r"^cupy-cuda(\d+)x?$")
 _JAX_PLUGIN = re.compile(r"^jax-cuda(\d+)-plugin$")
 _RAPIDS = re.compile(r"^(cudf|cuml|cugraph|cuspatial|rmm|raft-dask|pylibraft)-cu(\d+)$")
+JAX_LOCAL_CUDNN = 9  # jax[cudaNN-local] needs cuDNN 9 (jax's installation guide)
 _IMPORTS = re.compile(r"^\s*(?:import|from)\s+(torch|tensorflow|jax|cupy|cudf|cuml)\b", re.M)
 
 
@@ -29,6 +30,7 @@ class GpuNeed:
     evidence: tuple[str, ...] = ()
     hints: tuple[str, ...] = field(default=())  # imports seen in the code, not a decision
     compiles_cuda: tuple[str, ...] = ()  # files that build CUDA code: nvcc (a -devel image)
+    cudnn: int | None = None  # the cuDNN major the image must provide (not bundled as wheels)
 
     @property
     def needed(self) -> bool:
@@ -42,6 +44,7 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
     cpu_only: list[str] = []
     cuda: tuple[int, int] | None = None
     torch_cuda_build = False  # +cuXYZ wheels carry their CUDA (inside, or as nvidia-* wheels)
+    cudnn: int | None = None
     runtime = next(
         ((name, version) for name, version in versions.items() if _RUNTIME.match(name)), None
     )
@@ -65,7 +68,14 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
         elif match := _JAX_PLUGIN.match(name):
             frameworks.append(f"jax ({name} {version})")
             cuda = cuda or (int(match.group(1)), 0)
-            evidence.append(f"{name} {version}: jax[cuda{match.group(1)}]")
+            if runtime:
+                evidence.append(f"{name} {version}: jax[cuda{match.group(1)}]")
+            else:  # jax[cudaNN-local]: CUDA and cuDNN 9 come from the image
+                cudnn = JAX_LOCAL_CUDNN
+                evidence.append(
+                    f"{name} {version} without nvidia-* wheels: jax[cuda{match.group(1)}-local], "
+                    f"which uses the image's CUDA and cuDNN {cudnn}"
+                )
         elif match := _CUPY.match(name):
             frameworks.append(f"{name} {version}")
             digits = match.group(1)
@@ -84,6 +94,7 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
         frameworks=tuple(frameworks) if cuda else (),
         cuda=cuda,
         bundled=runtime is not None or torch_cuda_build,
+        cudnn=cudnn,
         cpu_only=tuple(cpu_only),
         evidence=tuple(evidence),
         hints=_import_hints(project_dir) if project_dir else (),

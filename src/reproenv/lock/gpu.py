@@ -159,17 +159,11 @@ def _decide_cuda(
         reason = f"{reason}; {choice.reason}"
         warnings += choice.warnings
         if choose_base:  # nvcc of torch's own CUDA: extensions must match it
-            base = choose_cuda_base(
-                choice.cuda, exact_minor=True, python=spec.python,
-                flavour="devel" if need.compiles_cuda else "runtime", driver=driver,
-            )  # fmt: skip
+            base = _cuda_base(spec, need, choice.cuda, exact_minor=True, driver=driver)
     elif choose_base:
-        base = choose_cuda_base(
-            # wheels' CUDA (nvcc must match it) or the spec's names the minor; else any of the major
-            _wanted(spec, cuda), exact_minor=spec.cuda is not None or need.bundled,
-            python=spec.python,
-            flavour="devel" if need.compiles_cuda else "runtime", driver=driver,
-        )  # fmt: skip
+        # the wheels' CUDA (nvcc must match it) or the spec's names the minor; else any of the major
+        exact = spec.cuda is not None or need.bundled
+        base = _cuda_base(spec, need, _wanted(spec, cuda), exact_minor=exact, driver=driver)
         cuda = base.cuda
     elif driver is not None:
         fits, why = driver_runs(driver, cuda)
@@ -206,6 +200,19 @@ def _decide_cuda(
         base_image=base.reference if base else None,
         reason=f"{reason} (target: {driver_source})",
         warnings=tuple(warnings),
+    )
+
+
+def _cuda_base(
+    spec: Spec, need: GpuNeed, cuda: tuple[int, int], *, exact_minor: bool, driver: str | None
+) -> BaseChoice:
+    return choose_cuda_base(
+        cuda,
+        exact_minor=exact_minor,
+        python=spec.python,
+        flavour="devel" if need.compiles_cuda else "runtime",
+        driver=driver,
+        cudnn=need.cudnn,
     )
 
 

@@ -46,11 +46,12 @@ def test_the_newest_image_the_driver_runs_natively_wins() -> None:
 
 
 def test_minor_version_compatibility_when_no_image_with_the_python_runs_natively() -> None:
-    # Ubuntu 24.04 (Python 3.12) images start at CUDA 12.5, which needs 555 natively
+    # Ubuntu 24.04 (Python 3.12) images start at CUDA 12.5, which needs 555 natively: the one
+    # closest to the driver's own CUDA 12.2 lacks the fewest features
     choice = choose_cuda_base(
         (12, 0), exact_minor=False, python="3.12", flavour="runtime", driver="535.183.01"
     )
-    assert choice.reference == "nvidia/cuda:12.9.1-runtime-ubuntu24.04"
+    assert choice.reference == "nvidia/cuda:12.5.1-runtime-ubuntu24.04"
     assert "minor-version compatibility" in choice.reason
     assert "limited feature set" in choice.reason
 
@@ -169,3 +170,22 @@ def test_an_invalid_data_dir_file_is_the_users_error(
         cuda_images_data()
     assert caught.value.reference == "data-file-invalid"
     assert str(tmp_path / "cuda_images.json") in caught.value.message
+
+
+def test_cudnn_from_the_image_picks_a_cudnn_tag_of_that_major() -> None:
+    choice = choose_cuda_base(
+        (12, 0), exact_minor=False, python="3.10", flavour="runtime", driver="535.183.01", cudnn=9
+    )
+    # 12.2.2 runs natively on R535 but ships cuDNN 8 only; 12.3.2 is the first with cuDNN 9
+    assert choice.reference == "nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04"
+    assert "with cuDNN 9" in choice.reason
+    assert "minor-version compatibility" in choice.reason
+    newest = choose_cuda_base(
+        (12, 0), exact_minor=False, python="3.12", flavour="runtime", driver=None, cudnn=9
+    )
+    assert newest.reference == "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04"
+    with pytest.raises(ReproenvError) as caught:
+        choose_cuda_base((11, 8), exact_minor=True, python="3.10", flavour="runtime", driver=None,
+                         cudnn=9)  # fmt: skip
+    assert caught.value.reference == "cuda-base-unknown"
+    assert "CUDA 11.8 with cuDNN 9" in caught.value.message

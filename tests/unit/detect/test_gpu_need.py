@@ -69,3 +69,11 @@ def test_cuda_extensions_in_the_project_are_found(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text("import torch\n")
     need = detect_need([("torch", "2.11.0"), ("nvidia-cuda-runtime", "13.0.96")], tmp_path)
     assert need.compiles_cuda == ("kernels/scan.cu", "setup.py")
+
+
+def test_jax_local_cuda_needs_cuda_and_cudnn_from_the_image() -> None:
+    need = need_of("jax-cuda12-local")
+    assert need.cuda == (12, 0) and not need.bundled
+    assert need.cudnn == 9
+    assert any("jax[cuda12-local]" in e for e in need.evidence)
+    assert need_of("jax-cuda12").cudnn is None  # nvidia-* wheels bring cuDNN

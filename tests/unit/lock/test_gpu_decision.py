@@ -131,3 +131,13 @@ def test_a_torch_newer_than_the_data_is_checked_by_its_bundled_cuda(tmp_path: Pa
         decide_gpu(spec_with(tmp_path, 'gpu-driver = "535.183.01"\n'), newer)
     assert caught.value.reference == "cuda-driver-too-old"
     assert "CUDA 13.0 needs driver ≥ 580.65.06" in caught.value.message
+
+
+def test_jax_local_cuda_gets_a_cudnn_runtime_base(tmp_path: Path) -> None:
+    jax_local = tuple(
+        LockedPipPackage(name=name, version="0.6.2", platforms=("linux/amd64",))
+        for name in ("jax", "jaxlib", "jax-cuda12-plugin", "jax-cuda12-pjrt")
+    )
+    gpu = decide_gpu(spec_with(tmp_path, 'python = "3.12"\n'), jax_local, probe=lambda: H100)
+    assert gpu.base_image == "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04"
+    assert "cuDNN 9" in gpu.reason
