@@ -8,14 +8,18 @@ are data files (`reproenv/data/*.json`), read by `detect.cuda`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 
 from reproenv.detect.conda import conda_cuda
 from reproenv.detect.cuda import (
     CudaChoice,
     choose_torch,
+    cuda_drivers_data,
     driver_runs,
+    min_driver,
     parse_cuda,
+    tensorflow_data,
     torch_data_range,
     torch_in_data,
 )
@@ -171,7 +175,8 @@ def _decide_cuda(
             raise bad_input(
                 f"the locked packages need CUDA {cuda[0]}.{cuda[1]}: {why}",
                 "cuda-driver-too-old",
-                "upgrade the driver on the target, or lock builds for an older CUDA",
+                f"upgrade the driver on the target to ≥ {min_driver(cuda)}"
+                + _builds_driver_runs(need, driver),
             )
         reason = f"{reason}; {why}"
     if driver is None and base is None:
@@ -201,6 +206,37 @@ def _decide_cuda(
         reason=f"{reason} (target: {driver_source})",
         warnings=tuple(warnings),
     )
+
+
+_FRAMEWORK_BUILDS = (  # the framework names in GpuNeed.frameworks -> their build for major {m}
+    (re.compile(r"^jax \(jax-cuda\d+-plugin"), "jax[cuda{m}]"),
+    (re.compile(r"^cupy-cuda\d+x? "), "cupy-cuda{m}x"),
+    (re.compile(r"^(cudf|cuml|cugraph|cuspatial|rmm|raft-dask|pylibraft)-cu\d+ "), "{name}-cu{m}"),
+)
+
+
+def _builds_driver_runs(need: GpuNeed, driver: str) -> str:
+    """`", or lock builds it runs: jax[cuda12]"`: the same frameworks for the newest CUDA major
+    (or TensorFlow release) the driver runs; empty when there is none."""
+    majors = sorted({f.cuda_major for f in cuda_drivers_data().minor_version_compatibility})
+    runnable = [m for m in majors if driver_runs(driver, (m, 0))[0]]
+    if not runnable:
+        return ""
+    builds: list[str] = []
+    for framework in need.frameworks:
+        name = framework.split(" ", 1)[0]
+        for pattern, build in _FRAMEWORK_BUILDS:
+            if pattern.match(framework):
+                builds.append(build.format(m=runnable[-1], name=name))
+        if name in ("tensorflow", "tensorflow-gpu"):
+            older = [
+                r.tensorflow
+                for r in tensorflow_data().releases
+                if r.and_cuda_extra and driver_runs(driver, parse_cuda(r.cuda))[0]
+            ]
+            if older:
+                builds.append(f"tensorflow[and-cuda]=={older[-1]}.*")
+    return f", or lock builds it runs: {', '.join(builds)}" if builds else ""
 
 
 def _cuda_base(

@@ -141,3 +141,25 @@ def test_jax_local_cuda_gets_a_cudnn_runtime_base(tmp_path: Path) -> None:
     gpu = decide_gpu(spec_with(tmp_path, 'python = "3.12"\n'), jax_local, probe=lambda: H100)
     assert gpu.base_image == "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04"
     assert "cuDNN 9" in gpu.reason
+
+
+@pytest.mark.parametrize(
+    ("pins", "build"),
+    [
+        ((("jax", "0.11.2"), ("jax-cuda13-plugin", "0.11.2"),
+          ("nvidia-cuda-runtime", "13.0.96")), "jax[cuda12]"),
+        ((("tensorflow", "2.20.0"), ("nvidia-cuda-runtime-cu12", "12.5.82")),
+         "tensorflow[and-cuda]==2.14.*"),
+    ],
+)  # fmt: skip
+def test_a_driver_too_old_for_the_framework_names_the_build_it_runs(
+    tmp_path: Path, pins: tuple[tuple[str, str], ...], build: str
+) -> None:
+    packages = tuple(
+        LockedPipPackage(name=n, version=v, platforms=("linux/amd64",)) for n, v in pins
+    )
+    driver = "535.183.01" if build.startswith("jax") else "470.256.02"
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec_with(tmp_path, f'gpu-driver = "{driver}"\n'), packages)
+    assert caught.value.reference == "cuda-driver-too-old"
+    assert f"or lock builds it runs: {build}" in caught.value.hint
