@@ -88,8 +88,8 @@ def decide_gpu(
             why += f" (the code imports {', '.join(need.hints)}: a CUDA build would need a GPU)"
         conda = _conda_note(spec)
         return LockedGpu(need="none", reason=why, warnings=(conda,) if conda else ())
-    driver, driver_source = _target_driver(spec, probe)
-    decided = _decide_cuda(spec, need, need.cuda, driver, driver_source, packages)
+    driver, driver_source, arch = _target(spec, probe)
+    decided = _decide_cuda(spec, need, need.cuda, driver, driver_source, packages, arch)
     conda = _conda_note(spec)
     if conda:
         return decided.model_copy(update={"warnings": (*decided.warnings, conda)})
@@ -109,16 +109,21 @@ def _conda_note(spec: Spec) -> str | None:
     )
 
 
-def _target_driver(spec: Spec, probe: Callable[[], HostGpuReport] | None) -> tuple[str | None, str]:
+def _target(
+    spec: Spec, probe: Callable[[], HostGpuReport] | None
+) -> tuple[str | None, str, tuple[int, int] | None]:
+    """The target's driver, where it was learnt, and (when it is this host) the compute
+    capability of its oldest GPU, whose kernels the torch build must ship."""
     if spec.gpu_driver:
-        return spec.gpu_driver, f"gpu-driver = {spec.gpu_driver} in the spec"
+        return spec.gpu_driver, f"gpu-driver = {spec.gpu_driver} in the spec", None
     if spec.gpu == "auto":
         from reproenv.detect.gpu_host import probe_host
 
         report = (probe or probe_host)()
         if report.driver_version and report.gpus:
-            return report.driver_version, f"this host's driver {report.driver_version}"
-    return None, "no target driver declared (gpu-driver) or found on this host"
+            oldest = min(gpu.compute_capability for gpu in report.gpus)
+            return report.driver_version, f"this host's driver {report.driver_version}", oldest
+    return None, "no target driver declared (gpu-driver) or found on this host", None
 
 
 def _decide_cuda(
@@ -128,6 +133,7 @@ def _decide_cuda(
     driver: str | None,
     driver_source: str,
     packages: tuple[LockedPipPackage, ...],
+    arch: tuple[int, int] | None = None,
 ) -> LockedGpu:
     warnings: list[str] = []
     reason = "; ".join(need.evidence)
@@ -152,12 +158,12 @@ def _decide_cuda(
             # a +cuXYZ pin, or the spec's `cuda`, names the build
             choice = choose_torch(
                 torch if locked_variant else torch.split("+", 1)[0],
-                driver=driver, compute_capability=None, wanted_cuda=spec.cuda,
+                driver=driver, compute_capability=arch, wanted_cuda=spec.cuda,
             )  # fmt: skip
         else:
             # the default PyPI wheel is what is locked; when the driver cannot run it, the
             # newest variant it runs is chosen (and the lock re-resolved from its index)
-            choice = choose_torch(torch, driver=driver, compute_capability=None)
+            choice = choose_torch(torch, driver=driver, compute_capability=arch)
         if choice.variant is not None and choice.variant != locked_variant:
             raise VariantNeeded(choice, torch)
         reason = f"{reason}; {choice.reason}"

@@ -163,3 +163,25 @@ def test_a_driver_too_old_for_the_framework_names_the_build_it_runs(
         decide_gpu(spec_with(tmp_path, f'gpu-driver = "{driver}"\n'), packages)
     assert caught.value.reference == "cuda-driver-too-old"
     assert f"or lock builds it runs: {build}" in caught.value.hint
+
+
+def test_this_hosts_gpu_architecture_is_checked_against_the_torch_build(tmp_path: Path) -> None:
+    """An RTX 5090 (sm_120) host and torch 2.6, whose builds ship no sm_120 kernels before 2.7."""
+    rtx5090 = HostGpuReport(
+        source="nvml",
+        gpus=(Gpu(0, "NVIDIA GeForce RTX 5090", (12, 0), 34190917632, None),),
+        driver_version="575.51.03",
+        max_cuda=(12, 9),
+        docker_nvidia_runtime=None,
+        notes=(),
+    )
+    torch_26 = (
+        LockedPipPackage(name="torch", version="2.6.0", platforms=("linux/amd64",)),
+        LockedPipPackage(name="nvidia-cuda-runtime-cu12", version="12.4.127",
+                         platforms=("linux/amd64",)),
+    )  # fmt: skip
+    gpu = decide_gpu(spec_with(tmp_path, ""), torch_26, probe=lambda: rtx5090)
+    assert any("sm_120" in w and "torch ≥ 2.7" in w for w in gpu.warnings), gpu.warnings
+    # a declared driver is another machine's: this host's GPU says nothing about it
+    declared = decide_gpu(spec_with(tmp_path, 'gpu-driver = "575.51.03"\n'), torch_26)
+    assert not any("sm_120" in w for w in declared.warnings)
