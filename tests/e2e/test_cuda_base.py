@@ -42,17 +42,22 @@ def site_cuda_images(folder: Path) -> Path:
     return folder
 
 
+def cupy_project(folder: Path, index_url: str, python: str) -> Path:
+    """CuPy for CUDA 12 without nvidia-* wheels, from the fake index, for a 580 driver."""
+    folder.mkdir()
+    (folder / "requirements.in").write_text(f"--index-url {index_url}\ncupy-cuda12x\n")
+    (folder / "reproenv.toml").write_text(
+        f'name = "{folder.name}"\npython = "{python}"\ngpu-driver = "580.95.05"\n'
+        '[pip]\nrequirements = ["requirements.in"]\n'
+    )
+    return folder
+
+
 def test_cupy_without_bundled_cuda_builds_on_a_cuda_base(
     docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
 ) -> None:
     with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")]).serve() as index:
-        project = tmp_path / "cupy-project"
-        project.mkdir()
-        (project / "requirements.in").write_text(f"--index-url {index.url}\ncupy-cuda12x\n")
-        (project / "reproenv.toml").write_text(
-            'name = "cupy-project"\npython = "3.11"\ngpu-driver = "580.95.05"\n'
-            '[pip]\nrequirements = ["requirements.in"]\n'
-        )
+        project = cupy_project(tmp_path / "cupy-project", index.url, "3.11")
         cli = Cli({**engine_cli.env, "REPROENV_DATA_DIR": str(site_cuda_images(tmp_path / "d"))})
         locked = cli("lock", cwd=project)
         assert locked.code == 0, locked.output
@@ -126,12 +131,7 @@ def test_a_distro_without_the_python_is_named_at_lock_time(engine_cli: Cli, tmp_
         image["distros"] = ["debian12"] if image["cuda"] == "12.9.1" else []
     (data / "cuda_images.json").write_text(json.dumps(table))
     with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")]).serve() as index:
-        project = tmp_path / "cupy-312"
-        project.mkdir()
-        (project / "requirements.in").write_text(f"--index-url {index.url}\ncupy-cuda12x\n")
-        (project / "reproenv.toml").write_text(
-            'python = "3.12"\ngpu-driver = "580.95.05"\n[pip]\nrequirements = ["requirements.in"]\n'
-        )
+        project = cupy_project(tmp_path / "cupy-312", index.url, "3.12")
         result = Cli({**engine_cli.env, "REPROENV_DATA_DIR": str(data)})("lock", cwd=project)
     assert result.code == 2, result.output
     assert "has no apt package python3.12, which would put Python 3.12 on it" in result.stderr
