@@ -85,11 +85,14 @@ def lock(
         note(f"{LOCK_FILE} is up to date")
         return
     names = {p.name for p in result.lock.pip_packages}
+    apt = {p.name for p in result.lock.apt_packages}
     image = result.lock.images[0]
     note(
         f"locked {len(names)} pip packages ({result.lock.resolver}; "
-        f"{', '.join(result.lock.wheel_platforms)}) and {image.reference} "
-        f"for {', '.join(result.lock.platforms)} -> {LOCK_FILE}, requirements.lock"
+        f"{', '.join(result.lock.wheel_platforms)})"
+        + (f", {len(apt)} apt packages" if apt else "")
+        + f" and {image.reference} for {', '.join(result.lock.platforms)} -> {LOCK_FILE}, "
+        "requirements.lock"
     )
     if changes and not as_json:
         for change in [*changes.images, *changes.pip]:
