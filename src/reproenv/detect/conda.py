@@ -17,9 +17,10 @@ ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")
 
 # name[ op version[ build]] or name=version=build, with an optional channel:: prefix
 _SPEC = re.compile(
-    r"^(?:[\w.-]+::)?(?P<name>[A-Za-z0-9_.-]+)\s*"
-    r"(?:(?:==|>=|<=|!=|~=|=|>|<)?\s*(?P<version>[^\s=,|]+))?(?:[=\s]+(?P<build>\S+))?"
+    r"^(?:(?P<channel>\S*)::)?(?P<name>[A-Za-z0-9_.-]+)\s*"
+    r"(?:(?P<op>==|>=|<=|!=|~=|=|>|<)?\s*(?P<version>[^\s=,|]+))?(?:[=\s]+(?P<build>\S+))?"
 )
+_LABEL_CUDA = re.compile(r"label/cuda-(\d+)\.(\d+)")  # nvidia/label/cuda-12.4.0::cuda-toolkit
 # packages whose version is a CUDA version, and what they are
 _CUDA_PINS = {
     "pytorch-cuda": "PyTorch's conda channel builds for",
@@ -29,7 +30,7 @@ _CUDA_PINS = {
     "cuda-runtime": "NVIDIA's CUDA runtime package of",
     "cuda-cudart": "NVIDIA's CUDA runtime package of",
 }
-_CUDA_VERSION = re.compile(r"^(\d+)\.(\d+)")
+_CUDA_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?")
 _CUDA_BUILD = re.compile(r"cuda(\d+)?(?:\.(\d+))?|cu(\d{2,3})\b")
 
 
@@ -93,12 +94,12 @@ def cuda_from_specs(file: str, specs: Iterable[str]) -> CondaCuda:
         match = _SPEC.match(spec)
         if match is None:
             continue
-        name, version, build = match["name"].lower(), match["version"] or "", match["build"] or ""
-        pinned = _CUDA_VERSION.match(version)
-        if name in _CUDA_PINS and pinned:
-            found = (int(pinned[1]), int(pinned[2]))
+        name, build = match["name"].lower(), match["build"] or ""
+        pinned = _pinned_cuda(match) if name in _CUDA_PINS else None
+        if pinned is not None:
+            found, text = pinned
             cuda = cuda or found
-            evidence.append(f"{spec}: {_CUDA_PINS[name]} CUDA {found[0]}.{found[1]}")
+            evidence.append(f"{spec}: {_CUDA_PINS[name]} CUDA {text}")
         elif name in ("pytorch", "tensorflow", "jaxlib", "cupy") and (
             built := _CUDA_BUILD.search(build)
         ):
@@ -115,3 +116,17 @@ def _build_cuda(built: re.Match[str]) -> tuple[int, int] | None:
     if not digits:
         return None
     return (int(digits[:-1]), int(digits[-1])) if len(digits) >= 3 else (int(digits), 0)
+
+
+def _pinned_cuda(match: re.Match[str]) -> tuple[tuple[int, int], str] | None:
+    """The CUDA a pin names, from `nvidia/label/cuda-12.4.0::` or the version (`12.4`; `12` for
+    a major-only pin, meaning any 12.x); an exclusion or upper bound names none."""
+    if label := _LABEL_CUDA.search(match["channel"] or ""):
+        return (int(label[1]), int(label[2])), f"{label[1]}.{label[2]}"
+    if match["op"] in ("!=", "<", "<="):
+        return None
+    version = _CUDA_VERSION.match(match["version"] or "")
+    if version is None:
+        return None
+    major, minor = version[1], version[2]
+    return (int(major), int(minor or 0)), f"{major}.{minor}" if minor else major

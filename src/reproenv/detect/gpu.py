@@ -140,7 +140,8 @@ def _import_hints(project_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-_CUDA_EXTENSION = re.compile(r"\bCUDAExtension\b|\bcpp_extension\.load\b|\bnvcc\b")
+# what builds CUDA code with nvcc: torch's extension helpers (a mention of nvcc is no evidence)
+_CUDA_EXTENSION = re.compile(r"\bCUDAExtension\b|\bcpp_extension\.load(?:_inline)?\b")
 
 
 def _cuda_builds(project_dir: Path) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ _SNAPSHOTS = (
     ("http://deb.debian.org/debian", "http://snapshot.debian.org/archive/debian/{}"),
     ("http://security.ubuntu.com/ubuntu", "http://snapshot.ubuntu.com/ubuntu/{}"),
     ("http://archive.ubuntu.com/ubuntu", "http://snapshot.ubuntu.com/ubuntu/{}"),
+    ("http://ports.ubuntu.com/ubuntu-ports", "http://snapshot.ubuntu.com/ubuntu-ports/{}"),
 )
 # a snapshot's Release files are old by design
 SNAPSHOT_UPDATE_OPTIONS = "-o Acquire::Check-Valid-Until=false"

@@ -17,6 +17,8 @@ from reproenv.detect.cuda import (
     choose_torch,
     cuda_drivers_data,
     driver_runs,
+    driver_verdict,
+    jax_data,
     min_driver,
     parse_cuda,
     tensorflow_data,
@@ -98,7 +100,10 @@ def decide_gpu(
 
 def _conda_note(spec: Spec) -> str | None:
     """What the project's environment.yml asks of CUDA, which the lock does not act on."""
-    conda = conda_cuda(spec.project_dir)
+    try:
+        conda = conda_cuda(spec.project_dir)
+    except ReproenvError as error:  # the lock does not depend on it: a note, not a failure
+        return f"the environment file was not read for its CUDA needs: {error.message}"
     if conda is None or not conda.evidence:
         return None
     cuda = f"CUDA {conda.cuda[0]}.{conda.cuda[1]}" if conda.cuda else "a CUDA build"
@@ -169,11 +174,14 @@ def _decide_cuda(
         reason = f"{reason}; {choice.reason}"
         warnings += choice.warnings
         if choose_base:  # nvcc of torch's own CUDA: extensions must match it
-            base = _cuda_base(spec, need, choice.cuda, exact_minor=True, driver=driver)
+            base = _devel_base_or_none(spec, need, choice.cuda, driver, warnings)
+    elif choose_base and need.bundled:  # only nvcc is missing: that of the wheels' CUDA
+        base = _devel_base_or_none(spec, need, _wanted(spec, cuda), driver, warnings)
     elif choose_base:
-        # the wheels' CUDA (nvcc must match it) or the spec's names the minor; else any of the major
-        exact = spec.cuda is not None or need.bundled
-        base = _cuda_base(spec, need, _wanted(spec, cuda), exact_minor=exact, driver=driver)
+        # the spec's `cuda` names the minor; else the newest of the packages' major
+        base = _cuda_base(
+            spec, need, _wanted(spec, cuda), exact_minor=spec.cuda is not None, driver=driver
+        )
         cuda = base.cuda
     elif driver is not None:
         fits, why = driver_runs(driver, cuda)
@@ -195,7 +203,7 @@ def _decide_cuda(
             else "the CUDA libraries are not bundled as wheels"
         )
         reason = f"{reason}; {why}: {base.reason}"
-    elif needs_cuda_base:
+    elif needs_cuda_base and not choose_base:
         flavour = "devel" if need.compiles_cuda else "runtime"
         what = "nvcc (CUDA code is compiled)" if need.compiles_cuda else "the CUDA libraries"
         warnings.append(
@@ -205,6 +213,7 @@ def _decide_cuda(
     return LockedGpu(
         need="cuda",
         cuda=f"{cuda[0]}.{cuda[1]}",
+        require_cuda=_container_requirement(cuda, driver),
         frameworks=need.frameworks,
         bundled=need.bundled,
         driver=driver,
@@ -226,14 +235,16 @@ def _builds_driver_runs(need: GpuNeed, driver: str) -> str:
     (or TensorFlow release) the driver runs; empty when there is none."""
     majors = sorted({f.cuda_major for f in cuda_drivers_data().minor_version_compatibility})
     runnable = [m for m in majors if driver_runs(driver, (m, 0))[0]]
-    if not runnable:
-        return ""
+    jax_majors = {e.cuda_major for e in jax_data().extras}
     builds: list[str] = []
     for framework in need.frameworks:
         name = framework.split(" ", 1)[0]
         for pattern, build in _FRAMEWORK_BUILDS:
-            if pattern.match(framework):
-                builds.append(build.format(m=runnable[-1], name=name))
+            matched = pattern.match(framework)
+            offered = [m for m in runnable if name != "jax" or m in jax_majors]
+            if matched and offered:
+                package = matched.group(1) if matched.groups() else name
+                builds.append(build.format(m=offered[-1], name=package))
         if name in ("tensorflow", "tensorflow-gpu"):
             older = [
                 r.tensorflow
@@ -243,6 +254,31 @@ def _builds_driver_runs(need: GpuNeed, driver: str) -> str:
             if older:
                 builds.append(f"tensorflow[and-cuda]=={older[-1]}.*")
     return f", or lock builds it runs: {', '.join(builds)}" if builds else ""
+
+
+def _container_requirement(cuda: tuple[int, int], driver: str | None) -> str | None:
+    """The CUDA the container toolkit is told to require, when it is not `cuda` itself: a
+    driver running it through minor-version compatibility reports an older CUDA, which a plain
+    `cuda>=X.Y` would refuse at start; the major's X.0 lets every driver of the family run it."""
+    if driver is None:
+        return None
+    verdict, _ = driver_verdict(driver, cuda, f"CUDA {cuda[0]}.{cuda[1]}")
+    return f"{cuda[0]}.0" if verdict == "minor-version-compatibility" else None
+
+
+def _devel_base_or_none(
+    spec: Spec, need: GpuNeed, cuda: tuple[int, int], driver: str | None, warnings: list[str]
+) -> BaseChoice | None:
+    """The -devel image for nvcc; when none has the spec's Python, a warning instead: the
+    wheels bring the CUDA libraries, so the image still runs what was built beforehand."""
+    try:
+        return _cuda_base(spec, need, cuda, exact_minor=True, driver=driver)
+    except ReproenvError as error:
+        warnings.append(
+            f"{', '.join(need.compiles_cuda)} need nvcc, but no nvidia/cuda -devel image fits: "
+            f"{error.message} ({error.hint}); the image has no nvcc"
+        )
+        return None
 
 
 def _cuda_base(

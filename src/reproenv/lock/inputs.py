@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
+from reproenv.detect.conda import ENVIRONMENT_FILES
 from reproenv.errors import bad_input
 from reproenv.lock.model import HASH_SCHEME
 from reproenv.spec.model import Spec
@@ -65,6 +66,12 @@ def input_hash(spec: Spec) -> str:
         document["gpu"] = [spec.gpu, spec.cuda or "", spec.gpu_driver or ""]
     if spec.index_url or spec.extra_index_urls:
         document["pip-indexes"] = [spec.index_url or "", *spec.extra_index_urls]
+    # the GPU decision reports what a conda environment file asks of CUDA
+    for name in ENVIRONMENT_FILES:
+        if (spec.project_dir / name).is_file():
+            environment = (spec.project_dir / name).read_bytes()
+            document["conda-environment"] = [name, hashlib.sha256(environment).hexdigest()]
+            break
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

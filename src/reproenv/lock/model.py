@@ -46,6 +46,9 @@ class LockedGpu(_Strict):
 
     need: Literal["none", "cuda"]
     cuda: str | None = None  # "13.0": the CUDA the image's GPU code runs on
+    # what the container toolkit requires when the target driver runs `cuda` only through
+    # minor-version compatibility ("12.0"); None: `cuda` itself
+    require_cuda: str | None = Field(default=None, alias="require-cuda")
     frameworks: tuple[str, ...] = ()
     bundled: bool = False  # CUDA libraries come as nvidia-* wheels (a plain Python base works)
     driver: str | None = None  # the target driver the choice was checked against

@@ -33,7 +33,7 @@ from reproenv.lock.pip import (
     render_requirements_lock,
     resolve_pip,
 )
-from reproenv.spec.model import Spec
+from reproenv.spec.model import Spec, default_base_image
 
 if TYPE_CHECKING:
     from reproenv.lock.images import RegistryClient, ResolvedImage
@@ -159,7 +159,13 @@ def resolve(
         resolved = kept or _locked_images(_resolve_images(spec, registry, gpu.base_image))
     else:
         resolved = spec_base()
-    python_apt = python_on_base(gpu.base_image or spec.base_image, spec.python)
+    # only a CUDA base (chosen, or named in the spec) can lack Python
+    explicit = spec.base_image != default_base_image(spec.python)
+    python_apt = (
+        python_on_base(gpu.base_image or spec.base_image, spec.python)
+        if gpu.base_image or explicit
+        else ()
+    )
     apt_requested = tuple(sorted({*spec.apt_packages, *python_apt}))
     apt = _apt_pins(spec, resolved, previous, upgrade, apt_requested)
     return Lock(

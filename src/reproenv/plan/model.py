@@ -98,7 +98,11 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = Non
         reproenv_version=__version__,
         multi_platform=len(lock.platforms) > 1,
         dockerfile_syntax=spec.dockerfile_syntax,
-        require_cuda=lock.gpu.cuda if lock.gpu and lock.gpu.need == "cuda" else None,
+        require_cuda=(
+            (lock.gpu.require_cuda or lock.gpu.cuda)
+            if lock.gpu and lock.gpu.need == "cuda"
+            else None
+        ),
         python_executable=f"python{lock.python}" if lock.python_apt else "python3",
         python_from_apt=bool(lock.python_apt),
     )

@@ -70,3 +70,43 @@ def test_the_decision_says_what_the_environment_file_asks_and_that_it_is_not_loc
         "environment.yml asks for CUDA 12.1" in w and "does not lock conda environments" in w
         for w in gpu.warnings
     )
+
+
+@pytest.mark.parametrize(
+    ("spec", "cuda", "text"),
+    [
+        ("nvidia/label/cuda-12.4.0::cuda-toolkit", (12, 4), "CUDA 12.4"),
+        ("cuda-version=12", (12, 0), "CUDA 12"),  # any 12.x
+        ("pytorch-cuda!=11.8", None, None),
+        ("cuda-version<13", None, None),
+        ("python>=3.11", None, None),
+    ],
+)
+def test_channels_major_only_pins_and_exclusions(
+    spec: str, cuda: tuple[int, int] | None, text: str | None
+) -> None:
+    found = cuda_from_specs("environment.yml", [spec])
+    assert found.cuda == cuda
+    if text is None:
+        assert found.evidence == ()
+    else:
+        assert found.evidence[0].endswith(text)
+
+
+def test_an_unreadable_environment_file_does_not_stop_a_lock(tmp_path: Path) -> None:
+    (tmp_path / "environment.yml").write_text("dependencies:\n  numpy: 1\n")
+    (tmp_path / "reproenv.toml").write_text("")
+    gpu = decide_gpu(load_spec(tmp_path, env={}), ())
+    assert gpu.need == "none"
+    assert any("environment file was not read" in w for w in gpu.warnings)
+
+
+def test_the_environment_file_is_an_input_of_the_lock(tmp_path: Path) -> None:
+    from reproenv.lock.inputs import input_hash
+
+    (tmp_path / "reproenv.toml").write_text("")
+    without = input_hash(load_spec(tmp_path, env={}))
+    (tmp_path / "environment.yml").write_text("dependencies:\n  - pytorch-cuda=12.1\n")
+    first = input_hash(load_spec(tmp_path, env={}))
+    (tmp_path / "environment.yml").write_text("dependencies:\n  - pytorch-cuda=12.4\n")
+    assert len({without, first, input_hash(load_spec(tmp_path, env={}))}) == 3

@@ -77,3 +77,14 @@ def test_jax_local_cuda_needs_cuda_and_cudnn_from_the_image() -> None:
     assert need.cudnn == 9
     assert any("jax[cuda12-local]" in e for e in need.evidence)
     assert need_of("jax-cuda12").cudnn is None  # nvidia-* wheels bring cuDNN
+
+
+def test_a_mention_of_nvcc_is_no_cuda_build(tmp_path: Path) -> None:
+    (tmp_path / "info.py").write_text('import subprocess\nsubprocess.run(["nvcc", "--version"])\n')
+    assert detect_need([], tmp_path).compiles_cuda == ()
+    (tmp_path / "jit.py").write_text("from torch.utils.cpp_extension import load_inline\n")
+    assert detect_need([], tmp_path).compiles_cuda == ()  # imported, not called
+    (tmp_path / "jit.py").write_text(
+        "from torch.utils import cpp_extension\ncpp_extension.load_inline('k', cuda_sources=[])\n"
+    )
+    assert detect_need([], tmp_path).compiles_cuda == ("jit.py",)

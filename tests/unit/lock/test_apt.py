@@ -47,3 +47,21 @@ def test_snapshot_rewrites_both_source_formats(tmp_path: Path) -> None:
         in (tmp_path / "etc/apt/sources.list.d/debian.sources").read_text()
     )
     assert sources_script(None) == "true"
+
+
+def test_snapshot_rewrites_ubuntu_on_amd64_and_arm64(tmp_path: Path) -> None:
+    """nvidia/cuda images are Ubuntu, for amd64 (archive) and arm64 (ports), in deb822 form."""
+    import subprocess
+
+    from reproenv.lock.apt import sources_script
+
+    (tmp_path / "etc/apt/sources.list.d").mkdir(parents=True)
+    sources = tmp_path / "etc/apt/sources.list.d/ubuntu.sources"
+    sources.write_text(
+        "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu/\nSuites: noble\n\n"
+        "Types: deb\nURIs: http://ports.ubuntu.com/ubuntu-ports/\nSuites: noble\n"
+    )
+    subprocess.run(["sh", "-c", sources_script("20260520T000000Z", root=str(tmp_path))], check=True)
+    text = sources.read_text()
+    assert "URIs: http://snapshot.ubuntu.com/ubuntu/20260520T000000Z/\n" in text
+    assert "URIs: http://snapshot.ubuntu.com/ubuntu-ports/20260520T000000Z/\n" in text

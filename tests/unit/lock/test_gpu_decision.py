@@ -185,3 +185,54 @@ def test_this_hosts_gpu_architecture_is_checked_against_the_torch_build(tmp_path
     # a declared driver is another machine's: this host's GPU says nothing about it
     declared = decide_gpu(spec_with(tmp_path, 'gpu-driver = "575.51.03"\n'), torch_26)
     assert not any("sm_120" in w for w in declared.warnings)
+
+
+def test_through_minor_version_compatibility_the_container_requires_only_the_major(
+    tmp_path: Path,
+) -> None:
+    """Driver 535 reports CUDA 12.2: `cuda>=12.5` would make the container toolkit refuse it."""
+    gpu = decide_gpu(spec_with(tmp_path, 'python = "3.12"\ngpu-driver = "535.183.01"\n'), CUPY)
+    assert gpu.base_image == "nvidia/cuda:12.5.1-runtime-ubuntu24.04"
+    assert gpu.cuda == "12.5" and gpu.require_cuda == "12.0"
+    jax = (
+        LockedPipPackage(name="jax-cuda12-plugin", version="0.6.2", platforms=("linux/amd64",)),
+        LockedPipPackage(name="nvidia-cuda-runtime-cu12", version="12.9.79",
+                         platforms=("linux/amd64",)),
+    )  # fmt: skip
+    assert (
+        decide_gpu(spec_with(tmp_path, 'gpu-driver = "535.183.01"\n'), jax).require_cuda == "12.0"
+    )
+    native = decide_gpu(spec_with(tmp_path, 'gpu-driver = "580.95.05"\n'), jax)
+    assert native.require_cuda is None
+
+
+def test_a_cuda_extension_without_a_devel_image_for_the_python_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    """The wheels bring CUDA; only nvcc is missing, and no 13.0 devel image has Python 3.11."""
+    (tmp_path / "setup.py").write_text("from torch.utils.cpp_extension import CUDAExtension\n")
+    gpu = decide_gpu(spec_with(tmp_path, 'python = "3.11"\n'), TORCH_211, probe=lambda: H100)
+    assert gpu.need == "cuda" and gpu.base_image is None
+    assert any("need nvcc, but no nvidia/cuda -devel image fits" in w for w in gpu.warnings)
+
+
+@pytest.mark.parametrize(
+    ("pins", "driver", "hint", "absent"),
+    [
+        ((("cudf-cu12", "25.2.0"), ("rmm-cu12", "25.2.0")), "470.82.01",
+         "cudf-cu11, rmm-cu11", "cu12-cu11"),
+        ((("jax-cuda12-plugin", "0.6.2"), ("nvidia-cuda-runtime-cu12", "12.9.79")), "470.82.01",
+         "upgrade the driver on the target to ≥ 575.51.03", "jax[cuda11]"),
+    ],
+)  # fmt: skip
+def test_the_too_old_hint_names_only_builds_that_exist(
+    tmp_path: Path, pins: tuple[tuple[str, str], ...], driver: str, hint: str, absent: str
+) -> None:
+    packages = tuple(
+        LockedPipPackage(name=n, version=v, platforms=("linux/amd64",)) for n, v in pins
+    )
+    spec = spec_with(tmp_path, f'gpu-driver = "{driver}"\n[image]\nbase = "x/cuda-py:1"\n')
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec, packages)
+    assert hint in caught.value.hint
+    assert absent not in caught.value.hint
