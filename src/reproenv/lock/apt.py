@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
-from reproenv.errors import bad_input, environment
+from reproenv.errors import ReproenvError, bad_input, environment
 from reproenv.lock.model import LockedAptPackage, LockedImage
 from reproenv.spec.model import Spec
 
@@ -75,28 +75,8 @@ def resolve_apt(
     )
     if result.returncode != 0:
         missing = _NOT_FOUND.search(result.stdout + result.stderr)
-        if missing and missing.group("name") not in spec.apt_packages:  # Python for the base
-            raise bad_input(
-                f"{image.reference} ({image.platform}) has no apt package "
-                f"{missing.group('name')}, which would put Python {spec.python} on it",
-                "cuda-base-python-unavailable",
-                "set python to the version the base's distro ships, or image.base to an image "
-                "with Python",
-                file=str(spec.source),
-                key="python",
-                package=missing.group("name"),
-            )
         if missing:
-            raise bad_input(
-                f"apt package {missing.group('name')} is not available in {image.reference} "
-                f"({image.platform})",
-                "apt-package-not-found",
-                "check its name (`apt-cache search` in the base image) or remove it from "
-                "apt.packages",
-                file=str(spec.source),
-                key="apt.packages",
-                package=missing.group("name"),
-            )
+            raise _not_available(spec, image, missing.group("name"))
         tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
         raise environment(
             f"could not resolve apt packages in {image.reference} ({image.platform}): "
@@ -106,6 +86,24 @@ def resolve_apt(
             image=image.reference,
         )
     return parse_simulation(result.stdout, image.platform)
+
+
+def _not_available(spec: Spec, image: LockedImage, name: str) -> ReproenvError:
+    where = f"{image.reference} ({image.platform})"
+    if name in spec.apt_packages:
+        message = f"apt package {name} is not available in {where}"
+        reference, key = "apt-package-not-found", "apt.packages"
+        hint = (
+            "check its name (`apt-cache search` in the base image) or remove it from apt.packages"
+        )
+    else:  # one of those that put Python on a CUDA base
+        message = f"{where} has no apt package {name}, which would put Python {spec.python} on it"
+        reference, key = "cuda-base-python-unavailable", "python"
+        hint = (
+            "set python to the version the base's distro ships, or image.base to an image "
+            "with Python"
+        )
+    return bad_input(message, reference, hint, file=str(spec.source), key=key, package=name)
 
 
 def parse_simulation(text: str, platform: str) -> tuple[LockedAptPackage, ...]:
