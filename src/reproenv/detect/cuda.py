@@ -198,7 +198,7 @@ def parse_cuda(text: str) -> Cuda:
     )
 
 
-def _cuda_text(cuda: Cuda) -> str:
+def cuda_text(cuda: Cuda) -> str:
     return f"{cuda[0]}.{cuda[1]}"
 
 
@@ -214,7 +214,7 @@ def _driver_key(driver: str) -> DriverKey:
     return major, minor, patch
 
 
-def _release_key(text: str) -> tuple[int, ...]:
+def version_key(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split("."))
 
 
@@ -239,10 +239,10 @@ def _family(major: int) -> FamilyDriver | None:
 def _unknown_cuda(cuda: Cuda) -> ReproenvError:
     known = ", ".join(t.cuda for t in cuda_drivers_data().toolkits)
     return bad_input(
-        f"CUDA {_cuda_text(cuda)} is not in reproenv's driver table",
+        f"CUDA {cuda_text(cuda)} is not in reproenv's driver table",
         reference="cuda-version-unknown",
         hint=f"known CUDA versions: {known}",
-        cuda=_cuda_text(cuda),
+        cuda=cuda_text(cuda),
     )
 
 
@@ -266,7 +266,7 @@ def driver_max_cuda(driver: str) -> Cuda | None:
 def requirement(cuda: Cuda) -> str:
     """`"CUDA 12.8 needs driver ≥ 570.26, or ≥ 525.60.13 through CUDA 12.x minor-version …"`."""
     toolkit, family = _toolkit(cuda), _family(cuda[0])
-    name = f"CUDA {_cuda_text(cuda)}"
+    name = f"CUDA {cuda_text(cuda)}"
     if toolkit is None and family is not None:
         return (
             f"{name} needs driver ≥ {family.min_driver} "
@@ -299,7 +299,7 @@ def _supports(driver: str) -> str:
     top = driver_max_cuda(driver)
     if top is None:
         return f"driver {driver} is older than every CUDA 11+ toolkit"
-    return f"driver {driver} supports CUDA {_cuda_text(top)}"
+    return f"driver {driver} supports CUDA {cuda_text(top)}"
 
 
 def _never_next(driver: str, major: int) -> str:
@@ -338,7 +338,7 @@ def _runs(driver: str, cuda: Cuda, what: str) -> _Runs:
 
 def driver_runs(driver: str, cuda: Cuda) -> tuple[bool, str]:
     """(ok, reason): natively (the exact-minor table) or through minor-version compatibility."""
-    result = _runs(driver, cuda, f"CUDA {_cuda_text(cuda)}")
+    result = _runs(driver, cuda, f"CUDA {cuda_text(cuda)}")
     return result.ok, result.reason
 
 
@@ -369,8 +369,8 @@ def _arch_name(cc: Cuda) -> str:
     )
     sm = f"sm_{cc[0]}{cc[1]}"
     if info is None:
-        return f"{sm} (compute capability {_cuda_text(cc)})"
-    return f"{sm} (compute capability {_cuda_text(cc)}, {info.family}: {', '.join(info.examples)})"
+        return f"{sm} (compute capability {cuda_text(cc)})"
+    return f"{sm} (compute capability {cuda_text(cc)}, {info.family}: {', '.join(info.examples)})"
 
 
 Coverage = Literal["sass", "ptx", "none"]
@@ -415,13 +415,11 @@ def _torch_release(torch_version: str) -> tuple[Version, TorchRelease]:
             hint="give it as pip does, e.g. 2.4.1",
             torch=torch_version,
         ) from None
-    label = f"{version.major}.{version.minor}"
-    releases = torch_data().releases
-    release = next((r for r in releases if r.torch == label), None)
+    release = _release_of(version)
     if release is None:
         raise bad_input(
-            f"torch {label} is not in reproenv's CUDA data "
-            f"(it knows torch {releases[0].torch} to {releases[-1].torch})",
+            f"torch {version.major}.{version.minor} is not in reproenv's CUDA data "
+            f"(it knows torch {torch_data_range()})",
             reference="torch-version-unknown",
             hint="upgrade reproenv, or refresh its data with scripts/update_compat_data.py",
             torch=torch_version,
@@ -432,11 +430,14 @@ def _torch_release(torch_version: str) -> tuple[Version, TorchRelease]:
 def torch_in_data(torch_version: str) -> bool:
     """Whether the data knows this torch release (its variants, CUDA and architectures)."""
     try:
-        version = Version(torch_version)
+        return _release_of(Version(torch_version)) is not None
     except InvalidVersion:
         return False
+
+
+def _release_of(version: Version) -> TorchRelease | None:
     label = f"{version.major}.{version.minor}"
-    return any(r.torch == label for r in torch_data().releases)
+    return next((r for r in torch_data().releases if r.torch == label), None)
 
 
 def torch_data_range() -> str:
@@ -519,8 +520,8 @@ def _too_old(release: TorchRelease, driver: str, refused: Sequence[TorchBuild]) 
 def _newest_release_driver_runs(
     driver: str, *, before: str
 ) -> tuple[TorchRelease, TorchBuild] | None:
-    for rel in sorted(torch_data().releases, key=lambda r: _release_key(r.torch), reverse=True):
-        if _release_key(rel.torch) >= _release_key(before):
+    for rel in sorted(torch_data().releases, key=lambda r: version_key(r.torch), reverse=True):
+        if version_key(rel.torch) >= version_key(before):
             continue
         for build in _by_cuda_desc(rel.variants):
             if _runs(driver, parse_cuda(build.cuda), build.variant).ok:
@@ -533,10 +534,10 @@ def _what_has_kernels(release: TorchRelease, cc: Cuda) -> str:
     same = [b.variant for b in _by_cuda_desc(release.variants) if _coverage(b, cc) == "sass"]
     if same:
         return f"torch {release.torch}'s {_or_list(same)} variant has them"
-    releases = sorted(torch_data().releases, key=lambda r: _release_key(r.torch))
+    releases = sorted(torch_data().releases, key=lambda r: version_key(r.torch))
     covering = [(rel, [b for b in rel.variants if _coverage(b, cc) == "sass"]) for rel in releases]
     covering = [(rel, builds) for rel, builds in covering if builds]
-    later = [c for c in covering if _release_key(c[0].torch) > _release_key(release.torch)]
+    later = [c for c in covering if version_key(c[0].torch) > version_key(release.torch)]
     if later:
         rel, builds = later[0]
         low = min(builds, key=lambda b: parse_cuda(b.cuda))
@@ -645,12 +646,12 @@ def _forced_build(
         ]
         also = f"; torch {_or_list(publish)} publish it" if publish else ""
         raise bad_input(
-            f"torch {release.torch} publishes no CUDA {_cuda_text(wanted)} build: its "
+            f"torch {release.torch} publishes no CUDA {cuda_text(wanted)} build: its "
             f"variants are {', '.join(b.variant for b in release.variants)}",
             reference="torch-cuda-variant-unavailable",
             hint=f"choose one of those{also}",
             torch=release.torch,
-            cuda=_cuda_text(wanted),
+            cuda=cuda_text(wanted),
         )
     if not _is_default(release, build) and not variant_allowed:
         raise bad_input(

@@ -18,10 +18,12 @@ from reproenv.detect.cuda import (
     Cuda,
     DataFile,
     StrictData,
+    cuda_text,
     driver_verdict,
     load_data,
     parse_cuda,
     requirement,
+    version_key,
 )
 from reproenv.errors import bad_input
 
@@ -58,14 +60,12 @@ def cuda_images_data() -> CudaImages:
 
 @dataclass(frozen=True)
 class BaseChoice:
+    """The image and why; the apt packages that put Python on it follow from `reference`
+    (python_on_base), which also serves a CUDA base named in the spec."""
+
     reference: str  # nvidia/cuda:12.9.1-runtime-ubuntu24.04
     cuda: Cuda
-    python_packages: tuple[str, ...]
     reason: str
-
-
-def _text(cuda: Cuda) -> str:
-    return f"{cuda[0]}.{cuda[1]}"
 
 
 def choose_cuda_base(
@@ -81,7 +81,7 @@ def choose_cuda_base(
     target driver runs natively; else the oldest it runs through minor-version compatibility.
     `cudnn`: the cuDNN major the packages need from the image (None: no cuDNN)."""
     data = cuda_images_data()
-    wanted = _text(cuda) if exact_minor else f"{cuda[0]}.x"
+    wanted = cuda_text(cuda) if exact_minor else f"{cuda[0]}.x"
     if cudnn is not None:
         wanted += f" with cuDNN {cudnn}"
     family = sorted(
@@ -92,7 +92,7 @@ def choose_cuda_base(
             and (not exact_minor or parse_cuda(image.cuda) == cuda)
             and (cudnn is None or (image.cudnn is not None and image.cudnn_major == cudnn))
         ),
-        key=lambda image: tuple(int(p) for p in image.cuda.split(".")),
+        key=lambda image: version_key(image.cuda),
         reverse=True,
     )
     if not family:
@@ -115,7 +115,7 @@ def choose_cuda_base(
             {
                 d.python: d.name for image in family for n in image.distros if (d := data.distro(n))
             }.items(),
-            key=lambda item: tuple(int(p) for p in item[0].split(".")),
+            key=lambda item: version_key(item[0]),
             reverse=True,
         )
         pythons = ", ".join(f"{version} ({name})" for version, name in offered)
@@ -135,7 +135,6 @@ def choose_cuda_base(
     return BaseChoice(
         reference=reference,
         cuda=parse_cuda(image.cuda),
-        python_packages=distro.python_packages,
         reason=f"base {reference} (CUDA {image.cuda} {flavour}{cudnn_text}, with {distro.name}'s "
         f"Python {distro.python} from apt); {how}",
     )
@@ -165,7 +164,7 @@ def _runnable(
     chosen = native[0] if native else compatible[-1] if compatible else None
     if chosen is not None:
         return chosen[0], chosen[1], chosen[3]
-    oldest = min(candidates, key=lambda c: tuple(int(p) for p in c[0].cuda.split(".")))[0]
+    oldest = min(candidates, key=lambda c: version_key(c[0].cuda))[0]
     raise bad_input(
         f"no CUDA {wanted} image runs on driver {driver}: " + requirement(parse_cuda(oldest.cuda)),
         reference="cuda-driver-too-old",

@@ -30,7 +30,7 @@ from reproenv.detect.gpu import GpuNeed, detect_need
 from reproenv.detect.gpu_host import HostGpuReport
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.lock.model import LockedGpu, LockedPipPackage
-from reproenv.spec.model import Spec, default_base_image
+from reproenv.spec.model import Spec
 
 TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
 
@@ -145,7 +145,7 @@ def _decide_cuda(
     # CUDA libraries the wheels do not bring, or nvcc for the project's own CUDA code, come from
     # an nvidia/cuda base; chosen here unless the spec names its own base
     needs_cuda_base = not need.bundled or bool(need.compiles_cuda)
-    choose_base = needs_cuda_base and spec.base_image == default_base_image(spec.python)
+    choose_base = needs_cuda_base and spec.base_is_default
     base: BaseChoice | None = None
     torch = next((p.version for p in packages if p.name == "torch"), None)
     if torch is not None and not torch_in_data(torch):
@@ -239,9 +239,9 @@ def _builds_driver_runs(need: GpuNeed, driver: str) -> str:
     builds: list[str] = []
     for framework in need.frameworks:
         name = framework.split(" ", 1)[0]
+        offered = [m for m in runnable if name != "jax" or m in jax_majors]
         for pattern, build in _FRAMEWORK_BUILDS:
             matched = pattern.match(framework)
-            offered = [m for m in runnable if name != "jax" or m in jax_majors]
             if matched and offered:
                 package = matched.group(1) if matched.groups() else name
                 builds.append(build.format(m=offered[-1], name=package))

@@ -33,7 +33,7 @@ from reproenv.lock.pip import (
     render_requirements_lock,
     resolve_pip,
 )
-from reproenv.spec.model import Spec, default_base_image
+from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
     from reproenv.lock.images import RegistryClient, ResolvedImage
@@ -160,10 +160,9 @@ def resolve(
     else:
         resolved = spec_base()
     # only a CUDA base (chosen, or named in the spec) can lack Python
-    explicit = spec.base_image != default_base_image(spec.python)
     python_apt = (
         python_on_base(gpu.base_image or spec.base_image, spec.python)
-        if gpu.base_image or explicit
+        if gpu.base_image or not spec.base_is_default
         else ()
     )
     apt_requested = tuple(sorted({*spec.apt_packages, *python_apt}))

@@ -97,6 +97,11 @@ class Spec(BaseModel):
     cuda: str | None = None
     gpu_driver: str | None = None
 
+    @property
+    def base_is_default(self) -> bool:
+        """No image.base in the spec: reproenv may choose another (a CUDA base) when needed."""
+        return self.base_image == default_base_image(self.python)
+
 
 def default_base_image(python: str) -> str:
     return f"python:{python}-slim-bookworm"

@@ -30,7 +30,7 @@ def test_cuda_12x_wheels_without_a_driver_get_the_newest_12x_image_with_the_pyth
     )
     assert choice.reference == "nvidia/cuda:12.9.1-runtime-ubuntu24.04"
     assert choice.cuda == (12, 9)
-    assert choice.python_packages == ("python3.12", "python3.12-venv")
+    assert python_on_base(choice.reference, "3.12") == ("python3.12", "python3.12-venv")
     assert "ubuntu24.04's Python 3.12 from apt" in choice.reason
     assert "no NVIDIA driver was given" in choice.reason
     assert "CUDA 12.9 needs driver ≥ 575.51.03" in choice.reason
