@@ -39,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from tests.fakes.http import QuietHandler
+
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # earliest date a zip entry can carry
 FILE_MODE = 0o644
 _EXTRA_MARKER = re.compile(r"""\bextra\s*==\s*["']([^"']+)["']""")
@@ -386,21 +388,7 @@ def _html(title: str, body: str) -> bytes:
 
 
 def _handler(index: FakeIndex) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def _send(
-            self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(status)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             auth = self.headers.get("Authorization")
             index.requests.append((self.path, auth))
