@@ -32,6 +32,7 @@ from reproenv.detect.cuda import (
     requirement,
     tensorflow_data,
     torch_data,
+    torch_data_range,
 )
 from reproenv.errors import ExitCode, ReproenvError
 
@@ -339,7 +340,9 @@ def test_wanted_cuda_that_the_release_does_not_publish() -> None:
     assert error.message == (
         "torch 2.4 publishes no CUDA 12.6 build: its variants are cu118, cu121, cu124"
     )
-    assert error.hint == "choose one of those; torch 2.6, 2.7, 2.8, 2.9, 2.10 or 2.11 publish it"
+    assert error.hint == (
+        "choose one of those; torch 2.6, 2.7, 2.8, 2.9, 2.10, 2.11, 2.12, 2.13 or 2.14 publish it"
+    )
 
 
 def test_wanted_variant_when_variants_are_not_allowed() -> None:
@@ -356,7 +359,7 @@ def test_wanted_variant_when_variants_are_not_allowed() -> None:
 @pytest.mark.parametrize(
     ("version", "reference"),
     [
-        ("2.12", "torch-version-unknown"),
+        ("2.16", "torch-version-unknown"),
         ("1.13", "torch-version-unknown"),
         ("two", "torch-version-invalid"),
     ],
@@ -390,7 +393,9 @@ def test_each_data_file_ships_and_says_where_and_when_it_was_taken(name: str) ->
     assert data["schema"] == 1
     sources = data["source"]
     assert sources and all(s.startswith("https://") for s in sources)
-    assert datetime.date.fromisoformat(data["retrieved"]) == datetime.date(2026, 11, 27)
+    # the day of the newest facts in the file (each file's notes date older entries)
+    newest = datetime.date(2026, 12, 1) if name in ("torch.json", "cuda_drivers.json") else None
+    assert datetime.date.fromisoformat(data["retrieved"]) == (newest or datetime.date(2026, 11, 27))
     assert data["notes"]
 
 
@@ -488,12 +493,12 @@ def test_update_script_reads_variants_from_wheel_names() -> None:
     <a href="/whl/cu121/torch-2.4.1+cu121-cp312-cp312-win_amd64.whl">x</a>
     <a href="/whl/cu124/torch-2.4.1+cu124-cp312-cp312-manylinux_2_28_aarch64.whl">x</a>
     <a href="/whl/cpu/torch-2.4.1+cpu-cp312-cp312-linux_x86_64.whl">x</a>
-    <a href="/whl/cu130/torch-2.12.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl">x</a>
-    <a href="/whl/cu132/torch-2.12.0+cu132-cp312-cp312-manylinux_2_28_x86_64.whl">x</a>
+    <a href="/whl/cu130/torch-2.16.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl">x</a>
+    <a href="/whl/cu132/torch-2.16.0+cu132-cp312-cp312-manylinux_2_28_x86_64.whl">x</a>
     """
     script = _script()
     found = script.variants_by_release(page)
-    assert found == {"2.4": {"cu118", "cu121"}, "2.12": {"cu130", "cu132"}}
+    assert found == {"2.4": {"cu118", "cu121"}, "2.16": {"cu130", "cu132"}}
 
     torch_json = json.loads(resources.files("reproenv.data").joinpath("torch.json").read_text())
     new, todo = script.updated(torch_json, found)
@@ -501,7 +506,7 @@ def test_update_script_reads_variants_from_wheel_names() -> None:
     assert by_torch["2.4"] == ["cu118", "cu121"]  # as the (partial) page has it
     assert by_torch["2.6"] == ["cu118", "cu124", "cu126"]  # not on the page: left alone
     assert todo == [
-        "torch 2.12 is not recorded (variants cu130, cu132): add it by hand with its default "
+        "torch 2.16 is not recorded (variants cu130, cu132): add it by hand with its default "
         "wheel's variant and each variant's archs/ptx"
     ]
 
@@ -509,3 +514,21 @@ def test_update_script_reads_variants_from_wheel_names() -> None:
 def test_update_script_renders_torch_json_byte_for_byte() -> None:
     text = resources.files("reproenv.data").joinpath("torch.json").read_text(encoding="utf-8")
     assert _script().render(json.loads(text)) == text
+
+
+def test_the_data_covers_what_pypi_serves_and_the_cuda_13_drivers() -> None:
+    # PyPI's default torch wheels (their nvidia-cuda-runtime pin): 13.0 for 2.12-2.14, 13.2 for 2.15
+    defaults = {r.torch: (r.default.variant, r.default.cuda) for r in torch_data().releases}
+    assert defaults["2.12"] == defaults["2.13"] == defaults["2.14"] == ("cu130", "13.0")
+    assert defaults["2.15"] == ("cu132", "13.2")
+    assert torch_data_range() == "2.0 to 2.15"
+    # NVIDIA's toolkit drivers (Linux x86_64, GA) for every CUDA 13 minor the wheels use
+    assert [min_driver((13, m)) for m in (0, 1, 2)] == ["580.65.06", "590.44.01", "595.45.04"]
+    assert driver_runs("595.45.04", (13, 2)) == (
+        True,
+        "driver 595.45.04 runs CUDA 13.2 natively (CUDA 13.2 needs driver ≥ 595.45.04, or "
+        "≥ 580.65.06 through CUDA 13.x minor-version compatibility)",
+    )
+    assert driver_runs("590.48.01", (13, 2))[0]  # through minor-version compatibility
+    choice = choose_torch("2.15.0", driver="580.95.05", compute_capability=(9, 0))
+    assert (choice.variant, choice.cuda) == (None, (13, 2))  # the default wheel, via 13.x MVC

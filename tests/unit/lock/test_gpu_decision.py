@@ -120,13 +120,13 @@ def test_a_cuda_extension_gets_the_devel_image_of_torchs_cuda(tmp_path: Path) ->
 
 def test_a_torch_newer_than_the_data_is_checked_by_its_bundled_cuda(tmp_path: Path) -> None:
     newer = (
-        LockedPipPackage(name="torch", version="2.14.1", platforms=("linux/amd64",)),
+        LockedPipPackage(name="torch", version="2.16.0", platforms=("linux/amd64",)),
         LockedPipPackage(name="nvidia-cuda-runtime", version="13.0.96", platforms=("linux/amd64",)),
     )
     gpu = decide_gpu(spec_with(tmp_path, ""), newer, probe=lambda: H100)
     assert gpu.need == "cuda" and gpu.cuda == "13.0" and gpu.bundled
     assert "driver 580.159.04 runs CUDA 13.0 natively" in gpu.reason
-    assert any("torch 2.14.1 is not in reproenv's CUDA data" in w for w in gpu.warnings)
+    assert any("torch 2.16.0 is not in reproenv's CUDA data" in w for w in gpu.warnings)
     with pytest.raises(ReproenvError) as caught:
         decide_gpu(spec_with(tmp_path, 'gpu-driver = "535.183.01"\n'), newer)
     assert caught.value.reference == "cuda-driver-too-old"
