@@ -459,12 +459,26 @@ def _or_list(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
-def _too_old(release: TorchRelease, driver: str, refused: Sequence[TorchBuild]) -> ReproenvError:
+def _too_old(
+    release: TorchRelease, driver: str, refused: Sequence[TorchBuild], version: str | None = None
+) -> ReproenvError:
     """`cuda-driver-too-old`: which CUDA needs which driver, and what would run instead."""
     if len(refused) == 1:
         message = (
             f"{_name(release, refused[0])} cannot run on driver {driver}: "
             f"{requirement(parse_cuda(refused[0].cuda))}; {_supports(driver)}."
+        )
+    elif release.default in refused:
+        # the user locked the default PyPI wheel: say what it bundles, then the other builds
+        others = "; ".join(
+            f"{b.variant}: {requirement(parse_cuda(b.cuda))}"
+            for b in sorted(refused, key=lambda b: parse_cuda(b.cuda))
+            if b != release.default
+        )
+        message = (
+            f"{bundles(version or release.torch, parse_cuda(release.default.cuda))}; "
+            f"{_supports(driver)}, and no other build of torch {release.torch} runs on it "
+            f"({others})."
         )
     else:
         needs = "; ".join(
@@ -499,14 +513,9 @@ def _too_old(release: TorchRelease, driver: str, refused: Sequence[TorchBuild]) 
             f"{driver} runs{through}, or upgrade the driver to ≥ {upgrade}"
         )
     else:
-        older = _newest_release_driver_runs(driver, before=release.torch)
-        hint = f"upgrade the NVIDIA driver to ≥ {upgrade}"
-        if older is not None:
-            rel, build = older
-            hint += (
-                f", or use torch {rel.torch} with its {build.variant} variant, the newest "
-                f"torch build driver {driver} runs"
-            )
+        hint = _or_list(
+            [*torch_options(driver, below=release.torch), f"upgrade the driver to ≥ {upgrade}"]
+        )
     return bad_input(
         message,
         reference="cuda-driver-too-old",
@@ -517,16 +526,52 @@ def _too_old(release: TorchRelease, driver: str, refused: Sequence[TorchBuild]) 
     )
 
 
-def _newest_release_driver_runs(
-    driver: str, *, before: str
-) -> tuple[TorchRelease, TorchBuild] | None:
-    for rel in sorted(torch_data().releases, key=lambda r: version_key(r.torch), reverse=True):
-        if version_key(rel.torch) >= version_key(before):
-            continue
-        for build in _by_cuda_desc(rel.variants):
-            if _runs(driver, parse_cuda(build.cuda), build.variant).ok:
-                return rel, build
-    return None
+def bundles(torch_version: str, cuda: Cuda) -> str:
+    """`"torch 2.15.0 bundles CUDA 13.2, which needs driver ≥ 595.45.04, or ≥ 580.65.06 …"`."""
+    needs = requirement(cuda).removeprefix(f"CUDA {cuda_text(cuda)} ")
+    return f"torch {torch_version} bundles CUDA {cuda_text(cuda)}, which {needs}"
+
+
+def lowest_driver(cuda: Cuda) -> str:
+    """The oldest driver that runs `cuda` at all: its major's minor-version compatibility floor
+    where there is one, else the driver its toolkit shipped with."""
+    family = _family(cuda[0])
+    return family.min_driver if family is not None else min_driver(cuda)
+
+
+def torch_options(driver: str, *, below: str) -> list[str]:
+    """What a spec can say to get a torch that runs on `driver`, for a torch release `below`
+    (major.minor) whose builds it cannot run: `set cuda = "12.6" and pin torch<2.15 (…)`
+    for the newest build it runs, `pin torch<2.11 (…)` for the newest default PyPI wheel."""
+    releases = sorted(torch_data().releases, key=lambda r: version_key(r.torch))
+    older = [r for r in releases if version_key(r.torch) < version_key(below)]
+
+    def runs(build: TorchBuild) -> bool:
+        return _runs(driver, parse_cuda(build.cuda), build.variant).ok
+
+    def pin(release: TorchRelease) -> str:
+        after = next(
+            (r for r in releases if version_key(r.torch) > version_key(release.torch)), None
+        )
+        return f"pin torch<{after.torch if after else below}"
+
+    options: list[str] = []
+    newest = next(
+        ((r, b) for r in reversed(older) for b in _by_cuda_desc(r.variants) if runs(b)), None
+    )
+    if newest is not None and not _is_default(*newest):
+        rel, build = newest
+        options.append(
+            f'set cuda = "{build.cuda}" and {pin(rel)} (torch {rel.torch}\'s {build.variant} '
+            f"build, which driver {driver} runs)"
+        )
+    default = next((r for r in reversed(older) if runs(r.default)), None)
+    if default is not None:
+        options.append(
+            f"{pin(default)} (torch {default.torch}'s default PyPI wheel, CUDA "
+            f"{default.default.cuda}, runs on it)"
+        )
+    return options
 
 
 def _what_has_kernels(release: TorchRelease, cc: Cuda) -> str:
@@ -691,7 +736,7 @@ def _free_choice(
     if driver is not None:
         runnable = [b for b in candidates if _runs(driver, parse_cuda(b.cuda), b.variant).ok]
         if not runnable:
-            raise _too_old(release, driver, _by_cuda_desc(release.variants))
+            raise _too_old(release, driver, _by_cuda_desc(release.variants), str(version))
         candidates = runnable
     build = _pick_for_gpu(candidates, cc)
     if driver is None:

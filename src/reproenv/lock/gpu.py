@@ -14,16 +14,20 @@ from collections.abc import Callable, Mapping
 from reproenv.detect.conda import conda_cuda
 from reproenv.detect.cuda import (
     CudaChoice,
+    bundles,
     choose_torch,
     cuda_drivers_data,
     driver_runs,
     driver_verdict,
     jax_data,
+    lowest_driver,
     min_driver,
     parse_cuda,
     tensorflow_data,
+    torch_data,
     torch_data_range,
     torch_in_data,
+    torch_options,
 )
 from reproenv.detect.cuda_base import BaseChoice, choose_cuda_base
 from reproenv.detect.gpu import GpuNeed, detect_need
@@ -37,32 +41,65 @@ TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
 
 class VariantNeeded(Exception):  # a request to the caller, not a failure
     """The target needs another torch build than the one resolved: the caller re-resolves
-    torch from that build's index and decides again."""
+    `packages` with that build's index added and decides again."""
 
-    def __init__(self, choice: CudaChoice, locked: str) -> None:
-        super().__init__(choice.reason)
+    def __init__(
+        self,
+        choice: CudaChoice | None,
+        locked: str,
+        *,
+        variant: str | None = None,
+        reason: str | None = None,
+        packages: tuple[str, ...] = ("torch",),
+    ) -> None:
+        self.reason = reason or (choice.reason if choice else "")
+        super().__init__(self.reason)
         self.choice = choice
         self.locked = locked
+        self.variant = variant or (choice.variant if choice else None) or ""
+        self.packages = packages
+        self._default_index = (choice.index_url if choice else None) or _variant_index(self.variant)
+
+    @classmethod
+    def cpu(cls, locked: str, packages: tuple[str, ...]) -> VariantNeeded:
+        """`gpu = "none"`: torch's CPU build (PyPI's Linux wheel pulls the CUDA libraries)."""
+        return cls(
+            None,
+            locked,
+            variant="cpu",
+            reason=f'gpu = "none", but torch {locked} is a CUDA build: its cpu build is wanted',
+            packages=packages,
+        )
 
     def index_url(self, env: Mapping[str, str] | None = None) -> str:
         """The variant's index; REPROENV_TORCH_INDEX (a URL, `{variant}` allowed) names a
         mirror of the PyTorch indexes, as companies and air-gapped sites keep them."""
         mirror = (os.environ if env is None else env).get(TORCH_INDEX_ENV)
         if mirror:
-            return mirror.format(variant=self.choice.variant)
-        return self.choice.index_url or ""
+            return mirror.format(variant=self.variant)
+        return self._default_index
 
     def as_error(self, cause: ReproenvError | None = None) -> ReproenvError:
         detail = f": {cause.message}" if cause else ""
         return ReproenvError(
-            f"the locked torch {self.locked} does not fit the target ({self.choice.reason}); "
-            f"the {self.choice.variant} build from {self.index_url()} could not be locked{detail}",
+            f"the locked torch {self.locked} does not fit the target ({self.reason}); "
+            f"the {self.variant} build from {self.index_url()} could not be locked{detail}",
             "cuda-variant-unavailable",
             f"make {self.index_url()} reachable (or set {TORCH_INDEX_ENV} to a mirror), pin "
-            "torch to a build the target's driver runs, or set gpu-driver to the real driver",
+            + (
+                f"torch to its {self.variant} build (torch==X+{self.variant}) with that index "
+                'as an extra index, or set gpu = "auto"'
+                if self.variant == "cpu"
+                else "torch to a build the target's driver runs, or set gpu-driver to the real "
+                "driver"
+            ),
             {"package": "torch"},
             cause.exit_code if cause else ExitCode.BAD_INPUT,
         )
+
+
+def _variant_index(variant: str) -> str:
+    return torch_data().index_url.format(variant=variant) if variant else ""
 
 
 def decide_gpu(
@@ -71,7 +108,7 @@ def decide_gpu(
     probe: Callable[[], HostGpuReport] | None = None,
 ) -> LockedGpu:
     if spec.gpu == "none":
-        return LockedGpu(need="none", reason='gpu = "none" in the spec')
+        return _decide_none(spec, packages)
     pins = [(p.name, p.version) for p in packages]
     need = detect_need(pins, spec.project_dir)
     if need.cuda is None:
@@ -96,6 +133,56 @@ def decide_gpu(
     if conda:
         return decided.model_copy(update={"warnings": (*decided.warnings, conda)})
     return decided
+
+
+_TORCH_FAMILY = ("torch", "torchvision", "torchaudio")  # built per variant, from one index
+
+
+def _decide_none(spec: Spec, packages: tuple[LockedPipPackage, ...]) -> LockedGpu:
+    """`gpu = "none"`: no CUDA in the image. torch is re-resolved to its CPU build; a package
+    that exists only as a CUDA build (cupy-cuda12x, jax[cuda12], tensorflow[and-cuda]) is
+    refused, for its CUDA wheels would be gigabytes the image cannot use."""
+    if spec.cuda is not None:
+        raise bad_input(
+            f'{spec.source.name}: gpu = "none" and cuda = {spec.cuda!r} contradict each other',
+            "gpu-cuda-conflict",
+            'drop cuda for a CPU image, or set gpu = "auto" (or "cuda") to lock that CUDA build',
+            file=str(spec.source),
+            key="cuda",
+        )
+    cuda_names = {p.name for p in packages if p.name.startswith("nvidia-")}
+    need = detect_need([(p.name, p.version) for p in packages])
+    cuda_only = [f for f in need.frameworks if not f.startswith("torch ")]
+    if cuda_only:
+        raise bad_input(
+            f'{spec.source.name}: gpu = "none", but {", ".join(cuda_only)} '
+            f"{'is a CUDA build' if len(cuda_only) == 1 else 'are CUDA builds'}",
+            "gpu-none-cuda-package",
+            "require the CPU build instead (jax without a [cudaNN] extra, tensorflow without "
+            '[and-cuda]; CuPy and RAPIDS have none), or set gpu = "auto"',
+            file=str(spec.source),
+            key="gpu",
+        )
+    torch_builds = [p for p in packages if p.name == "torch" and not p.version.endswith("+cpu")]
+    for torch in torch_builds:
+        # a plain torch without nvidia-* wheels (macOS, a CPU-only platform) is a CPU build
+        pulls_cuda = any(
+            p.name in cuda_names and set(p.platforms) & set(torch.platforms) for p in packages
+        )
+        if pulls_cuda or "+cu" in torch.version:
+            present = {p.name for p in packages}
+            raise VariantNeeded.cpu(torch.version, tuple(n for n in _TORCH_FAMILY if n in present))
+    torch_version = next((p.version for p in packages if p.name == "torch"), None)
+    reason = 'gpu = "none" in the spec'
+    if torch_version is not None:
+        reason += f"; torch {torch_version} is a CPU build"
+    warnings: tuple[str, ...] = ()
+    if cuda_names:
+        warnings = (
+            f'gpu = "none", yet the lock has {", ".join(sorted(cuda_names))}: a requirement '
+            "pulls these CUDA wheels; the image carries them unused",
+        )
+    return LockedGpu(need="none", reason=reason, warnings=warnings)
 
 
 def _conda_note(spec: Spec) -> str | None:
@@ -148,6 +235,7 @@ def _decide_cuda(
     choose_base = needs_cuda_base and spec.base_is_default
     base: BaseChoice | None = None
     torch = next((p.version for p in packages if p.name == "torch"), None)
+    unknown_torch: str | None = None
     if torch is not None and not torch_in_data(torch):
         # a release newer (or older) than the data: its CUDA is what the wheels say, checked
         # against the driver like any other package's; variants and GPU architectures are not
@@ -156,7 +244,9 @@ def _decide_cuda(
             "variants and GPU architectures were not checked; refresh the data with "
             "scripts/update_compat_data.py or upgrade reproenv"
         )
-        torch = None
+        unknown_torch, torch = torch, None
+        if spec.cuda is not None:
+            _unknown_torch_variant(spec, unknown_torch, cuda)
     if torch is not None:
         locked_variant = torch.split("+", 1)[1] if "+" in torch else None
         if locked_variant or spec.cuda:
@@ -185,11 +275,13 @@ def _decide_cuda(
         cuda = base.cuda
     elif driver is not None:
         fits, why = driver_runs(driver, cuda)
+        if not fits and unknown_torch is not None:
+            raise _torch_too_old(unknown_torch, cuda, driver, why)
         if not fits:
             raise bad_input(
                 f"the locked packages need CUDA {cuda[0]}.{cuda[1]}: {why}",
                 "cuda-driver-too-old",
-                f"upgrade the driver on the target to ≥ {min_driver(cuda)}"
+                f"upgrade the driver on the target to ≥ {_upgrade_to(cuda)}"
                 + _builds_driver_runs(need, driver),
             )
         reason = f"{reason}; {why}"
@@ -221,6 +313,50 @@ def _decide_cuda(
         reason=f"{reason} (target: {driver_source})",
         warnings=tuple(warnings),
     )
+
+
+def _unknown_torch_variant(spec: Spec, torch: str, bundled: tuple[int, int]) -> None:
+    """The spec's `cuda` for a torch the data does not know: its index decides whether that
+    build exists (the caller re-resolves from it; an index without it is an error there)."""
+    wanted = parse_cuda(spec.cuda or "")
+    variant = f"cu{wanted[0]}{wanted[1]}"
+    local = torch.split("+", 1)[1] if "+" in torch else None
+    if local == variant or (local is None and bundled == wanted):
+        return  # the locked build is the one asked for
+    raise VariantNeeded(
+        None,
+        torch,
+        variant=variant,
+        reason=f"cuda = {spec.cuda!r} asks for torch's {variant} build; torch {torch} is not in "
+        f"reproenv's CUDA data (torch {torch_data_range()}), so only its index can tell "
+        "whether it has one",
+    )
+
+
+def _torch_too_old(torch: str, cuda: tuple[int, int], driver: str, why: str) -> ReproenvError:
+    """A torch newer than the data whose bundled CUDA the driver cannot run: what it needs,
+    and the spec lines that get a torch the driver runs."""
+    release = ".".join(torch.split("+", 1)[0].split(".")[:2])
+    options = [
+        *torch_options(driver, below=release),
+        f"upgrade the driver to ≥ {_upgrade_to(cuda)}",
+    ]
+    return bad_input(
+        f"{bundles(torch, cuda)}: {why}",
+        "cuda-driver-too-old",
+        ", ".join(options[:-1]) + f" or {options[-1]}" if len(options) > 1 else options[0],
+        torch=torch,
+        driver=driver,
+        cuda=f"{cuda[0]}.{cuda[1]}",
+    )
+
+
+def _upgrade_to(cuda: tuple[int, int]) -> str:
+    """The driver to upgrade to: the CUDA's own where the table has it, else its major's floor."""
+    try:
+        return min_driver(cuda)
+    except ReproenvError:  # a CUDA minor newer than the table
+        return lowest_driver(cuda)
 
 
 _FRAMEWORK_BUILDS = (  # the framework names in GpuNeed.frameworks -> their build for major {m}

@@ -140,7 +140,7 @@ def resolve(
             resolutions = [
                 resolve_pip(
                     spec, platform, ca_cert, preferences=preferences,
-                    upgrade=Upgrade(upgrade.everything, (*upgrade.packages, "torch")),
+                    upgrade=Upgrade(upgrade.everything, (*upgrade.packages, *needed.packages)),
                     variant_indexes=(url,),
                 )
                 for platform in spec.platforms

@@ -302,17 +302,34 @@ def test_no_build_runs_on_the_driver() -> None:
     error = _error(torch_version="2.11", driver="470.256.02", compute_capability=None)
     assert error.reference == "cuda-driver-too-old"
     assert error.message == (
-        "No build of torch 2.11 runs on driver 470.256.02: "
+        "torch 2.11 bundles CUDA 13.0, which needs driver ≥ 580.65.06; driver 470.256.02 "
+        "supports CUDA 11.4, and no other build of torch 2.11 runs on it ("
         "cu126: CUDA 12.6 needs driver ≥ 560.28.03, or ≥ 525.60.13 through CUDA 12.x "
         "minor-version compatibility; "
         "cu128: CUDA 12.8 needs driver ≥ 570.26, or ≥ 525.60.13 through CUDA 12.x minor-version "
-        "compatibility; "
-        "cu130: CUDA 13.0 needs driver ≥ 580.65.06; driver 470.256.02 supports CUDA 11.4."
+        "compatibility)."
     )
     assert error.hint == (
-        "upgrade the NVIDIA driver to ≥ 560.28.03, or use torch 2.7 with its cu118 variant, "
-        "the newest torch build driver 470.256.02 runs"
+        'set cuda = "11.8" and pin torch<2.8 (torch 2.7\'s cu118 build, which driver 470.256.02 '
+        "runs), pin torch<2.1 (torch 2.0's default PyPI wheel, CUDA 11.7, runs on it) or upgrade "
+        "the driver to ≥ 560.28.03"
     )
+
+
+def test_torch_2_15_on_a_driver_older_than_cuda_13_says_what_to_set() -> None:
+    """2.15.0's default wheel bundles CUDA 13.2; no 2.15 build runs on R535: the error names
+    the driver it needs and the spec lines that get a build R535 runs."""
+    error = _error(torch_version="2.15.0", driver="535.183.01", compute_capability=None)
+    assert error.reference == "cuda-driver-too-old"
+    assert error.message.startswith(
+        "torch 2.15.0 bundles CUDA 13.2, which needs driver ≥ 595.45.04, or ≥ 580.65.06 through "
+        "CUDA 13.x minor-version compatibility; driver 535.183.01 supports CUDA 12.2"
+    )
+    assert error.hint.startswith(
+        'set cuda = "12.6" and pin torch<2.15 (torch 2.14\'s cu126 build, which driver '
+        "535.183.01 runs), pin torch<2.11 (torch 2.10's default PyPI wheel, CUDA 12.8, runs on it)"
+    )
+    assert "not in reproenv's driver table" not in error.message
 
 
 def test_wanted_cuda_forces_that_variant() -> None:

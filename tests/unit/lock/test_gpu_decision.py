@@ -53,8 +53,8 @@ def test_declared_old_driver_asks_for_the_variant_it_runs(tmp_path: Path) -> Non
 
 
 def test_gpu_none_and_cpu_builds(tmp_path: Path) -> None:
-    assert decide_gpu(spec_with(tmp_path, 'gpu = "none"\n'), TORCH_211).need == "none"
     cpu = (LockedPipPackage(name="torch", version="2.11.0+cpu", platforms=("linux/amd64",)),)
+    assert decide_gpu(spec_with(tmp_path, 'gpu = "none"\n'), cpu).need == "none"
     decided = decide_gpu(spec_with(tmp_path, ""), cpu, probe=lambda: H100)
     assert decided.need == "none" and "2.11.0+cpu" in decided.reason
     with pytest.raises(ReproenvError) as caught:
@@ -236,3 +236,113 @@ def test_the_too_old_hint_names_only_builds_that_exist(
         decide_gpu(spec, packages)
     assert hint in caught.value.hint
     assert absent not in caught.value.hint
+
+
+# --- gpu = "none" and cuda = "X.Y" do what they say -------------------------------------------
+
+
+def test_gpu_none_asks_for_torchs_cpu_build(tmp_path: Path) -> None:
+    """PyPI's default Linux torch pulls nvidia-* wheels: gpu = "none" re-resolves it (and
+    torchvision, built per variant) from PyTorch's cpu index."""
+    packages = (
+        *TORCH_211,
+        LockedPipPackage(name="torchvision", version="0.26.0", platforms=("linux/amd64",)),
+    )
+    with pytest.raises(VariantNeeded) as caught:
+        decide_gpu(spec_with(tmp_path, 'gpu = "none"\n'), packages)
+    needed = caught.value
+    assert (needed.variant, needed.packages) == ("cpu", ("torch", "torchvision"))
+    assert needed.index_url({}) == "https://download.pytorch.org/whl/cpu"
+    assert needed.index_url({"REPROENV_TORCH_INDEX": "https://m/{variant}"}) == "https://m/cpu"
+    assert "could not be locked" in needed.as_error().message
+    # a +cuXYZ build carries its CUDA inside: a CUDA build all the same
+    cu118 = (LockedPipPackage(name="torch", version="2.4.1+cu118", platforms=("linux/amd64",)),)
+    with pytest.raises(VariantNeeded):
+        decide_gpu(spec_with(tmp_path, 'gpu = "none"\n'), cu118)
+
+
+def test_gpu_none_keeps_a_torch_that_pulls_no_cuda(tmp_path: Path) -> None:
+    plain = (LockedPipPackage(name="torch", version="2.11.0", platforms=("macos/arm64",)),)
+    gpu = decide_gpu(spec_with(tmp_path, 'gpu = "none"\n'), plain)
+    assert gpu.need == "none" and "torch 2.11.0 is a CPU build" in gpu.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("cupy-cuda12x", "13.4.1"), ("jax-cuda12-plugin", "0.6.2")],
+)
+def test_gpu_none_refuses_cuda_only_packages(tmp_path: Path, name: str, version: str) -> None:
+    packages = (LockedPipPackage(name=name, version=version, platforms=("linux/amd64",)),)
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec_with(tmp_path, 'gpu = "none"\n'), packages)
+    assert caught.value.reference == "gpu-none-cuda-package"
+    assert caught.value.context["key"] == "gpu"
+    assert "is a CUDA build" in caught.value.message
+
+
+def test_gpu_none_with_a_cuda_is_a_contradiction(tmp_path: Path) -> None:
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec_with(tmp_path, 'gpu = "none"\ncuda = "12.6"\n'), ())
+    assert caught.value.reference == "gpu-cuda-conflict"
+    assert caught.value.context["key"] == "cuda"
+
+
+TORCH_2150 = (
+    LockedPipPackage(name="torch", version="2.15.0", platforms=("linux/amd64",)),
+    LockedPipPackage(name="nvidia-cuda-runtime", version="13.2.86", platforms=("linux/amd64",)),
+)
+
+
+def test_cuda_12_6_asks_for_the_cu126_build_of_a_torch_that_has_one(tmp_path: Path) -> None:
+    torch_2140 = (
+        LockedPipPackage(name="torch", version="2.14.0", platforms=("linux/amd64",)),
+        LockedPipPackage(name="nvidia-cuda-runtime", version="13.0.96", platforms=("linux/amd64",)),
+    )
+    with pytest.raises(VariantNeeded) as caught:
+        decide_gpu(spec_with(tmp_path, 'cuda = "12.6"\n'), torch_2140)
+    assert caught.value.variant == "cu126"
+    assert caught.value.index_url({}) == "https://download.pytorch.org/whl/cu126"
+    with pytest.raises(ReproenvError) as refused:  # 2.15 has no CUDA 12 build in the data
+        decide_gpu(spec_with(tmp_path, 'cuda = "12.6"\n'), TORCH_2150)
+    assert refused.value.reference == "torch-cuda-variant-unavailable"
+    assert "torch 2.15 publishes no CUDA 12.6 build" in refused.value.message
+
+
+def test_torch_2_15_is_in_the_data_with_cuda_13_2(tmp_path: Path) -> None:
+    gpu = decide_gpu(spec_with(tmp_path, 'gpu-driver = "595.45.04"\n'), TORCH_2150)
+    assert gpu.cuda == "13.2" and not gpu.warnings
+    assert "torch 2.15's default PyPI wheel (CUDA 13.2)" in gpu.reason
+    assert "driver 595.45.04 runs CUDA 13.2 natively" in gpu.reason
+
+
+def test_cuda_for_a_torch_newer_than_the_data_asks_its_index(tmp_path: Path) -> None:
+    newer = (
+        LockedPipPackage(name="torch", version="2.16.0", platforms=("linux/amd64",)),
+        LockedPipPackage(name="nvidia-cuda-runtime", version="13.2.86", platforms=("linux/amd64",)),
+    )
+    with pytest.raises(VariantNeeded) as caught:
+        decide_gpu(spec_with(tmp_path, 'cuda = "13.0"\n'), newer)
+    assert caught.value.variant == "cu130"
+    assert "only its index can tell" in caught.value.reason
+    # the build the index gave is the one asked for: decided, with the data warning
+    cu130 = (LockedPipPackage(name="torch", version="2.16.0+cu130", platforms=("linux/amd64",)),)
+    gpu = decide_gpu(spec_with(tmp_path, 'cuda = "13.0"\n'), cu130)
+    assert gpu.cuda == "13.0"
+    assert any("not in reproenv's CUDA data" in w for w in gpu.warnings)
+
+
+def test_a_driver_too_old_for_a_torch_newer_than_the_data(tmp_path: Path) -> None:
+    newer = (
+        LockedPipPackage(name="torch", version="2.16.0", platforms=("linux/amd64",)),
+        LockedPipPackage(name="nvidia-cuda-runtime", version="13.2.86", platforms=("linux/amd64",)),
+    )
+    with pytest.raises(ReproenvError) as caught:
+        decide_gpu(spec_with(tmp_path, 'gpu-driver = "535.183.01"\n'), newer)
+    error = caught.value
+    assert error.reference == "cuda-driver-too-old"
+    assert error.message.startswith(
+        "torch 2.16.0 bundles CUDA 13.2, which needs driver ≥ 595.45.04, or ≥ 580.65.06 through "
+        "CUDA 13.x minor-version compatibility"
+    )
+    assert error.hint.startswith('set cuda = "12.6" and pin torch<2.15')
+    assert error.hint.endswith("or upgrade the driver to ≥ 595.45.04")
