@@ -81,15 +81,20 @@ class VariantNeeded(Exception):  # a request to the caller, not a failure
 
     def as_error(self, cause: ReproenvError | None = None) -> ReproenvError:
         detail = f": {cause.message}" if cause else ""
+        cpu = self.variant == "cpu"
+        lead = (
+            self.reason
+            if cpu
+            else f"the locked torch {self.locked} does not fit the target ({self.reason})"
+        )
         return ReproenvError(
-            f"the locked torch {self.locked} does not fit the target ({self.reason}); "
-            f"the {self.variant} build from {self.index_url()} could not be locked{detail}",
+            f"{lead}; the {self.variant} build from {self.index_url()} could not be locked{detail}",
             "cuda-variant-unavailable",
             f"make {self.index_url()} reachable (or set {TORCH_INDEX_ENV} to a mirror), pin "
             + (
                 f"torch to its {self.variant} build (torch==X+{self.variant}) with that index "
                 'as an extra index, or set gpu = "auto"'
-                if self.variant == "cpu"
+                if cpu
                 else "torch to a build the target's driver runs, or set gpu-driver to the real "
                 "driver"
             ),
