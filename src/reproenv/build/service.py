@@ -41,7 +41,8 @@ def build_image(
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         secrets: dict[str, Path] = {}
         if info.builder.supports_mounts:
-            dockerfile = project_dir / "Dockerfile"
+            # BuildKit reads the ignore file beside it (`<Dockerfile>.dockerignore`)
+            dockerfile = project_dir / plan.dockerfile
             if ca_cert:
                 secrets[plan.ca_secret_id] = ca_cert
             if netrc:
@@ -65,6 +66,25 @@ def build_image(
             network=network,
         )
     return BuildOutcome(plan.image_tag, info.builder, plan.ca_secret_id in secrets)
+
+
+def legacy_ignore_note(plan: BuildPlan, project_dir: Path) -> str | None:
+    """The legacy builder reads only the context root's .dockerignore, never the ignore file
+    beside a Dockerfile in an output folder: say which rules apply instead."""
+    if plan.dockerignore == ".dockerignore":
+        return None
+    root = project_dir / ".dockerignore"
+    applied = (
+        "the project's own .dockerignore applies instead"
+        if root.is_file()
+        else "no .dockerignore applies: the whole project folder is sent"
+    )
+    return (
+        f"the legacy builder does not read {plan.dockerignore}; {applied}, so reproenv's rules "
+        "(version control, local environments, secrets such as .env and *.pem) do not keep "
+        "files out of the image. Use BuildKit (install docker-buildx, or name a client that "
+        "has it with --docker), or keep the Dockerfile at the project root"
+    )
 
 
 def require_image(engine: DockerEngine, plan: BuildPlan) -> str:

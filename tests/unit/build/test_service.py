@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reproenv.build.engine import Builder, DockerEngine, EngineInfo
-from reproenv.build.service import base_image_arg, build_image
+from reproenv.build.service import base_image_arg, build_image, legacy_ignore_note
 from reproenv.plan.model import BuildPlan
 
 DIGEST = "sha256:" + "ee" * 32
@@ -77,3 +78,31 @@ def test_legacy_builds_get_a_dockerfile_without_mounts(tmp_path: Path) -> None:
     assert "--secret" not in calls
     assert "pip install --no-cache-dir --require-hashes" in calls  # the variant was handed over
     assert "--mount" not in calls
+
+
+def test_buildkit_reads_the_dockerfile_from_the_output_folder(tmp_path: Path) -> None:
+    executable, log = recording_docker(tmp_path)
+    project = tmp_path / "project"
+    (project / ".reproenv").mkdir(parents=True)
+    (project / ".reproenv" / "Dockerfile").write_text("FROM scratch\n# from the folder\n")
+    (project / "Dockerfile").write_text("FROM the-projects-own\n")
+    plan = dataclasses.replace(PLAN, dockerfile=".reproenv/Dockerfile")
+    engine = DockerEngine(executable, env=dict(os.environ))
+    info = EngineInfo(executable, "20.10.24", "20.10.24", Builder.BUILDKIT)
+    build_image(engine, info, plan, project, mirror=None, ca_cert=None)
+    calls = log.read_text()
+    # the context stays the project root; BuildKit finds .reproenv/Dockerfile.dockerignore
+    assert f"-f {project}/.reproenv/Dockerfile -t demo:{'a' * 12} {project}\n" in calls
+    assert "# from the folder" in calls and "the-projects-own" not in calls
+    assert legacy_ignore_note(plan, project) is not None  # what a legacy build would warn
+
+
+def test_legacy_note_names_the_ignore_file_that_applies(tmp_path: Path) -> None:
+    plan = dataclasses.replace(PLAN, dockerfile=".reproenv/Dockerfile")
+    assert legacy_ignore_note(PLAN, tmp_path) is None  # the root's .dockerignore is read
+    none = legacy_ignore_note(plan, tmp_path)
+    assert none is not None and "the whole project folder is sent" in none
+    (tmp_path / ".dockerignore").write_text("*.pt\n")
+    own = legacy_ignore_note(plan, tmp_path)
+    assert own is not None and "the project's own .dockerignore applies instead" in own
+    assert ".reproenv/Dockerfile.dockerignore" in own

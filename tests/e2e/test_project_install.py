@@ -1,0 +1,97 @@
+"""Real engine, real local registry: a pyproject project with a src layout and a console script,
+kept beside its own Dockerfile and .dockerignore, is built and its script runs in the image."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, DockerHost
+
+pytestmark = [pytest.mark.docker, pytest.mark.network]
+
+PYPROJECT = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "demo-app"
+version = "0.2.0"
+requires-python = ">=3.11"
+dependencies = []
+
+[project.scripts]
+demo-hello = "demo_app.cli:main"
+"""
+CLI = """\
+from importlib.metadata import version
+
+
+def main() -> None:
+    print(f"hello from demo-app {version('demo-app')}")
+"""
+
+
+@dataclass(frozen=True)
+class Built:
+    project: Path
+    tag: str
+    cli: Cli
+
+
+@pytest.fixture(scope="module")
+def built(engine_cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    project = tmp_path_factory.mktemp("pyproject-src") / "demo-app"
+    package = project / "src" / "demo_app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "cli.py").write_text(CLI)
+    (project / "pyproject.toml").write_text(PYPROJECT)
+    # the project's own files, as yolov5 keeps them: weights stay out of its context
+    (project / "Dockerfile").write_text("FROM python:3.11\nCOPY . /app\n")
+    (project / ".dockerignore").write_text("*.pt\n*.lock\n")
+    (project / "weights.pt").write_bytes(b"\0" * 1024)
+    cli = engine_cli
+    assert cli("init", cwd=project).code == 0
+    spec = (project / "reproenv.toml").read_text()
+    assert 'dockerfile = ".reproenv/Dockerfile"' in spec and "pyproject = true" in spec
+    for step in ("lock", "build"):
+        result = cli(step, cwd=project)
+        assert result.code == 0, f"reproenv {step} failed:\n{result.output}"
+    lock_hash = hashlib.sha256((project / "reproenv.lock").read_bytes()).hexdigest()
+    return Built(project, f"demo-app:{lock_hash[:12]}", cli)
+
+
+def test_console_script_of_a_src_layout_runs_in_the_image(built: Built) -> None:
+    result = built.cli("run", "--", "demo-hello", cwd=built.project)
+    assert result.code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == "hello from demo-app 0.2.0"
+    # imported from the venv (installed, not editable), not from the mounted source
+    where = built.cli(
+        "run", "--", "python", "-c", "import demo_app; print(demo_app.__file__)", cwd=built.project
+    )
+    assert where.code == 0, where.output
+    assert where.stdout.strip().startswith("/opt/venv/lib/python3.11/site-packages/demo_app/")
+
+
+def test_the_build_backend_came_from_the_lock(built: Built) -> None:
+    lock = (built.project / "requirements.lock").read_text()
+    assert re.search(r"^hatchling==\S+ \\\n    --hash=sha256:", lock, re.MULTILINE), lock
+    assert 'local-projects = [\n    ".",\n]' in (built.project / "reproenv.lock").read_text()
+
+
+def test_own_files_kept_and_their_ignore_rules_applied(
+    built: Built, docker_host: DockerHost
+) -> None:
+    assert (built.project / "Dockerfile").read_text() == "FROM python:3.11\nCOPY . /app\n"
+    assert (built.project / ".dockerignore").read_text() == "*.pt\n*.lock\n"
+    listing = docker_host("run", "--rm", built.tag, "ls", "-a", "/workspace").stdout.split()
+    assert "weights.pt" not in listing  # the project's rule, merged
+    assert "reproenv.lock" not in listing  # the project's *.lock rule still holds ...
+    assert "requirements.lock" in listing  # ... except for what the build needs
+    assert "pyproject.toml" in listing and ".reproenv" in listing
