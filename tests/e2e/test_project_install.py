@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,3 +97,46 @@ def test_own_files_kept_and_their_ignore_rules_applied(
     assert "reproenv.lock" not in listing  # the project's *.lock rule still holds ...
     assert "requirements.lock" in listing  # ... except for what the build needs
     assert "pyproject.toml" in listing and ".reproenv" in listing
+
+
+def legacy_client(docker_host: DockerHost) -> str | None:
+    """A docker client of 23.0 or later without buildx: reproenv drives the legacy builder."""
+    for candidate in dict.fromkeys(filter(None, (shutil.which("docker"), "/usr/local/bin/docker"))):
+        if not Path(candidate).is_file() or candidate == docker_host.executable:
+            continue
+        version = subprocess.run(
+            [candidate, "version", "--format", "{{.Client.Version}}"],
+            capture_output=True, text=True, check=False,
+        ).stdout.strip()  # fmt: skip
+        buildx = subprocess.run([candidate, "buildx", "version"], capture_output=True, check=False)
+        if version and int(version.split(".")[0]) >= 23 and buildx.returncode != 0:
+            return candidate
+    return None
+
+
+def test_legacy_builder_applies_the_output_folders_ignore_rules(
+    docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
+) -> None:
+    client = legacy_client(docker_host)
+    if client is None:
+        pytest.skip("no docker client without buildx (23.0 or later) to drive the legacy builder")
+    project = tmp_path / "legacy-own-files"
+    project.mkdir()
+    (project / "train.py").write_text("print('trained')\n")
+    (project / "weights.pt").write_bytes(b"\0" * 64)
+    (project / ".env").write_text("TOKEN=do-not-ship\n")
+    (project / ".dockerignore").write_text("*.pt\n")  # the project's rule; no .env rule in it
+    (project / "reproenv.toml").write_text(
+        'name = "legacy-own-files"\ncommand = ["python3", "train.py"]\n'
+        '[image]\ndockerfile = ".reproenv/Dockerfile"\n'
+    )
+    result = engine_cli("build", "--docker", client, cwd=project)
+    assert result.code == 0, result.output
+    assert "with legacy" in result.stderr and "filtered by those rules" in result.stderr
+    lock_hash = hashlib.sha256((project / "reproenv.lock").read_bytes()).hexdigest()
+    tag = f"legacy-own-files:{lock_hash[:12]}"
+    listing = docker_host("run", "--rm", tag, "ls", "-a", "/workspace").stdout.split()
+    assert "train.py" in listing and "reproenv.toml" in listing
+    assert "weights.pt" not in listing  # the project's rule
+    assert ".env" not in listing  # reproenv's rule, which the legacy builder never read itself
+    assert ".reproenv-legacy.Dockerfile" not in listing

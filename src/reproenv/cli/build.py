@@ -65,9 +65,9 @@ def build(
     note(f"building {plan.image_tag} with {info.builder.value} (docker {info.client_version})")
     if not info.builder.supports_mounts:
         warn(LEGACY_NOTE)
-        ignore_note = legacy_ignore_note(plan, prepared.spec.project_dir)
+        ignore_note = legacy_ignore_note(plan)
         if ignore_note:
-            warn(ignore_note)
+            note(ignore_note)
     credentials = index_credentials(prepared.spec, prepared.lock)
     if credentials:
         note(f"passing credentials for {', '.join(sorted(credentials))} as a build secret")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
+import tarfile
 from pathlib import Path
 
 import pytest
 
+from reproenv.build.context import LEGACY_DOCKERFILE
 from reproenv.build.engine import Builder, DockerEngine, EngineInfo
 from reproenv.build.service import base_image_arg, build_image, legacy_ignore_note
 from reproenv.plan.model import BuildPlan
@@ -94,15 +96,32 @@ def test_buildkit_reads_the_dockerfile_from_the_output_folder(tmp_path: Path) ->
     # the context stays the project root; BuildKit finds .reproenv/Dockerfile.dockerignore
     assert f"-f {project}/.reproenv/Dockerfile -t demo:{'a' * 12} {project}\n" in calls
     assert "# from the folder" in calls and "the-projects-own" not in calls
-    assert legacy_ignore_note(plan, project) is not None  # what a legacy build would warn
 
 
-def test_legacy_note_names_the_ignore_file_that_applies(tmp_path: Path) -> None:
+def test_legacy_builds_from_an_output_folder_get_a_filtered_context_on_stdin(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "project"
+    (project / ".reproenv").mkdir(parents=True)
+    (project / ".reproenv" / "Dockerfile.dockerignore").write_text("*.pt\n")
+    (project / ".dockerignore").write_text("# the project's: not what applies\n")
+    (project / "w.pt").write_text("weights")
+    (project / "train.py").write_text("print()")
+    script = tmp_path / "docker"
+    # record argv and keep the tar it is sent on stdin
+    script.write_text(f'#!/bin/sh\necho "$*" > {tmp_path}/argv\ncat > {tmp_path}/stdin.tar\n')
+    script.chmod(0o755)
     plan = dataclasses.replace(PLAN, dockerfile=".reproenv/Dockerfile")
-    assert legacy_ignore_note(PLAN, tmp_path) is None  # the root's .dockerignore is read
-    none = legacy_ignore_note(plan, tmp_path)
-    assert none is not None and "the whole project folder is sent" in none
-    (tmp_path / ".dockerignore").write_text("*.pt\n")
-    own = legacy_ignore_note(plan, tmp_path)
-    assert own is not None and "the project's own .dockerignore applies instead" in own
-    assert ".reproenv/Dockerfile.dockerignore" in own
+    engine = DockerEngine(str(script), env=dict(os.environ))
+    info = EngineInfo(str(script), "28.2.2", "20.10.24", Builder.LEGACY)
+    build_image(engine, info, plan, project, mirror=None, ca_cert=None)
+    argv = (tmp_path / "argv").read_text()
+    assert argv.endswith(f"-f {LEGACY_DOCKERFILE} -t demo:{'a' * 12} -\n")
+    with tarfile.open(tmp_path / "stdin.tar") as archive:
+        names = set(archive.getnames())
+        dockerfile = archive.extractfile(LEGACY_DOCKERFILE)
+        assert dockerfile is not None and b"--mount" not in dockerfile.read()
+    assert "train.py" in names and "w.pt" not in names
+    note = legacy_ignore_note(plan)
+    assert note is not None and ".reproenv/Dockerfile.dockerignore" in note
+    assert legacy_ignore_note(PLAN) is None  # at the root it reads the generated .dockerignore
