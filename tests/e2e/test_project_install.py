@@ -4,6 +4,7 @@ kept beside its own Dockerfile and .dockerignore, is built and its script runs i
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -140,3 +141,25 @@ def test_legacy_builder_applies_the_output_folders_ignore_rules(
     assert "weights.pt" not in listing  # the project's rule
     assert ".env" not in listing  # reproenv's rule, which the legacy builder never read itself
     assert ".reproenv-legacy.Dockerfile" not in listing
+
+
+def test_source_change_rebuild_reuses_the_dependency_layers(
+    built: Built, docker_host: DockerHost
+) -> None:
+    def layers() -> list[str]:
+        out = docker_host("image", "inspect", "--format", "{{json .RootFS.Layers}}", built.tag)
+        return list(json.loads(out.stdout))
+
+    before = layers()
+    cli_py = built.project / "src" / "demo_app" / "cli.py"
+    cli_py.write_text(cli_py.read_text().replace("hello from", "hi again from"))
+    assert built.cli("lock", "--check", cwd=built.project).code == 0  # code is not a lock input
+    result = built.cli("build", cwd=built.project)
+    assert result.code == 0, result.output
+    after = layers()
+    # the source copy and the project install change; every layer before them is reused
+    assert len(after) == len(before)
+    assert after[:-2] == before[:-2]
+    assert after[-2:] != before[-2:]
+    ran = built.cli("run", "--", "demo-hello", cwd=built.project)
+    assert ran.stdout.strip().splitlines()[-1] == "hi again from demo-app 0.2.0", ran.output
