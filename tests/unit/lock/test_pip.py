@@ -146,3 +146,9 @@ def test_isolated_env_drops_pip_and_uv_settings() -> None:
     assert not any(k.startswith("PIP_") for k in env)
     assert env["UV_NO_CONFIG"] == "1"
     assert "UV_EXTRA_INDEX_URL" not in env
+
+
+def test_git_never_prompts_and_gives_up_on_a_stalled_host() -> None:
+    env = isolated_env(None, {"REPROENV_HTTP_TIMEOUT": "7", "GIT_TERMINAL_PROMPT": "1"})
+    assert env["GIT_TERMINAL_PROMPT"] == "0"  # a private repository must not wait for a password
+    assert (env["GIT_HTTP_LOW_SPEED_LIMIT"], env["GIT_HTTP_LOW_SPEED_TIME"]) == ("1", "7")
