@@ -29,7 +29,7 @@ def renderer(request: pytest.FixtureRequest) -> Renderer:
 def test_outputs_are_relative_paths_with_the_generated_header(renderer: Renderer) -> None:
     files = renderer.render(PLAN)
     assert files
-    assert sorted(files) == sorted(renderer.outputs)
+    assert sorted(files) == sorted(renderer.outputs(PLAN.dockerfile))
     for relative, text in files.items():
         assert not relative.startswith("/") and ".." not in relative
         assert GENERATED_MARKER in text.splitlines()[0]

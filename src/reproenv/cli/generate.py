@@ -11,6 +11,7 @@ from reproenv.cli.common import (
     ForceOption,
     FrozenOption,
     LockedOption,
+    OutputDirOption,
     ProjectOption,
     note,
 )
@@ -26,11 +27,12 @@ def generate(
     frozen: FrozenOption = False,
     force: ForceOption = False,
     ca_cert: CaCertOption = None,
+    output_dir: OutputDirOption = None,
 ) -> None:
     """Write Dockerfile and .dockerignore for the locked environment."""
     from reproenv.cli.pipeline import generate_files
 
     changed = generate_files(
-        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert
+        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert, output_dir=output_dir
     ).changed
     note(f"wrote {', '.join(changed)}" if changed else "generated files are up to date")

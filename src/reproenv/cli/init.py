@@ -45,6 +45,7 @@ def init(
         return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
     command = ["python", found.entrypoint] if found.entrypoint else []
+    own = _own_docker_files(project)
     lines = [
         "# reproenv spec: edit freely, then run `reproenv lock`.",
         f"name = {json.dumps(project_name)}",
@@ -67,9 +68,40 @@ def init(
         f"base = {json.dumps(default_base_image(python))}",
         'user = "app"',
         'workdir = "/workspace"',
+        *(
+            [
+                f"# the project keeps its own {' and '.join(own)}: reproenv's go beside them",
+                f'dockerfile = "{OUTPUT_DOCKERFILE}"',
+            ]
+            if own
+            else [f'# dockerfile = "{OUTPUT_DOCKERFILE}"   # beside a project\'s own Dockerfile']
+        ),
         '# registry-mirror = "mirror.example.org/dockerhub"   # or REPROENV_REGISTRY_MIRROR',
         "",
     ]
     write_atomic(path, "\n".join(lines))
     inputs = ", ".join([*found.requirements, *(["pyproject.toml"] if found.pyproject else [])])
     note(f"wrote {SPEC_FILE} (Python {python}; inputs: {inputs or 'none found'})")
+    if own:
+        note(
+            f"the project has its own {' and '.join(own)}: `reproenv generate` writes "
+            f"{OUTPUT_DOCKERFILE} (image.dockerfile) and leaves them as they are"
+        )
+
+
+OUTPUT_DOCKERFILE = ".reproenv/Dockerfile"
+
+
+def _own_docker_files(project: Path) -> list[str]:
+    """A Dockerfile or .dockerignore at the root that a person wrote (not reproenv)."""
+    from reproenv.render.base import GENERATED_MARKER
+
+    own = []
+    for name in ("Dockerfile", ".dockerignore"):
+        path = project / name
+        if path.is_file():
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                head = "".join(handle.readline() for _ in range(3))
+            if GENERATED_MARKER not in head:
+                own.append(name)
+    return own

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from reproenv.cli.common import warn
 from reproenv.cli.lock_mode import lock_mode
+from reproenv.errors import bad_input
 from reproenv.lock.model import Lock
 from reproenv.lock.service import ensure_lock
-from reproenv.plan.model import BuildPlan, make_plan
+from reproenv.plan.model import BuildPlan, check_installable, make_plan
+from reproenv.render.dockerfile import project_rules
 from reproenv.render.registry import output_paths, render_all
 from reproenv.render.write import check_writable, write_files
 from reproenv.settings import find_ca_cert
@@ -34,16 +36,71 @@ def generate_files(
     force: bool,
     ca_cert: Path | None,
     platform: str | None = None,
+    output_dir: Path | None = None,
 ) -> Prepared:
     spec = load_spec(project)
+    dockerfile = dockerfile_path(spec, output_dir)
     mode = lock_mode(locked, frozen)
     # refuse to clobber hand-written files before spending time (and network) on a lock
-    check_writable(spec.project_dir, output_paths(), force)
+    check_writable(spec.project_dir, output_paths(dockerfile), force)
     ca = find_ca_cert(ca_cert)
     result = ensure_lock(spec, mode, ca, on_wait=warn)
-    plan = make_plan(spec, result.lock, result.hash, platform)
+    check_installable(result.lock, _git_lines(spec, result.lock))
+    plan = make_plan(
+        spec,
+        result.lock,
+        result.hash,
+        platform,
+        dockerfile=dockerfile,
+        project_ignore=_project_ignore(spec.project_dir),
+    )
     changed = write_files(spec.project_dir, render_all(plan), force)
     return Prepared(spec, result.lock, plan, ca, changed)
+
+
+def dockerfile_path(spec: Spec, output_dir: Path | None) -> str:
+    """The Dockerfile's path relative to the project: `--output-dir`, else image.dockerfile."""
+    if output_dir is None:
+        return spec.dockerfile
+    root = spec.project_dir.resolve()
+    folder = (output_dir if output_dir.is_absolute() else root / output_dir).resolve()
+    if folder != root and root not in folder.parents:
+        raise bad_input(
+            f"--output-dir {output_dir} is outside the project folder {root.name}; the build "
+            "context is the project folder",
+            "output-dir-outside-project",
+            "name a folder inside the project, e.g. --output-dir .reproenv",
+            key="--output-dir",
+        )
+    relative = folder.relative_to(root).as_posix() if folder != root else ""
+    return f"{relative}/Dockerfile" if relative else "Dockerfile"
+
+
+def _project_ignore(project_dir: Path) -> tuple[str, ...]:
+    path = project_dir / ".dockerignore"
+    if not path.is_file():
+        return ()
+    try:
+        return project_rules(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise bad_input(
+            ".dockerignore is not UTF-8 text", "unreadable-file", file=str(path)
+        ) from None
+
+
+def _git_lines(spec: Spec, lock: Lock) -> dict[str, str]:
+    """file:line of each git requirement in the inputs, by package name, for messages."""
+    if not any(p.vcs for p in lock.pip_packages):
+        return {}
+    from reproenv.lock.inputs import locate_requirements
+
+    found: dict[str, str] = {}
+    for package in lock.pip_packages:
+        if package.vcs:
+            lines = locate_requirements(spec, {package.name})
+            if lines:
+                found[package.name] = lines[0].split(": ", 1)[0]
+    return found
 
 
 def current_plan(project: Path) -> tuple[Spec, BuildPlan]:

@@ -41,7 +41,11 @@ def _has_static_dependencies(pyproject: Path) -> bool:
     if not pyproject.is_file():
         return False
     try:
-        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return False  # `lock` reports the syntax error with its line
-    return bool(project.get("dependencies")) and "dependencies" not in project.get("dynamic", [])
+    project = data.get("project", {})
+    if not isinstance(project, dict) or "dependencies" in project.get("dynamic", []):
+        return False
+    # a buildable project is installed into the image even when it depends on nothing
+    return bool(project.get("dependencies")) or (bool(project) and "build-system" in data)

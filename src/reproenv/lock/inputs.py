@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.detect.conda import ENVIRONMENT_FILES
@@ -66,6 +67,10 @@ def input_hash(spec: Spec) -> str:
         document["gpu"] = [spec.gpu, spec.cuda or "", spec.gpu_driver or ""]
     if spec.index_url or spec.extra_index_urls:
         document["pip-indexes"] = [spec.index_url or "", *spec.extra_index_urls]
+    projects = local_projects(spec)
+    if projects:
+        document["local-projects"] = [[p.path, *p.build_requires] for p in projects]
+        document["local-project-files"] = local_sources_hash(projects, spec.project_dir)
     # the GPU decision reports what a conda environment file asks of CUDA
     for name in ENVIRONMENT_FILES:
         if (spec.project_dir / name).is_file():
@@ -100,6 +105,16 @@ def locate_requirements(spec: Spec, names: set[str]) -> list[str]:
         if match and canonicalize_name(match.group(1)) in wanted:
             found.append(f"{where}:{number}: {line}" if number else f"{where}: {line}")
     return found
+
+
+def locate_git_requirements(spec: Spec) -> list[str]:
+    """`file:line: requirement` for every git+ requirement of the inputs."""
+    return [
+        f"{_relative(path, spec.project_dir)}:{number}: {text}"
+        for path in requirement_files(spec)
+        for number, text in logical_lines(path)
+        if _GIT.search(text)
+    ]
 
 
 def logical_lines(path: Path) -> list[tuple[int, str]]:
@@ -150,6 +165,147 @@ def check_supported(spec: Spec) -> None:
                     file=str(path),
                     line=str(number),
                 )
+
+
+_EDITABLE = re.compile(r"^(-e|--editable)(\s+|=)")
+_NAMED_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*(?P<path>\S+)")
+_GIT = re.compile(r"(^|@\s*)git\+")
+_SETUPTOOLS_FALLBACK = ("setuptools>=40.8.0",)  # what pip assumes without [build-system]
+
+
+@dataclass(frozen=True)
+class LocalProject:
+    """A Python project in the project folder that the image installs (not editable)."""
+
+    path: str  # relative to the project folder, posix; "." is the project itself
+    where: str  # file:line (or the spec key) that asks for it, for messages
+    build_requires: tuple[str, ...]  # [build-system].requires, locked as ordinary pins
+
+
+def local_path(text: str) -> str | None:
+    """The path of a local path requirement (`.`, `-e ./libs/foo`, `foo @ file:./libs/foo`)."""
+    text = _EDITABLE.sub("", text).split(";", 1)[0].strip()
+    named = _NAMED_PATH.match(text)
+    if named:
+        text = named.group("path")
+    if text.startswith("file:"):
+        text = re.sub(r"^file:(//localhost)?(//)?", "", text)
+    return text if _LOCAL.match(text) or text in (".", "..") else None
+
+
+def local_projects(spec: Spec) -> tuple[LocalProject, ...]:
+    """The project itself (pip.pyproject with a [build-system], or a `.` / `-e .` line) and the
+    local path requirements inside the project folder; paths outside it are refused."""
+    root = spec.project_dir.resolve()
+    found: dict[str, LocalProject] = {}
+    if spec.pyproject and "build-system" in _pyproject(root):
+        found["."] = _local_project(root, root, f"{spec.source.name}: pip.pyproject")
+    for path in requirement_files(spec):
+        for number, text in logical_lines(path):
+            if text.startswith(("-r", "-c", "--requirement", "--constraint", "-i", "--index")):
+                continue
+            raw = local_path(text)
+            if raw is None:
+                continue
+            where = f"{_relative(path, root)}:{number}"
+            # pip resolves a relative path against the working directory: the project folder
+            target = (root / raw).resolve()
+            if target != root and root not in target.parents:
+                raise bad_input(
+                    f"{where}: {text} is outside the project folder; the image is built from "
+                    "the project folder only",
+                    "local-path-outside-project",
+                    "move the package into the project (e.g. libs/), or publish it to an index "
+                    "and require it by name",
+                    file=str(path),
+                    line=str(number),
+                )
+            relative = target.relative_to(root).as_posix() if target != root else "."
+            found.setdefault(relative, _local_project(root, target, where, path, number))
+    return tuple(sorted(found.values(), key=lambda p: (p.path != ".", p.path)))
+
+
+def _pyproject(folder: Path) -> dict[str, object]:
+    import tomllib
+
+    path = folder / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise bad_input(
+            f"cannot read {_relative(path, folder)}: {exc}", "unreadable-file", file=str(path)
+        ) from None
+
+
+def _local_project(
+    root: Path, folder: Path, where: str, source: Path | None = None, number: int = 0
+) -> LocalProject:
+    relative = folder.relative_to(root).as_posix() if folder != root else "."
+    data = _pyproject(folder) if folder.is_dir() else {}
+    system = data.get("build-system")
+    if isinstance(system, dict) and isinstance(system.get("requires", []), list):
+        requires = tuple(str(r) for r in system.get("requires", []))
+    elif folder.is_dir() and (folder / "setup.py").is_file():
+        requires = _SETUPTOOLS_FALLBACK
+    else:
+        context = {"file": str(source)} if source else {}
+        if number:
+            context["line"] = str(number)
+        raise bad_input(
+            f"{where}: {relative} is not a Python project (no pyproject.toml with "
+            "[build-system], and no setup.py)",
+            "local-path-not-a-project",
+            "fix the path, or add a pyproject.toml with [build-system] there",
+            **context,
+        )
+    return LocalProject(relative, where, requires)
+
+
+def local_sources_hash(projects: tuple[LocalProject, ...], root: Path) -> list[list[str]]:
+    """What a lock takes from each local project: its metadata files (dependencies and build
+    requirements), not its code, so a code change keeps the lock fresh."""
+    entries: list[list[str]] = []
+    for project in projects:
+        folder = root / project.path
+        for name in ("pyproject.toml", "setup.cfg", "setup.py"):
+            if (folder / name).is_file():
+                digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                entries.append([f"{project.path}/{name}", digest])
+    return entries
+
+
+def check_uv_supported(spec: Spec) -> None:
+    """What the uv backend locks besides index packages: git requirements (pinned to the commit
+    they resolve to) and local projects inside the project folder. The rest is refused."""
+    for path in requirement_files(spec):
+        for number, text in logical_lines(path):
+            if text.startswith(("--", "-r", "-c", "-i")):
+                continue
+            if local_path(text) is not None:
+                continue  # checked by local_projects, which refuses paths outside
+            is_vcs = _VCS.search(text)
+            if is_vcs and _GIT.search(text) and not _EDITABLE.match(text):
+                continue
+            kind = (
+                "an editable VCS requirement" if is_vcs and _EDITABLE.match(text)
+                else "a VCS requirement other than git" if is_vcs
+                else "an editable requirement" if _EDITABLE.match(text)
+                else "a direct URL requirement" if _DIRECT.search(text)
+                else None
+            )  # fmt: skip
+            if kind:
+                raise bad_input(
+                    f"{_relative(path, spec.project_dir)}:{number}: {text} is {kind}; reproenv "
+                    "locks index packages, git+ requirements and local projects",
+                    "unsupported-requirement",
+                    "require it by name from an index, as `name @ git+https://…`, or as a "
+                    "path inside the project",
+                    file=str(path),
+                    line=str(number),
+                )
+    local_projects(spec)
 
 
 _PINNED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==(?P<version>[^\s;]+)")

@@ -73,6 +73,8 @@ class LockedPipPackage(_Strict):
     sdist: LockedFile | None = None  # recorded only when no wheel fits a platform
     # from a pre-hashed input used as it is (pip-compile output): hashes without file names
     given_hashes: tuple[str, ...] = Field(default=(), alias="given-hashes")
+    # a git requirement, pinned to the commit it resolved to: `git+URL@COMMIT` (no file hash)
+    vcs: str | None = None
 
     @property
     def hashes(self) -> tuple[str, ...]:
@@ -99,6 +101,9 @@ class Lock(_Strict):
     pip_extra_index_urls: tuple[str, ...] = Field(default=(), alias="pip-extra-index-urls")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
     gpu: LockedGpu | None = None
+    # the project itself and local path requirements inside it, installed after the pins
+    # (their build backends are among the pins); paths relative to the project, "." itself
+    local_projects: tuple[str, ...] = Field(default=(), alias="local-projects")
 
     def image_for(self, platform: str) -> LockedImage:
         for image in self.images:
@@ -127,6 +132,8 @@ def _canonical(lock: Lock) -> dict[str, Any]:
     data["images"] = sorted(data["images"], key=lambda i: i["platform"])
     if not data["pip-extra-index-urls"]:
         del data["pip-extra-index-urls"]
+    if not data["local-projects"]:
+        del data["local-projects"]  # older locks have none: their bytes stay the same
     data["apt-requested"] = sorted(data["apt-requested"])
     if data["python-apt"]:
         data["python-apt"] = sorted(data["python-apt"])

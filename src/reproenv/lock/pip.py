@@ -12,10 +12,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reproenv.errors import bad_input, environment, redact
-from reproenv.lock.inputs import check_supported, expand_env, prehashed
+from reproenv.lock.inputs import check_uv_supported, expand_env, local_projects, prehashed
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
@@ -68,6 +68,10 @@ def isolated_env(ca_cert: Path | None, base: Mapping[str, str] | None = None) ->
     # our network settings, not the host's: uv retries with its own backoff
     env["UV_HTTP_TIMEOUT"] = str(max(1, round(network.timeout)))
     env["UV_HTTP_RETRIES"] = str(network.retries)
+    # git (uv runs it for git+ requirements) must never wait on a prompt or a stalled host
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_HTTP_LOW_SPEED_LIMIT"] = "1"
+    env["GIT_HTTP_LOW_SPEED_TIME"] = str(max(1, round(network.timeout)))
     if ca_cert is not None:
         env["SSL_CERT_FILE"] = str(ca_cert)
     return env
@@ -102,15 +106,17 @@ def resolve_pip(
     target = wheel_platform(platform)
     version = _uv_version()
     inputs = list(spec.requirements)
-    if not inputs and not spec.pyproject_dependencies:
+    projects = local_projects(spec) if not lockfile_input(spec) else ()
+    if not inputs and not spec.pyproject_dependencies and not projects:
         return PipResolution(version, target, ())
     lockfile = lockfile_input(spec)
     if lockfile is not None:
         text = _read_lockfile(spec, lockfile, uv)
         packages = parse_pylock(text, platform, spec)
         return PipResolution(f"{version} ({lockfile.name} used as it is)", target, packages)
-    check_supported(spec)
-    given = prehashed(spec)
+    check_uv_supported(spec)
+    # a hashed file with a `-e .` line is resolved afresh: the build backend must be locked too
+    given = prehashed(spec) if not projects else None
     if given is not None:
         return PipResolution(f"{version} (input used as it is)", target, tuple(
             LockedPipPackage(
@@ -138,6 +144,13 @@ def resolve_pip(
         # uv prefers the versions already in its output file: that is how a relock keeps
         # the pins that still satisfy the inputs
         output = Path(scratch) / "pylock.toml"
+        build_requires = sorted({r for p in projects for r in p.build_requires})
+        if build_requires:
+            # the local projects are built in the image without network: their build backends
+            # are locked, hashed, like every other package
+            backends = Path(scratch) / "build-requirements.in"
+            backends.write_text("\n".join(build_requires) + "\n", encoding="utf-8")
+            inputs.append(str(backends))
         wanted = [p for p in preferences if platform in p.platforms]
         if wanted:
             output.write_text(_preferences(wanted), encoding="utf-8")
@@ -163,7 +176,8 @@ def resolve_pip(
         )
         if result.returncode != 0:
             raise _resolution_error(spec, result.stderr)
-        packages = parse_pylock(output.read_text(encoding="utf-8"), platform, spec)
+        text = output.read_text(encoding="utf-8")
+        packages = parse_pylock(text, platform, spec, local_ok=bool(projects))
         return PipResolution(version, target, packages)
 
 
@@ -206,7 +220,9 @@ def _read_lockfile(spec: Spec, path: Path, uv: str) -> str:
         return output.read_text(encoding="utf-8")
 
 
-def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage, ...]:
+def parse_pylock(
+    text: str, platform: str, spec: Spec, *, local_ok: bool = False
+) -> tuple[LockedPipPackage, ...]:
     """Read a PEP 751 lock (uv's output or a user's); a source reproenv cannot pin by hash is
     refused, not dropped. Entries whose marker excludes the target, and wheels that do not
     install on it, are left out: a universal lock becomes this platform's."""
@@ -218,6 +234,11 @@ def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage
     for entry in data.get("packages", []):
         name = canonical_name(entry["name"])
         if "marker" in entry and not Marker(entry["marker"]).evaluate(marker_env):
+            continue
+        if "directory" in entry and local_ok:
+            continue  # a local project: the lock lists it apart and the image builds it
+        if "vcs" in entry and entry["vcs"].get("type") == "git" and entry["vcs"].get("commit-id"):
+            packages.append(_vcs_package(name, entry, platform))
             continue
         for unsupported in ("vcs", "directory", "archive"):
             if unsupported in entry:
@@ -241,6 +262,17 @@ def parse_pylock(text: str, platform: str, spec: Spec) -> tuple[LockedPipPackage
             )
         )
     return tuple(sorted(packages, key=lambda p: p.name))
+
+
+def _vcs_package(name: str, entry: dict[str, Any], platform: str) -> LockedPipPackage:
+    vcs = entry["vcs"]
+    url = strip_credentials(str(vcs.get("url", "")))
+    return LockedPipPackage(
+        name=name,
+        version=str(entry.get("version", "")),
+        platforms=(platform,),
+        vcs=f"git+{url}@{vcs['commit-id']}",
+    )
 
 
 def _target(python: str, platform: str) -> tuple[dict[str, str], frozenset[Tag]]:
@@ -337,6 +369,10 @@ def render_requirements_lock(
             machines = " or ".join(f'platform_machine == "{_MACHINES[p]}"' for p in covered)
             marker = f" ; {machines}"
         hashes = sorted({h for package in group for h in package.hashes})
+        vcs = next((package.vcs for package in group if package.vcs), None)
+        if vcs:  # pip cannot check a hash of a repository: the commit pins it
+            lines.append(f"{name} @ {vcs}{marker}")
+            continue
         lines.append(f"{name}=={version}{marker}" + "".join(f" \\\n    --hash={h}" for h in hashes))
     return "\n".join(lines) + "\n"
 
@@ -361,6 +397,21 @@ def _resolution_error(spec: Spec, stderr: str) -> Exception:
     packages = sorted(
         set(re.findall(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)(?:[<>=!~]=?|\s+was not)", detail))
     )
+    if "Git operation failed" in detail or "failed to clone" in detail:
+        from reproenv.lock.inputs import locate_git_requirements
+
+        every = locate_git_requirements(spec)
+        # the ones uv names as failing, when it names them
+        asked = [line for line in every if line.split(": ", 1)[1] in detail] or every
+        return environment(
+            f"cannot fetch a git requirement while resolving {inputs}:\n"
+            + "".join(f"  {line}\n" for line in asked)
+            + detail,
+            "vcs-unreachable",
+            "make the git host reachable (and its credentials available to git), or require a "
+            "release from an index instead",
+            file=inputs,
+        )
     if any(marker in detail for marker in _NETWORK):
         return environment(
             f"cannot reach the package index while resolving {inputs}:\n{detail}",

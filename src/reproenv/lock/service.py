@@ -183,7 +183,16 @@ def resolve(
         python_apt=tuple(sorted(python_apt)),
         pip_packages=pip_packages,
         gpu=gpu,
+        local_projects=_local_projects(spec, backend),
     )
+
+
+def _local_projects(spec: Spec, backend: str) -> tuple[str, ...]:
+    """Installed after the pins; the uv backend locks their build backends (pip-tools refuses
+    local path lines, and leaves a pip.pyproject project uninstalled, as before)."""
+    from reproenv.lock.inputs import local_projects
+
+    return tuple(p.path for p in local_projects(spec)) if backend == "uv" else ()
 
 
 def _apt_pins(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reproenv import __version__
+from reproenv.errors import bad_input
 from reproenv.lock.apt import sources_script, update_command
 from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
-from reproenv.spec.model import Spec
+from reproenv.spec.model import DEFAULT_DOCKERFILE, Spec
 
 VENV = "/opt/venv"
 APP_UID = 1000
@@ -15,6 +16,15 @@ CA_SECRET_ID = "reproenv-ca"  # noqa: S105 - the id of a build secret, not a sec
 NETRC_SECRET_ID = "reproenv-netrc"  # noqa: S105 - likewise
 LOCK_HASH_LABEL = "dev.reproenv.lock-hash"
 GPU_LABEL = "dev.reproenv.gpu"  # `run` reads it to decide on --gpus
+
+
+PROJECT_COPY = "/tmp/reproenv/project"  # noqa: S108 - inside the build, gone after its step
+
+
+def ignore_file(dockerfile: str) -> str:
+    """BuildKit reads `<Dockerfile>.dockerignore` beside any Dockerfile but the context root's
+    `Dockerfile`, instead of the root's `.dockerignore`; the legacy builder only the latter."""
+    return ".dockerignore" if dockerfile == DEFAULT_DOCKERFILE else f"{dockerfile}.dockerignore"
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,24 @@ class BuildPlan:
     python_executable: str = "python3"
     python_from_apt: bool = False
     multi_platform: bool = False
+    # the project itself and local path requirements, relative to the project ("." itself):
+    # installed, not editable, after the pins, built offline with the locked build backends
+    local_projects: tuple[str, ...] = ()
+    dockerfile: str = DEFAULT_DOCKERFILE  # where generate writes it, relative to the project
+    # the project's own .dockerignore rules, merged into the generated ignore file
+    project_ignore: tuple[str, ...] = ()
+
+    @property
+    def dockerignore(self) -> str:
+        return ignore_file(self.dockerfile)
+
+    @property
+    def project_paths(self) -> tuple[str, ...]:
+        """Where the build sees the local projects (a throwaway copy of the source)."""
+        return tuple(
+            PROJECT_COPY if path == "." else f"{PROJECT_COPY}/{path}"
+            for path in self.local_projects
+        )
 
     @property
     def base_image(self) -> str:
@@ -69,7 +97,16 @@ class BuildPlan:
         }
 
 
-def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = None) -> BuildPlan:
+def make_plan(
+    spec: Spec,
+    lock: Lock,
+    lock_hash: str,
+    platform: str | None = None,
+    *,
+    dockerfile: str | None = None,
+    project_ignore: tuple[str, ...] = (),
+) -> BuildPlan:
+    """`dockerfile` overrides the spec's image.dockerfile (`generate --output-dir`)."""
     platform = platform or default_platform(lock.platforms)
     image = lock.image_for(platform)
     indexes = {i.index_digest for i in lock.images}
@@ -105,6 +142,26 @@ def make_plan(spec: Spec, lock: Lock, lock_hash: str, platform: str | None = Non
         ),
         python_executable=f"python{lock.python}" if lock.python_apt else "python3",
         python_from_apt=bool(lock.python_apt),
+        local_projects=lock.local_projects,
+        dockerfile=dockerfile or spec.dockerfile,
+        project_ignore=project_ignore,
+    )
+
+
+def check_installable(lock: Lock, where: dict[str, str]) -> None:
+    """Refuse to render an image the lock cannot give: git requirements are pinned to their
+    commit in the lock, but pip cannot check a repository against a hash."""
+    pinned = [p for p in lock.pip_packages if p.vcs]
+    if not pinned:
+        return
+    lines = "\n".join(f"  {where.get(p.name, p.name)}: {p.name} pinned to {p.vcs}" for p in pinned)
+    raise bad_input(
+        "reproenv.lock pins git requirements to their commits, but this version of reproenv "
+        f"cannot install git requirements in the image yet:\n{lines}",
+        "vcs-not-installable",
+        "build a wheel of it and publish it to an index (a private one works), or move its "
+        "source into the project as a local path requirement (e.g. ./libs/name)",
+        package=", ".join(p.name for p in pinned),
     )
 
 

@@ -1,23 +1,62 @@
-"""Dockerfile and .dockerignore."""
+"""Dockerfile and its ignore file (.dockerignore, or `<Dockerfile>.dockerignore` beside a
+Dockerfile kept in an output folder), with the project's own ignore rules merged in."""
 
 from __future__ import annotations
 
-from reproenv.plan.model import BuildPlan
-from reproenv.render.base import render_template
+from reproenv.plan.model import PROJECT_COPY, BuildPlan, ignore_file
+from reproenv.render.base import GENERATED_MARKER, render_template
+
+PROJECT_RULES = "# the project's own .dockerignore rules, kept as written:"
+NEEDED_RULES = "# needed by the build, re-included in case a rule above excludes them:"
 
 
 class DockerfileRenderer:
     name = "dockerfile"
-    outputs: tuple[str, ...] = ("Dockerfile", ".dockerignore")
+
+    def outputs(self, dockerfile: str) -> tuple[str, ...]:
+        return (dockerfile, ignore_file(dockerfile))
 
     def render(self, plan: BuildPlan) -> dict[str, str]:
         return {
-            "Dockerfile": render_dockerfile(plan, buildkit=True),
-            ".dockerignore": render_template("dockerignore.j2"),
+            plan.dockerfile: render_dockerfile(plan, buildkit=True),
+            plan.dockerignore: render_dockerignore(plan),
         }
 
 
 def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
     """`buildkit=False` drops the secret and cache mounts the legacy builder cannot parse."""
     labels = [f'{key}="{value}"' for key, value in sorted(plan.labels.items())]
-    return render_template("Dockerfile.j2", plan=plan, buildkit=buildkit, labels=labels)
+    return render_template(
+        "Dockerfile.j2", plan=plan, buildkit=buildkit, labels=labels, project_copy=PROJECT_COPY
+    )
+
+
+def render_dockerignore(plan: BuildPlan) -> str:
+    in_folder = plan.dockerignore != ".dockerignore"
+    return render_template(
+        "dockerignore.j2",
+        plan=plan,
+        # the generated pair is read by the builder apart from the context: keep it out of it
+        own_files=(plan.dockerfile, plan.dockerignore) if in_folder else (),
+        project_rules=plan.project_ignore,
+        project_rules_heading=PROJECT_RULES,
+        needed_heading=NEEDED_RULES,
+        needed=(plan.requirements_lock,) if plan.has_pip_packages else (),
+    )
+
+
+def project_rules(text: str) -> tuple[str, ...]:
+    """The rules of a project's .dockerignore as a person wrote them; from one reproenv
+    generated (a merge made earlier with --force), the project's part it kept."""
+    lines = text.splitlines()
+    if any(GENERATED_MARKER in line for line in lines[:3]):
+        if PROJECT_RULES not in lines:
+            return ()
+        start = lines.index(PROJECT_RULES) + 1
+        end = lines.index(NEEDED_RULES) if NEEDED_RULES in lines[start:] else len(lines)
+        lines = lines[start:end]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return tuple(lines)

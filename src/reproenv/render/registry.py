@@ -16,5 +16,5 @@ def render_all(plan: BuildPlan) -> dict[str, str]:
     return files
 
 
-def output_paths() -> tuple[str, ...]:
-    return tuple(path for renderer in RENDERERS for path in renderer.outputs)
+def output_paths(dockerfile: str) -> tuple[str, ...]:
+    return tuple(path for renderer in RENDERERS for path in renderer.outputs(dockerfile))

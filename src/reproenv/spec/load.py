@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from reproenv.errors import ReproenvError, bad_input
 from reproenv.spec.model import (
+    DEFAULT_DOCKERFILE,
     DEFAULT_PLATFORM,
     DEFAULT_PYTHON,
     DEFAULT_USER,
@@ -144,6 +145,8 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         user=raw.image.user or DEFAULT_USER,
         workdir=raw.image.workdir or DEFAULT_WORKDIR,
         dockerfile_syntax=raw.image.dockerfile_syntax,
+        dockerfile=raw.image.dockerfile or DEFAULT_DOCKERFILE,
+        pyproject=raw.pip.pyproject,
         gpu=raw.gpu,
         cuda=raw.cuda,
         gpu_driver=raw.gpu_driver,

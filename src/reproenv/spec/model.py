@@ -20,6 +20,10 @@ Platform = Annotated[str, StringConstraints(pattern=r"^linux/(amd64|arm64)$")]
 AptPackage = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]+$")]
 UserName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
 AbsolutePath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*$")]
+# inside the project folder: relative, and no part is `.` or `..`
+_SEGMENT = r"\.?[A-Za-z0-9_-][A-Za-z0-9._-]*"
+RelativeFile = Annotated[str, StringConstraints(pattern=rf"^{_SEGMENT}(/{_SEGMENT})*$")]
+DEFAULT_DOCKERFILE = "Dockerfile"
 
 
 class _Strict(BaseModel):
@@ -50,6 +54,9 @@ class RawImage(_Strict):
     workdir: AbsolutePath | None = None
     # a `# syntax=` frontend makes BuildKit pull that image: off unless asked for
     dockerfile_syntax: str | None = Field(default=None, alias="dockerfile-syntax")
+    # where `generate` writes the Dockerfile (and its ignore file) and `build` reads it, for a
+    # project that keeps its own Dockerfile at the root; the build context stays the project
+    dockerfile: RelativeFile | None = None
 
 
 class RawSpec(_Strict):
@@ -93,6 +100,8 @@ class Spec(BaseModel):
     user: str
     workdir: str
     dockerfile_syntax: str | None = None
+    dockerfile: str = DEFAULT_DOCKERFILE  # relative to project_dir
+    pyproject: bool = False  # pip.pyproject: its project is installed when it has [build-system]
     gpu: str = "auto"
     cuda: str | None = None
     gpu_driver: str | None = None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
+import tarfile
 from pathlib import Path
 
 import pytest
 
+from reproenv.build.context import LEGACY_DOCKERFILE
 from reproenv.build.engine import Builder, DockerEngine, EngineInfo
-from reproenv.build.service import base_image_arg, build_image
+from reproenv.build.service import base_image_arg, build_image, legacy_ignore_note
 from reproenv.plan.model import BuildPlan
 
 DIGEST = "sha256:" + "ee" * 32
@@ -77,3 +80,48 @@ def test_legacy_builds_get_a_dockerfile_without_mounts(tmp_path: Path) -> None:
     assert "--secret" not in calls
     assert "pip install --no-cache-dir --require-hashes" in calls  # the variant was handed over
     assert "--mount" not in calls
+
+
+def test_buildkit_reads_the_dockerfile_from_the_output_folder(tmp_path: Path) -> None:
+    executable, log = recording_docker(tmp_path)
+    project = tmp_path / "project"
+    (project / ".reproenv").mkdir(parents=True)
+    (project / ".reproenv" / "Dockerfile").write_text("FROM scratch\n# from the folder\n")
+    (project / "Dockerfile").write_text("FROM the-projects-own\n")
+    plan = dataclasses.replace(PLAN, dockerfile=".reproenv/Dockerfile")
+    engine = DockerEngine(executable, env=dict(os.environ))
+    info = EngineInfo(executable, "20.10.24", "20.10.24", Builder.BUILDKIT)
+    build_image(engine, info, plan, project, mirror=None, ca_cert=None)
+    calls = log.read_text()
+    # the context stays the project root; BuildKit finds .reproenv/Dockerfile.dockerignore
+    assert f"-f {project}/.reproenv/Dockerfile -t demo:{'a' * 12} {project}\n" in calls
+    assert "# from the folder" in calls and "the-projects-own" not in calls
+
+
+def test_legacy_builds_from_an_output_folder_get_a_filtered_context_on_stdin(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "project"
+    (project / ".reproenv").mkdir(parents=True)
+    (project / ".reproenv" / "Dockerfile.dockerignore").write_text("*.pt\n")
+    (project / ".dockerignore").write_text("# the project's: not what applies\n")
+    (project / "w.pt").write_text("weights")
+    (project / "train.py").write_text("print()")
+    script = tmp_path / "docker"
+    # record argv and keep the tar it is sent on stdin
+    script.write_text(f'#!/bin/sh\necho "$*" > {tmp_path}/argv\ncat > {tmp_path}/stdin.tar\n')
+    script.chmod(0o755)
+    plan = dataclasses.replace(PLAN, dockerfile=".reproenv/Dockerfile")
+    engine = DockerEngine(str(script), env=dict(os.environ))
+    info = EngineInfo(str(script), "28.2.2", "20.10.24", Builder.LEGACY)
+    build_image(engine, info, plan, project, mirror=None, ca_cert=None)
+    argv = (tmp_path / "argv").read_text()
+    assert argv.endswith(f"-f {LEGACY_DOCKERFILE} -t demo:{'a' * 12} -\n")
+    with tarfile.open(tmp_path / "stdin.tar") as archive:
+        names = set(archive.getnames())
+        dockerfile = archive.extractfile(LEGACY_DOCKERFILE)
+        assert dockerfile is not None and b"--mount" not in dockerfile.read()
+    assert "train.py" in names and "w.pt" not in names
+    note = legacy_ignore_note(plan)
+    assert note is not None and ".reproenv/Dockerfile.dockerignore" in note
+    assert legacy_ignore_note(PLAN) is None  # at the root it reads the generated .dockerignore

@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 
 from reproenv.errors import ReproenvError
-from reproenv.lock.inputs import input_hash, requirement_files
+from reproenv.lock.inputs import (
+    check_uv_supported,
+    input_hash,
+    local_path,
+    local_projects,
+    locate_git_requirements,
+    requirement_files,
+)
 from reproenv.spec.load import load_spec
 
 
@@ -49,3 +56,73 @@ def test_input_hash_of_the_canonical_spec_is_pinned() -> None:
     assert input_hash(load_spec(canonical, env={})) == (
         "sha256:0222889bb21faaf845c4ee31ab42fbff79d3e9738325244e91f82c9182b127f3"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        (".", "."),
+        ("-e .", "."),
+        ("--editable=./libs/foo", "./libs/foo"),
+        ("./libs/foo", "./libs/foo"),
+        ("foo @ file:./libs/foo", "./libs/foo"),
+        ("foo @ file:///opt/foo", "/opt/foo"),
+        ("../sibling ; python_version >= '3.8'", "../sibling"),
+        ("numpy>=1", None),
+        ("lab @ git+https://pkgs.lab.example/lab.git", None),
+        ("lab @ https://pkgs.lab.example/lab-1.0.whl", None),
+    ],
+)
+def test_local_path_forms(line: str, path: str | None) -> None:
+    assert local_path(line) == path
+
+
+def test_local_projects_with_their_build_requirements(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling>=1.20"]\n[project]\nname = "x"\n'
+    )
+    (tmp_path / "libs" / "old").mkdir(parents=True)
+    (tmp_path / "libs" / "old" / "setup.py").write_text("")
+    (tmp_path / "requirements.in").write_text("-e ./libs/old\nnumpy\n")
+    (tmp_path / "reproenv.toml").write_text(
+        '[pip]\npyproject = true\nrequirements = ["requirements.in"]\n'
+    )
+    projects = local_projects(load_spec(tmp_path, env={}))
+    assert [(p.path, p.build_requires) for p in projects] == [
+        (".", ("hatchling>=1.20",)),
+        ("libs/old", ("setuptools>=40.8.0",)),  # pip's assumption without [build-system]
+    ]
+    assert projects[1].where == "requirements.in:1"
+
+
+def test_pyproject_without_build_system_locks_dependencies_only(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["attrs"]\n')
+    (tmp_path / "reproenv.toml").write_text("[pip]\npyproject = true\n")
+    assert local_projects(load_spec(tmp_path, env={})) == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("lab @ hg+https://pkgs.lab.example/lab", "a VCS requirement other than git"),
+        ("-e git+https://pkgs.lab.example/lab.git#egg=lab", "an editable VCS requirement"),
+        ("lab @ https://pkgs.lab.example/lab-1.0.whl", "a direct URL requirement"),
+    ],
+)
+def test_uv_backend_still_refuses_what_it_cannot_pin(tmp_path: Path, line: str, kind: str) -> None:
+    spec = load_spec(project(tmp_path, f"numpy\n{line}\n"), env={})
+    with pytest.raises(ReproenvError) as caught:
+        check_uv_supported(spec)
+    assert caught.value.message.startswith(f"requirements.in:2: {line} is {kind}")
+    assert caught.value.context["line"] == "2"
+
+
+def test_git_and_local_lines_pass_the_uv_check(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["flit_core"]\n')
+    spec = load_spec(
+        project(tmp_path, "-e .\nlab @ git+https://pkgs.lab.example/lab.git\n"), env={}
+    )
+    check_uv_supported(spec)
+    assert locate_git_requirements(spec) == [
+        "requirements.in:2: lab @ git+https://pkgs.lab.example/lab.git"
+    ]

@@ -65,6 +65,25 @@ def test_vcs_requirements_are_refused_with_a_reason(spec) -> None:  # type: igno
     assert "lab-utils" in caught.value.message
 
 
+def test_git_entries_keep_their_commit_and_local_projects_are_left_to_the_image(
+    spec,  # type: ignore[no-untyped-def]
+) -> None:
+    text = PYLOCK + (
+        '\n[[packages]]\nname = "lab-utils"\nversion = "0.3"\n'
+        'vcs = { type = "git", url = "https://tok:en@pkgs.lab.example/u.git", '
+        'commit-id = "abc1" }\n'
+        '\n[[packages]]\nname = "demo"\ndirectory = { path = ".", editable = true }\n'
+    )
+    with pytest.raises(ReproenvError):  # a directory nobody asked to install stays refused
+        parse_pylock(text, "linux/amd64", spec)
+    packages = {p.name: p for p in parse_pylock(text, "linux/amd64", spec, local_ok=True)}
+    assert "demo" not in packages
+    assert packages["lab-utils"].vcs == "git+https://pkgs.lab.example/u.git@abc1"  # no token
+    assert packages["lab-utils"].hashes == ()
+    rendered = render_requirements_lock(tuple(packages.values()), "3.11", ("linux/amd64",))
+    assert "lab-utils @ git+https://pkgs.lab.example/u.git@abc1\n" in rendered
+
+
 def package(version: str, platform: str, wheel: str, digest: str) -> LockedPipPackage:
     return LockedPipPackage(
         name="numpy",
@@ -127,3 +146,9 @@ def test_isolated_env_drops_pip_and_uv_settings() -> None:
     assert not any(k.startswith("PIP_") for k in env)
     assert env["UV_NO_CONFIG"] == "1"
     assert "UV_EXTRA_INDEX_URL" not in env
+
+
+def test_git_never_prompts_and_gives_up_on_a_stalled_host() -> None:
+    env = isolated_env(None, {"REPROENV_HTTP_TIMEOUT": "7", "GIT_TERMINAL_PROMPT": "1"})
+    assert env["GIT_TERMINAL_PROMPT"] == "0"  # a private repository must not wait for a password
+    assert (env["GIT_HTTP_LOW_SPEED_LIMIT"], env["GIT_HTTP_LOW_SPEED_TIME"]) == ("1", "7")
