@@ -314,6 +314,13 @@ def test_env_and_volumes(other_user: OtherUser, user_project: Path) -> None:
     assert (shared / "out.txt").stat().st_uid == other_user.uid
 
 
+def test_network(other_user: OtherUser, user_project: Path) -> None:
+    alone = other_user(
+        "run", "--network", "none", "--", "ls", "/sys/class/net", cwd=user_project, input=""
+    )
+    assert (alone.code, alone.stdout) == (0, "lo\n"), alone.output  # no interface but loopback
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
