@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -144,7 +147,28 @@ class DockerEngine:
 
     def run(self, image: str, command: Sequence[str], options: RunOptions) -> int:
         """`docker run` with this terminal's stdin and stdout; the container's exit code."""
-        return self._run(run_arguments(image, command, options)).returncode
+        args = run_arguments(image, command, options)
+        with _interrupts_for_docker():
+            return self._run(args).returncode
+
+
+def _no_op(signum: int, frame: object) -> None:
+    pass
+
+
+@contextlib.contextmanager
+def _interrupts_for_docker() -> Iterator[None]:
+    """Ctrl-C is docker's to hand to the container (its sig-proxy, or the TTY), so the exit
+    code stays the command's and the container is not orphaned by a killed client. A handler,
+    not SIG_IGN: an ignored signal would stay ignored in docker too."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _no_op)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,20 @@ def test_engine_run_forwards_stdin_and_passes_the_exit_code(tmp_path: Path) -> N
     assert args_log.read_text().splitlines() == expected
 
 
+def test_ctrl_c_is_left_to_docker_and_the_exit_code_stays_the_commands(tmp_path: Path) -> None:
+    """docker passes SIGINT on to the container; reproenv waits for the code it ends with."""
+    docker = tmp_path / "docker"
+    docker.write_text("#!/bin/sh\nkill -INT $PPID\nsleep 0.5\nexit 42\n")
+    docker.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import sys\nfrom reproenv.build.engine import DockerEngine, RunOptions\n"
+         f"sys.exit(DockerEngine({str(docker)!r}).run('img:1', [], RunOptions(workdir='/w')))"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (42, "")
+
+
 def test_engine_run_hands_every_option_to_docker(tmp_path: Path) -> None:
     docker, args_log, _ = recording_docker(tmp_path)
     options = RunOptions(
