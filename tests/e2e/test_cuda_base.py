@@ -10,6 +10,7 @@ images would. The CuPy wheel comes from a local fake index.
 from __future__ import annotations
 
 import json
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -87,8 +88,9 @@ def test_cupy_without_bundled_cuda_builds_on_a_cuda_base(
     )
     ran = cli("run", "--cpu", "--", "python", "-c", script, cwd=project)
     assert ran.code == 0, ran.output
+    # run is as the invoking user, not the image's uid 1000
     assert ran.stdout.split()[-7:] == [
-        "/opt/venv/bin/python", "(3,", "11)", "13.4.1", "cuda>=12.9", "1000",
+        "/opt/venv/bin/python", "(3,", "11)", "13.4.1", "cuda>=12.9", str(os.getuid()),
     ][-7:]  # fmt: skip
 
     tag = next(

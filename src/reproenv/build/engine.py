@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -150,21 +153,90 @@ class DockerEngine:
         data: list[dict[str, Any]] = json.loads(result.stdout)
         return data[0] if data else None
 
-    def run(
-        self,
-        image: str,
-        command: Sequence[str],
-        *,
-        mounts: Mapping[Path, str],
-        workdir: str,
-        gpus: bool = False,
-    ) -> int:
-        args = ["run", "--rm", "-w", workdir]
-        if sys.stdin.isatty() and sys.stdout.isatty():
-            args.append("-it")
-        for source, target in mounts.items():
-            args += ["-v", f"{source}:{target}"]
-        if gpus:
-            args += ["--gpus", "all"]
-        args += [image, *command]
-        return self._run(args).returncode
+    def run(self, image: str, command: Sequence[str], options: RunOptions) -> int:
+        """`docker run` with this terminal's stdin and stdout; the container's exit code."""
+        args = run_arguments(image, command, options)
+        with _interrupts_for_docker():
+            return self._run(args).returncode
+
+
+def _no_op(signum: int, frame: object) -> None:
+    pass
+
+
+@contextlib.contextmanager
+def _interrupts_for_docker() -> Iterator[None]:
+    """Ctrl-C is docker's to hand to the container (its sig-proxy, or the TTY), so the exit
+    code stays the command's and the container is not orphaned by a killed client. A handler,
+    not SIG_IGN: an ignored signal would stay ignored in docker too."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _no_op)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What `docker run` gets besides the image and the command."""
+
+    workdir: str
+    mounts: Mapping[Path, str] = field(default_factory=dict)  # host folder -> container path
+    gpus: bool = False
+    user: str | None = None  # docker's --user: UID:GID or a name
+    env: Sequence[str] = ()  # docker's -e: KEY=VALUE, or KEY for the host's value
+    volumes: Sequence[str] = ()
+    publish: Sequence[str] = ()
+    tmpfs: Sequence[str] = ()
+    network: str | None = None
+    interactive: bool = False  # -i: stdin reaches the command
+    tty: bool = False  # -t: a terminal inside
+
+
+def run_arguments(image: str, command: Sequence[str], options: RunOptions) -> list[str]:
+    args = ["run", "--rm"]
+    if options.interactive:
+        args.append("-i")
+    if options.tty:
+        args.append("-t")
+    if options.user:
+        args += ["--user", options.user]
+    args += ["-w", options.workdir]
+    for source, target in options.mounts.items():
+        args += ["-v", f"{source}:{target}"]
+    for spec in options.tmpfs:
+        args += ["--tmpfs", spec]
+    for volume in options.volumes:
+        args += ["-v", volume]
+    # reproenv's own variables first: docker keeps the last of a name, so the user's win
+    for variable in options.env:
+        args += ["-e", variable]
+    for port in options.publish:
+        args += ["-p", port]
+    if options.network:
+        args += ["--network", options.network]
+    if options.gpus:
+        args += ["--gpus", "all"]
+    return [*args, image, *command]
+
+
+def terminal_modes(stdin_fd: int = 0, stdout_fd: int = 1) -> tuple[bool, bool]:
+    """docker's -i and -t as a user expects them: stdin is forwarded whenever there is one (a
+    pipe, a file, a terminal), a TTY only when stdin and stdout are both terminals. A job put in
+    the background of a terminal leaves it alone, instead of stopping on its first read."""
+    try:
+        os.fstat(stdin_fd)
+    except OSError:
+        return False, False  # stdin closed
+    if not os.isatty(stdin_fd):
+        return True, False
+    try:
+        foreground = os.tcgetpgrp(stdin_fd) == os.getpgrp()
+    except OSError:
+        foreground = True  # a terminal that is not this process's controlling one
+    if not foreground:
+        return False, False
+    return True, os.isatty(stdout_fd)

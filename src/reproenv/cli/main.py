@@ -8,7 +8,7 @@ import click
 import typer
 
 from reproenv import __version__
-from reproenv.cli import build, doctor, generate, init, lock, run_cmd
+from reproenv.cli import build, doctor, generate, init, lock, run_cmd, shell
 from reproenv.errors import ExitCode, ReproenvError, redact
 
 app = typer.Typer(
@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-for module in (init, lock, generate, build, run_cmd, doctor):
+for module in (init, lock, generate, build, run_cmd, shell, doctor):
     module.register(app)
 
 
