@@ -66,6 +66,10 @@ def input_hash(spec: Spec) -> str:
         document["gpu"] = [spec.gpu, spec.cuda or "", spec.gpu_driver or ""]
     if spec.index_url or spec.extra_index_urls:
         document["pip-indexes"] = [spec.index_url or "", *spec.extra_index_urls]
+    if spec.exclude_newer:
+        document["pip-exclude-newer"] = spec.exclude_newer
+    if spec.only_wheels:
+        document["pip-only-wheels"] = True
     # the GPU decision reports what a conda environment file asks of CUDA
     for name in ENVIRONMENT_FILES:
         if (spec.project_dir / name).is_file():

@@ -97,8 +97,13 @@ class Lock(_Strict):
     python_apt: tuple[str, ...] = Field(default=(), alias="python-apt")
     pip_index_url: str | None = Field(default=None, alias="pip-index-url")  # None: PyPI
     pip_extra_index_urls: tuple[str, ...] = Field(default=(), alias="pip-extra-index-urls")
+    # the spec's pip.exclude-newer: the index as it stood then
+    pip_exclude_newer: str | None = Field(default=None, alias="pip-exclude-newer")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
     gpu: LockedGpu | None = None
+    # what the lock found and could not derive again from its own content later (the GPU
+    # decision keeps its own); `reproenv lock` repeats them with those it derives
+    warnings: tuple[str, ...] = ()
 
     def image_for(self, platform: str) -> LockedImage:
         for image in self.images:
@@ -127,6 +132,8 @@ def _canonical(lock: Lock) -> dict[str, Any]:
     data["images"] = sorted(data["images"], key=lambda i: i["platform"])
     if not data["pip-extra-index-urls"]:
         del data["pip-extra-index-urls"]
+    if not data["warnings"]:  # absent, as in locks made before the field existed
+        del data["warnings"]
     data["apt-requested"] = sorted(data["apt-requested"])
     if data["python-apt"]:
         data["python-apt"] = sorted(data["python-apt"])
