@@ -25,6 +25,11 @@ def lock_warnings(spec: Spec, lock: Lock) -> list[str]:
             "image, which needs its build tools there (a C compiler, for most); pin a version "
             "that ships wheels, or set pip.only-wheels = true to refuse such pins"
         )
+    if lock.pip_exclude_newer and "used as it is" in lock.resolver:
+        found.append(
+            f"pip.exclude-newer = {lock.pip_exclude_newer!r} does not apply to pins taken as they "
+            f"are ({', '.join(spec.requirements)}): they may be newer than that date"
+        )
     if lock.apt_packages and not lock.apt_snapshot:
         found.append(
             f"{len(lock.apt_packages)} apt packages are pinned to the versions the distribution "

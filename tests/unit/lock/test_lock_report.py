@@ -62,6 +62,18 @@ def test_every_kind_of_warning_is_gathered(tmp_path: Path) -> None:
     assert found[4].startswith("environment.yml is not locked")
 
 
+def test_exclude_newer_on_pins_taken_as_they_are_is_said(tmp_path: Path) -> None:
+    lock = sample_lock().model_copy(
+        update={
+            "apt_snapshot": "20260520T000000Z",
+            "pip_exclude_newer": "2022-06-01",
+            "resolver": "uv 0.0.0 (input used as it is)",
+        }
+    )
+    (warning,) = lock_warnings(spec_in(tmp_path), lock)
+    assert "does not apply to pins taken as they are (requirements.in)" in warning
+
+
 def test_no_warning_for_a_plain_lock(tmp_path: Path) -> None:
     lock = sample_lock().model_copy(update={"apt_snapshot": "20260520T000000Z"})
     assert lock_warnings(spec_in(tmp_path), lock) == []
