@@ -173,10 +173,12 @@ def test_init_copies_the_pip_list_and_lock_locks_it(
 
 
 def test_an_environment_file_alone_is_refused_not_locked_empty(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "environment.yml").write_text("dependencies:\n  - numpy\n  - scipy\n")
+    (tmp_path / "environment.yml").write_text("dependencies:\n  - python=3.10\n  - numpy\n")
     init = cli("init", cwd=tmp_path)
     assert init.code == 0, init.output
     assert "not locked" in init.stderr and "nothing to lock" in init.stderr
+    # the environment's Python is the spec's: the default base follows it
+    assert tomllib.loads((tmp_path / "reproenv.toml").read_text())["python"] == "3.10"
     result = cli("lock", cwd=tmp_path)
     assert result.code == 2, result.output
     assert "environment.yml is this project's only input (2 conda packages)" in result.stderr

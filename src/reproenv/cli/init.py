@@ -44,7 +44,8 @@ def init(
     # a file the environment's pip: list includes is an input through the copy of that list
     own = [r for r in found.requirements if r not in conda.included]
     requirements = tuple(dict.fromkeys([*own, *conda.requirements]))
-    python = detect_python_version(project)
+    python = conda.python if conda.python and _no_python_declared(project) else None
+    python = python or detect_python_version(project)
     project_name = name or project_name_from_dir(project)
 
     def toml_list(items: tuple[str, ...] | list[str]) -> str:
@@ -101,6 +102,21 @@ class _CondaInputs:
     included: tuple[str, ...] = ()  # the -r files of the pip: list
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    python: str | None = None  # `python=3.9` among the conda packages
+
+
+def _no_python_declared(project: Path) -> bool:
+    """Neither .python-version nor requires-python: the environment file's pin may speak."""
+    import tomllib
+
+    if (project / ".python-version").is_file():
+        return False
+    try:
+        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    project_table = data.get("project")
+    return not (isinstance(project_table, dict) and "requires-python" in project_table)
 
 
 def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
@@ -117,18 +133,21 @@ def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
     if path is None:
         return _CondaInputs()
     env = read_environment(path)
+    pinned = (_PYTHON.match(spec) for spec in env.conda)
+    python = next((m.group(1) for m in pinned if m), None)
     warnings = (
         f"found {env.file} with {len(env.conda)} conda packages: not locked (reproenv does not "
         "lock conda environments yet); list the ones PyPI has in a requirements file",
     )
     if not env.pip:
-        return _CondaInputs(warnings=warnings)
+        return _CondaInputs(warnings=warnings, python=python)
     includes = [_INCLUDE.match(line) for line in env.pip]
     files = tuple(m.group("path") for m in includes if m)
     if all(includes):
         return _CondaInputs(
             requirements=files,
             warnings=warnings,
+            python=python,
             notes=(f"{env.file}'s pip: list includes {', '.join(files)}: listed as inputs",),
         )
     derived = project / DERIVED_REQUIREMENTS
@@ -149,8 +168,10 @@ def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
         writes=((derived, text),),
         included=files,
         warnings=warnings,
+        python=python,
         notes=(f"{copied}, an input",),
     )
 
 
 _INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s+|=)(?P<path>\S+)$")
+_PYTHON = re.compile(r"^python\s*==?\s*(3\.\d{1,2})(?:\.[\d*]+)?(?:\s|=|$)")  # python=3.9[.*]
