@@ -14,7 +14,7 @@ def test_init_finds_the_example_inputs_and_entrypoint(cli: Cli, sklearn_project:
     assert spec["python"] == "3.11"
     assert spec["command"] == ["python", "train.py"]
     assert spec["pip"] == {"requirements": ["requirements.in"], "pyproject": False}
-    assert spec["image"]["base"] == "python:3.11-slim-bookworm"
+    assert "base" not in spec["image"]  # the default follows python
 
 
 def test_init_reads_pyproject_and_skips_compiled_requirements(cli: Cli, tmp_path: Path) -> None:

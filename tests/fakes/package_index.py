@@ -23,6 +23,7 @@ import hashlib
 import html
 import io
 import itertools
+import json
 import re
 import shutil
 import struct
@@ -43,6 +44,7 @@ from tests.fakes.http import QuietHandler
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # earliest date a zip entry can carry
 FILE_MODE = 0o644
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"  # PEP 691
 _EXTRA_MARKER = re.compile(r"""\bextra\s*==\s*["']([^"']+)["']""")
 
 
@@ -57,6 +59,9 @@ class FakePackage:
     requires_python: str | None = None
     platform_tags: list[str] = field(default_factory=lambda: ["py3-none-any"])  # one wheel each
     sdist: bool = False
+    # PEP 700 `upload-time` (RFC 3339, e.g. "2022-01-01T00:00:00Z"), served in the PEP 691 JSON
+    # API: what uv's --exclude-newer compares
+    upload_time: str | None = None
 
     @property
     def provides_extras(self) -> list[str]:
@@ -202,6 +207,7 @@ class _File:
     sha256: str
     requires_python: str | None
     metadata: bytes | None  # PEP 658 body, wheels only
+    upload_time: str | None = None
 
 
 class FakeIndex:
@@ -222,6 +228,7 @@ class FakeIndex:
         delay: float = 0.0,
         serve_metadata: bool = True,
         directory: Path | None = None,
+        json_api: bool | None = None,
     ) -> None:
         self.packages: list[FakePackage] = list(packages)
         self.username = username
@@ -229,6 +236,9 @@ class FakeIndex:
         self.status_override = status_override  # answer every request with this status
         self.delay = delay  # seconds to sit on each request before answering
         self.serve_metadata = serve_metadata  # advertise and serve PEP 658 `.metadata` files
+        # answer PEP 691 JSON to clients that ask for it (None: when a package has an upload
+        # time, which only that API carries); HTML otherwise
+        self.json_api = json_api
         self.requests: list[tuple[str, str | None]] = []  # (path, Authorization header)
         self.port = 0
         self._directory = directory
@@ -268,6 +278,7 @@ class FakeIndex:
                     hashlib.sha256(data).hexdigest(),
                     pkg.requires_python,
                     metadata(pkg) if is_wheel else None,
+                    pkg.upload_time,
                 )
                 names = self._projects.setdefault(normalize(pkg.name), [])
                 if path.name not in names:
@@ -370,6 +381,39 @@ class FakeIndex:
             links.append(f"    <a {' '.join(attrs)}>{html.escape(name)}</a><br/>\n")
         return _html(f"Links for {project}", "".join(links))
 
+    @property
+    def serves_json(self) -> bool:
+        if self.json_api is not None:
+            return self.json_api
+        return any(p.upload_time for p in self.packages)
+
+    def _project_json(self, project: str) -> bytes | None:
+        """PEP 691 JSON with PEP 700's `upload-time`, `size` and `versions` (api-version 1.1)."""
+        names = self._projects.get(project)
+        if names is None:
+            return None
+        files: list[dict[str, object]] = []
+        for name in sorted(names):
+            file = self._files[name]
+            entry: dict[str, object] = {
+                "filename": name,
+                "url": f"../../files/{name}",
+                "hashes": {"sha256": file.sha256},
+                "size": file.path.stat().st_size,
+            }
+            if file.requires_python:
+                entry["requires-python"] = file.requires_python
+            if self.serve_metadata and file.metadata is not None:
+                digest = {"sha256": hashlib.sha256(file.metadata).hexdigest()}
+                entry["core-metadata"] = entry["dist-info-metadata"] = digest
+            if file.upload_time:
+                entry["upload-time"] = file.upload_time
+            files.append(entry)
+        versions = sorted({p.version for p in self.packages if normalize(p.name) == project})
+        body = {"meta": {"api-version": "1.1"}, "name": project, "files": files}
+        body["versions"] = versions
+        return json.dumps(body, sort_keys=True).encode()
+
     def _file(self, name: str) -> bytes | None:
         if name.endswith(".metadata") and self.serve_metadata:
             file = self._files.get(name[: -len(".metadata")])
@@ -409,6 +453,11 @@ def _handler(index: FakeIndex) -> type[BaseHTTPRequestHandler]:
                 if not path.endswith("/") or normalize(parts[1]) != parts[1]:
                     location = f"/simple/{normalize(parts[1])}/"
                     self._send(301, b"", {"Location": location})
+                    return
+                wants_json = JSON_TYPE in self.headers.get("Accept", "")
+                json_page = index._project_json(parts[1]) if index.serves_json else None
+                if wants_json and json_page is not None:
+                    self._send(200, json_page, {"Content-Type": JSON_TYPE})
                     return
                 page = index._project_page(parts[1])
             elif len(parts) == 2 and parts[0] == "files":

@@ -34,8 +34,14 @@ class FakeRegistry:
     requests: list[str] = field(default_factory=list)
     port: int = 0
 
-    def add_image(self, repository: str, tag: str, arch: str = "amd64") -> str:
-        config = json.dumps({"architecture": arch, "os": "linux", "rootfs": {}}).encode()
+    def add_image(
+        self, repository: str, tag: str, arch: str = "amd64", env: tuple[str, ...] = ()
+    ) -> str:
+        """`env`: the config's Env (official python images set PYTHON_VERSION=3.11.x)."""
+        document: dict[str, object] = {"architecture": arch, "os": "linux", "rootfs": {}}
+        if env:
+            document["config"] = {"Env": list(env)}
+        config = json.dumps(document).encode()
         self.blobs[_digest(config)] = config
         manifest = json.dumps(
             {
@@ -51,11 +57,14 @@ class FakeRegistry:
             sort_keys=True,
         ).encode()
         self.images[(repository, tag)] = manifest
+        self.images[(repository, _digest(manifest))] = manifest  # as registries serve it too
         return _digest(manifest)
 
-    def add_index(self, repository: str, tag: str, archs: tuple[str, ...]) -> dict[str, str]:
+    def add_index(
+        self, repository: str, tag: str, archs: tuple[str, ...], env: tuple[str, ...] = ()
+    ) -> dict[str, str]:
         """A multi-platform tag, as official images have: returns arch -> manifest digest."""
-        digests = {arch: self.add_image(repository, f"{tag}-{arch}", arch) for arch in archs}
+        digests = {arch: self.add_image(repository, f"{tag}-{arch}", arch, env) for arch in archs}
         for arch, manifest_digest in digests.items():
             self.images[(repository, manifest_digest)] = self.images[(repository, f"{tag}-{arch}")]
         index = json.dumps(

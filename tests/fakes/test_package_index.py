@@ -238,3 +238,22 @@ def test_pip_installs_the_compiled_lock_with_require_hashes(
     for dist in ("app-1.0", "lib-2.0", "extra_dep-1.0"):
         assert (target / f"{dist}.dist-info" / "RECORD").is_file()
     assert any(path.startswith("/files/lib-2.0") for path, _ in index.requests)
+
+
+def test_upload_times_are_served_in_the_pep691_json_api() -> None:
+    """uv's --exclude-newer reads PEP 700 `upload-time`, which only the JSON API carries."""
+    import json
+
+    packages = [FakePackage("lib", "1.0", upload_time="2022-01-10T08:00:00Z")]
+    with FakeIndex(packages).serve() as dated:
+        ask = {"Accept": "application/vnd.pypi.simple.v1+json"}
+        request = urllib.request.Request(f"{dated.url}/lib/", headers=ask)  # noqa: S310
+        with urllib.request.urlopen(request) as response:  # noqa: S310
+            assert response.headers["Content-Type"] == "application/vnd.pypi.simple.v1+json"
+            page = json.loads(response.read())
+        assert page["meta"]["api-version"] == "1.1" and page["versions"] == ["1.0"]
+        (file,) = page["files"]
+        assert file["upload-time"] == "2022-01-10T08:00:00Z"
+        assert file["hashes"]["sha256"] == dated.hashes[file["filename"]]
+        html = urllib.request.urlopen(f"{dated.url}/lib/").read().decode()  # noqa: S310
+        assert html.startswith("<!DOCTYPE html>")  # without the Accept, HTML as before

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from reproenv.cli.common import ForceOption, ProjectOption, note
+from reproenv.cli.common import ForceOption, ProjectOption, note, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +40,12 @@ def init(
             file=str(path),
         )
     found = find_pip_inputs(project)
-    python = detect_python_version(project)
+    conda = _conda_inputs(project, force)
+    # a file the environment's pip: list includes is an input through the copy of that list
+    own_inputs = [r for r in found.requirements if r not in conda.included]
+    requirements = tuple(dict.fromkeys([*own_inputs, *conda.requirements]))
+    python = conda.python if conda.python and _no_python_declared(project) else None
+    python = python or detect_python_version(project)
     project_name = name or project_name_from_dir(project)
 
     def toml_list(items: tuple[str, ...] | list[str]) -> str:
@@ -58,14 +65,16 @@ def init(
         ),
         "",
         "[pip]",
-        f"requirements = {toml_list(found.requirements)}",
+        f"requirements = {toml_list(requirements)}",
         f"pyproject = {'true' if found.pyproject else 'false'}",
         "",
         "[apt]",
         "packages = []",
         "",
         "[image]",
-        f"base = {json.dumps(default_base_image(python))}",
+        # no base unless asked: the default follows `python`; a base named here is checked
+        # against it when locking
+        f"# base = {json.dumps(default_base_image(python))}   # default: follows python",
         'user = "app"',
         'workdir = "/workspace"',
         *(
@@ -79,14 +88,22 @@ def init(
         '# registry-mirror = "mirror.example.org/dockerhub"   # or REPROENV_REGISTRY_MIRROR',
         "",
     ]
+    for derived, text in conda.writes:
+        write_atomic(derived, text)
     write_atomic(path, "\n".join(lines))
-    inputs = ", ".join([*found.requirements, *(["pyproject.toml"] if found.pyproject else [])])
+    inputs = ", ".join([*requirements, *(["pyproject.toml"] if found.pyproject else [])])
     note(f"wrote {SPEC_FILE} (Python {python}; inputs: {inputs or 'none found'})")
     if own:
         note(
             f"the project has its own {' and '.join(own)}: `reproenv generate` writes "
             f"{OUTPUT_DOCKERFILE} (image.dockerfile) and leaves them as they are"
         )
+    for message in conda.warnings:
+        warn(message)
+    for message in conda.notes:
+        note(message)
+    if not inputs and conda.warnings:
+        warn("nothing to lock: `reproenv lock` refuses until pip.requirements names a file")
 
 
 OUTPUT_DOCKERFILE = ".reproenv/Dockerfile"
@@ -105,3 +122,88 @@ def _own_docker_files(project: Path) -> list[str]:
             if GENERATED_MARKER not in head:
                 own.append(name)
     return own
+
+
+DERIVED_REQUIREMENTS = "requirements-environment.in"  # init's copy of environment.yml's pip:
+
+
+@dataclass(frozen=True)
+class _CondaInputs:
+    requirements: tuple[str, ...] = ()
+    writes: tuple[tuple[Path, str], ...] = ()
+    included: tuple[str, ...] = ()  # the -r files of the pip: list
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    python: str | None = None  # `python=3.9` among the conda packages
+
+
+def _no_python_declared(project: Path) -> bool:
+    """Neither .python-version nor requires-python: the environment file's pin may speak."""
+    import tomllib
+
+    if (project / ".python-version").is_file():
+        return False
+    try:
+        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    project_table = data.get("project")
+    return not (isinstance(project_table, dict) and "requires-python" in project_table)
+
+
+def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
+    """An environment file's pip: list as a requirements input (conda packages are not locked).
+
+    `-r file` lines alone name files the spec lists directly; any other line makes init copy
+    the whole list, in order, to requirements-environment.in (its `-r` paths stay relative to
+    the project, as they were to the environment file beside it).
+    """
+    from reproenv.detect.conda import environment_file, read_environment
+    from reproenv.errors import bad_input
+
+    path = environment_file(project)
+    if path is None:
+        return _CondaInputs()
+    env = read_environment(path)
+    pinned = (_PYTHON.match(spec) for spec in env.conda)
+    python = next((m.group(1) for m in pinned if m), None)
+    warnings = (
+        f"found {env.file} with {len(env.conda)} conda packages: not locked (reproenv does not "
+        "lock conda environments yet); list the ones PyPI has in a requirements file",
+    )
+    if not env.pip:
+        return _CondaInputs(warnings=warnings, python=python)
+    includes = [_INCLUDE.match(line) for line in env.pip]
+    files = tuple(m.group("path") for m in includes if m)
+    if all(includes):
+        return _CondaInputs(
+            requirements=files,
+            warnings=warnings,
+            python=python,
+            notes=(f"{env.file}'s pip: list includes {', '.join(files)}: listed as inputs",),
+        )
+    derived = project / DERIVED_REQUIREMENTS
+    text = (
+        f"# the pip: list of {env.file}, copied by `reproenv init`: keep the two in step (or "
+        f"replace that list with `- -r {DERIVED_REQUIREMENTS}`)\n" + "\n".join(env.pip) + "\n"
+    )
+    if derived.exists() and derived.read_text(encoding="utf-8") != text and not force:
+        raise bad_input(
+            f"{DERIVED_REQUIREMENTS} already exists and is not {env.file}'s pip: list",
+            "spec-exists",
+            "remove it, or pass --force to write it afresh",
+            file=str(derived),
+        )
+    copied = f"{env.file}'s pip: list ({len(env.pip)} lines) copied to {DERIVED_REQUIREMENTS}"
+    return _CondaInputs(
+        requirements=(DERIVED_REQUIREMENTS,),
+        writes=((derived, text),),
+        included=files,
+        warnings=warnings,
+        python=python,
+        notes=(f"{copied}, an input",),
+    )
+
+
+_INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s+|=)(?P<path>\S+)$")
+_PYTHON = re.compile(r"^python\s*==?\s*(3\.\d{1,2})(?:\.[\d*]+)?(?:\s|=|$)")  # python=3.9[.*]

@@ -54,6 +54,7 @@ def lock(
     from reproenv.lock.model import LOCK_FILE
     from reproenv.lock.pip import Upgrade
     from reproenv.lock.service import LockMode, LockState, ensure_lock, lock_state
+    from reproenv.lock.warnings import lock_warnings
     from reproenv.settings import find_ca_cert
     from reproenv.spec.load import load_spec
 
@@ -79,8 +80,13 @@ def lock(
     if explain_gpu:
         _explain_gpu(result.lock)
     changes = diff_locks(result.previous, result.lock) if result.changed else None
+    # said on every run, the lock up to date or not: a warning printed once is easily missed
+    warnings = lock_warnings(spec, result.lock)
     if as_json:
-        print(json.dumps(changes.as_dict() if changes else {"changed": False}, indent=2))
+        report = changes.as_dict() if changes else {"changed": False}
+        print(json.dumps({**report, "warnings": warnings}, indent=2))
+    for warning in warnings:
+        warn(warning)
     if not result.changed:
         note(f"{LOCK_FILE} is up to date")
         return

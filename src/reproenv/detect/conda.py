@@ -51,8 +51,39 @@ def conda_cuda(project_dir: Path) -> CondaCuda | None:
     return cuda_from_specs(path.name, read_dependencies(path))
 
 
+@dataclass(frozen=True)
+class CondaEnvironment:
+    """An environment file's conda match specs and its `pip:` list, as written."""
+
+    file: str
+    conda: tuple[str, ...]
+    pip: tuple[str, ...]
+
+
+def environment_file(project_dir: Path) -> Path | None:
+    return next((project_dir / n for n in ENVIRONMENT_FILES if (project_dir / n).is_file()), None)
+
+
+def read_environment(path: Path) -> CondaEnvironment:
+    """Both lists of an environment file: `init` copies the pip: one into the spec's inputs."""
+    dependencies = _load_dependencies(path)
+    pip: list[str] = []
+    for item in dependencies:
+        if isinstance(item, dict) and isinstance(item.get("pip"), list):
+            pip += [str(line).strip() for line in item["pip"] if str(line).strip()]
+    return CondaEnvironment(path.name, _specs(dependencies), tuple(pip))
+
+
 def read_dependencies(path: Path) -> tuple[str, ...]:
     """The conda match specs of an environment file (its `pip:` list left out)."""
+    return _specs(_load_dependencies(path))
+
+
+def _specs(dependencies: list[object]) -> tuple[str, ...]:
+    return tuple(str(item).strip() for item in dependencies if isinstance(item, str | int | float))
+
+
+def _load_dependencies(path: Path) -> list[object]:
     import yaml  # only for projects that have an environment file
 
     try:
@@ -75,7 +106,7 @@ def read_dependencies(path: Path) -> tuple[str, ...]:
         ) from None
     dependencies = data.get("dependencies") if isinstance(data, dict) else None
     if dependencies is None:
-        return ()
+        return []
     if not isinstance(dependencies, list):
         raise bad_input(
             f"{path.name}: `dependencies` must be a list of package specs",
@@ -84,7 +115,7 @@ def read_dependencies(path: Path) -> tuple[str, ...]:
             file=str(path),
             key="dependencies",
         )
-    return tuple(str(item).strip() for item in dependencies if isinstance(item, str | int | float))
+    return dependencies
 
 
 def cuda_from_specs(file: str, specs: Iterable[str]) -> CondaCuda:

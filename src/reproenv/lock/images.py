@@ -228,6 +228,17 @@ def pull_reference(reference: str, digest: str, mirror: str | None) -> str:
     return str(ImageRef(ref.registry, ref.repository, None, digest))
 
 
+def python_version_of(config: Mapping[str, Any]) -> str | None:
+    """`PYTHON_VERSION` of an image config's Env (the official python images set it, e.g.
+    3.11.9), or None when the image does not declare one."""
+    inner = config.get("config")
+    env = inner.get("Env") if isinstance(inner, dict) else None
+    for item in env if isinstance(env, list) else []:
+        if isinstance(item, str) and item.startswith("PYTHON_VERSION="):
+            return item.split("=", 1)[1].strip() or None
+    return None
+
+
 def _split_host_port(registry: str) -> str:
     if registry.startswith("["):
         return registry[1 : registry.index("]")]
@@ -411,6 +422,21 @@ class RegistryClient:
                 )
             )
         return resolved
+
+    def config(self, ref: ImageRef) -> dict[str, Any]:
+        """The image config (its `config.Env`, os, architecture) of a platform manifest, named
+        by digest in `ref`: what the pinned base declares about itself."""
+        target = self._target(ref)
+        with self._client() as client:
+            body, media_type, _ = self._fetch_manifest(client, target)
+            if media_type in _INDEX_TYPES:
+                raise bad_input(
+                    f"{ref} names an image index, not one platform's image",
+                    reference="image-manifest-unsupported",
+                    hint="Pass the digest of a platform manifest (as reproenv.lock records).",
+                    image=str(ref),
+                )
+            return self._config_blob(client, target, body)
 
     def ping(self, ref: ImageRef) -> str:
         target = self._target(ref)
@@ -764,6 +790,19 @@ class RegistryClient:
         )
 
     def _config_platform(self, client: httpx.Client, target: _Target, body: Any) -> _Platform:
+        blob = self._config_blob(client, target, body)
+        platform = _descriptor_platform(blob)
+        if platform is None:
+            raise environment(
+                f"the config of {target.upstream}{target.via} doesn't say its os/architecture",
+                reference="registry-bad-response",
+                hint="Re-push the image with a current build tool.",
+                registry=target.registry,
+                image=str(target.upstream),
+            )
+        return platform
+
+    def _config_blob(self, client: httpx.Client, target: _Target, body: Any) -> dict[str, Any]:
         config = body.get("config")
         digest = config.get("digest") if isinstance(config, dict) else None
         if not isinstance(digest, str) or not _DIGEST_RE.fullmatch(digest):
@@ -779,17 +818,7 @@ class RegistryClient:
         computed = "sha256:" + hashlib.sha256(content).hexdigest()
         if computed != digest:
             raise self._digest_mismatch(target, f"config blob {digest} hashes to {computed}")
-        blob = self._json(target, content, "config blob")
-        platform = _descriptor_platform(blob)
-        if platform is None:
-            raise environment(
-                f"the config of {target.upstream}{target.via} doesn't say its os/architecture",
-                reference="registry-bad-response",
-                hint="Re-push the image with a current build tool.",
-                registry=target.registry,
-                image=str(target.upstream),
-            )
-        return platform
+        return self._json(target, content, "config blob")
 
     # -- credentials ----------------------------------------------------------------------
 

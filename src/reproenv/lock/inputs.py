@@ -71,6 +71,10 @@ def input_hash(spec: Spec) -> str:
     if projects:
         document["local-projects"] = [[p.path, *p.build_requires] for p in projects]
         document["local-project-files"] = local_sources_hash(projects, spec.project_dir)
+    if spec.exclude_newer:
+        document["pip-exclude-newer"] = spec.exclude_newer
+    if spec.only_wheels:
+        document["pip-only-wheels"] = True
     # the GPU decision reports what a conda environment file asks of CUDA
     for name in ENVIRONMENT_FILES:
         if (spec.project_dir / name).is_file():

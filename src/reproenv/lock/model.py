@@ -99,11 +99,16 @@ class Lock(_Strict):
     python_apt: tuple[str, ...] = Field(default=(), alias="python-apt")
     pip_index_url: str | None = Field(default=None, alias="pip-index-url")  # None: PyPI
     pip_extra_index_urls: tuple[str, ...] = Field(default=(), alias="pip-extra-index-urls")
+    # the spec's pip.exclude-newer: the index as it stood then
+    pip_exclude_newer: str | None = Field(default=None, alias="pip-exclude-newer")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
     gpu: LockedGpu | None = None
     # the project itself and local path requirements inside it, installed after the pins
     # (their build backends are among the pins); paths relative to the project, "." itself
     local_projects: tuple[str, ...] = Field(default=(), alias="local-projects")
+    # what the lock found and could not derive again from its own content later (the GPU
+    # decision keeps its own); `reproenv lock` repeats them with those it derives
+    warnings: tuple[str, ...] = ()
 
     def image_for(self, platform: str) -> LockedImage:
         for image in self.images:
@@ -134,6 +139,8 @@ def _canonical(lock: Lock) -> dict[str, Any]:
         del data["pip-extra-index-urls"]
     if not data["local-projects"]:
         del data["local-projects"]  # older locks have none: their bytes stay the same
+    if not data["warnings"]:  # absent, as in locks made before the field existed
+        del data["warnings"]
     data["apt-requested"] = sorted(data["apt-requested"])
     if data["python-apt"]:
         data["python-apt"] = sorted(data["python-apt"])

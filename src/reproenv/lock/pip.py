@@ -133,6 +133,10 @@ def resolve_pip(
         # a framework build index (PyTorch's cuXYZ): its local versions (2.4.1+cu118) must be
         # able to win over the plain release on the default index
         selections += ["--extra-index-url", url, "--index-strategy", "unsafe-best-match"]
+    if spec.exclude_newer:
+        selections += ["--exclude-newer", exclude_newer_timestamp(spec.exclude_newer)]
+    if spec.only_wheels:
+        selections += ["--only-binary", ":all:"]
     if spec.pyproject_dependencies:
         # uv reads [project] itself: extras and PEP 735 groups (with include-group) included
         inputs.append("pyproject.toml")
@@ -179,6 +183,45 @@ def resolve_pip(
         text = output.read_text(encoding="utf-8")
         packages = parse_pylock(text, platform, spec, local_ok=bool(projects))
         return PipResolution(version, target, packages)
+
+
+def exclude_newer_timestamp(value: str) -> str:
+    """An RFC 3339 UTC timestamp: uv reads a bare date in the host's time zone, which would
+    make the lock depend on the machine; a date here means its start in UTC."""
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def source_only(packages: tuple[LockedPipPackage, ...]) -> tuple[LockedPipPackage, ...]:
+    """Pins with no wheel for their platforms: pip builds them from the sdist in the image."""
+    return tuple(p for p in packages if p.sdist is not None and not p.wheels)
+
+
+def refuse_source_only(spec: Spec, packages: tuple[LockedPipPackage, ...]) -> None:
+    """pip.only-wheels: a pin that would be built from source is an error, with its input line
+    (uv already avoids them; this covers the other backend and inputs used as they are)."""
+    built = source_only(packages)
+    if not built:
+        return
+    from reproenv.lock.inputs import locate_requirements
+
+    first = built[0]
+    asked = locate_requirements(spec, {p.name for p in built})
+    where = "\nasked for by:\n" + "\n".join(f"  {line}" for line in asked) if asked else ""
+    names = ", ".join(f"{p.name} {p.version}" for p in built)
+    raise bad_input(
+        f"{names} has no wheel for Python {spec.python} on {', '.join(first.platforms)}, and "
+        f"pip.only-wheels = true refuses to build it from source in the image{where}",
+        "source-only-pin",
+        "pin a version that ships wheels for the target, or set pip.only-wheels = false",
+        file=str(spec.source),
+        key="pip.only-wheels",
+        package=", ".join(p.name for p in built),
+    )
 
 
 def _preferences(packages: list[LockedPipPackage]) -> str:
@@ -418,6 +461,23 @@ def _resolution_error(spec: Spec, stderr: str) -> Exception:
             "index-unreachable",
             "check the network or the index URL; `reproenv doctor` checks connectivity",
             file=inputs,
+        )
+    # uv --only-binary: "Because src==1.0 has no usable wheels …  Wheels are required for `src`"
+    no_wheels = sorted(set(re.findall(r"Wheels are required for `([^`]+)`", detail)))
+    if spec.only_wheels and no_wheels:
+        from reproenv.lock.inputs import locate_requirements
+
+        asked = locate_requirements(spec, set(no_wheels))
+        where = "\nasked for by:\n" + "\n".join(f"  {line}" for line in asked) if asked else ""
+        return bad_input(
+            f"{', '.join(no_wheels)}: no version allowed has a wheel for Python {spec.python} on "
+            f"the target, and pip.only-wheels = true refuses to build one from source in the "
+            f"image:\n{detail}{where}",
+            "source-only-pin",
+            "allow a version that ships wheels for the target, or set pip.only-wheels = false",
+            file=str(spec.source),
+            key="pip.only-wheels",
+            package=", ".join(no_wheels),
         )
     if any(marker in detail for marker in _UNSATISFIABLE):
         from reproenv.lock.inputs import locate_requirements

@@ -68,6 +68,16 @@ def resolve_piptools(
             file=str(spec.source),
             key="pip.groups",
         )
+    if spec.exclude_newer:
+        # pip-compile has no such option: the lock would silently hold today's versions
+        raise bad_input(
+            "the pip-tools backend cannot resolve as the index stood on a date "
+            f"(pip.exclude-newer = {spec.exclude_newer!r})",
+            "backend-unsupported",
+            "use the uv backend (`reproenv lock --backend uv`), or remove pip.exclude-newer",
+            file=str(spec.source),
+            key="pip.exclude-newer",
+        )
     check_supported(spec)
     inputs = [*spec.requirements, *(["pyproject.toml"] if spec.pyproject_dependencies else [])]
     options = ["--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--no-config"]

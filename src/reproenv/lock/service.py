@@ -13,6 +13,7 @@ from reproenv import __version__
 from reproenv.detect.cuda_base import python_on_base
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
+from reproenv.lock.base_python import check_base_python
 from reproenv.lock.gpu import VariantNeeded, decide_gpu
 from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import declared_indexes, input_hash
@@ -30,6 +31,7 @@ from reproenv.lock.pip import (
     NO_UPGRADE,
     Upgrade,
     merge_platforms,
+    refuse_source_only,
     render_requirements_lock,
     resolve_pip,
 )
@@ -84,6 +86,7 @@ def resolve(
     backend: str = "uv",
 ) -> Lock:
     """Resolve the spec; pins of `previous` that still satisfy the inputs are kept."""
+    refuse_conda_only(spec)
     digest_hash = input_hash(spec)
     kept_images = None if upgrade.everything else _kept_images(spec, previous)
     preferences = previous.pip_packages if previous is not None else ()
@@ -166,6 +169,14 @@ def resolve(
         else ()
     )
     apt_requested = tuple(sorted({*spec.apt_packages, *python_apt}))
+    if spec.only_wheels:
+        refuse_source_only(spec, pip_packages)
+    # a base the spec names carries its own Python (a CUDA base gets the spec's from apt)
+    checked = (
+        ()
+        if gpu.base_image or spec.base_is_default or python_apt
+        else check_base_python(spec, resolved, registry, previous)
+    )
     apt = _apt_pins(spec, resolved, previous, upgrade, apt_requested)
     return Lock(
         reproenv_version=__version__,
@@ -177,6 +188,7 @@ def resolve(
         images=resolved,
         pip_index_url=indexes[0],
         pip_extra_index_urls=indexes[1],
+        pip_exclude_newer=spec.exclude_newer,
         apt_requested=apt_requested,
         apt_snapshot=spec.apt_snapshot,
         apt_packages=apt,
@@ -184,6 +196,29 @@ def resolve(
         pip_packages=pip_packages,
         gpu=gpu,
         local_projects=_local_projects(spec, backend),
+        warnings=checked,
+    )
+
+
+def refuse_conda_only(spec: Spec) -> None:
+    """An environment file and nothing else to lock: an error, not a lock of 0 packages."""
+    if spec.requirements or spec.pyproject_dependencies or spec.apt_packages:
+        return
+    from reproenv.detect.conda import environment_file, read_environment
+
+    path = environment_file(spec.project_dir)
+    if path is None:
+        return
+    found = read_environment(path)
+    pip = f" and {len(found.pip)} in its pip: list" if found.pip else ""
+    raise bad_input(
+        f"{path.name} is this project's only input ({len(found.conda)} conda packages{pip}), "
+        "and reproenv does not lock conda environments yet: nothing would be locked",
+        "conda-not-supported",
+        "list the pip packages in a requirements file named in pip.requirements (`reproenv "
+        "init --force` copies the pip: list into one), and the conda ones there too where PyPI "
+        "has them; conda-lock or pixi lock conda environments",
+        file=str(path),
     )
 
 

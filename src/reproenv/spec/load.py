@@ -138,6 +138,8 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         pyproject_groups=tuple(sorted(set(raw.pip.groups))),
         index_url=raw.pip.index_url,
         extra_index_urls=tuple(raw.pip.extra_index_urls),
+        exclude_newer=_checked_exclude_newer(raw.pip.exclude_newer, spec_path),
+        only_wheels=raw.pip.only_wheels,
         apt_packages=tuple(sorted(set(raw.apt.packages))),
         apt_snapshot=raw.apt.snapshot,
         base_image=raw.image.base or default_base_image(python),
@@ -151,6 +153,25 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         cuda=raw.cuda,
         gpu_driver=raw.gpu_driver,
     )
+
+
+def _checked_exclude_newer(value: str | None, spec_path: Path) -> str | None:
+    """The pattern lets 2022-02-30 through: a real date (and time) or a clear error."""
+    if value is None:
+        return None
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise bad_input(
+            f"{spec_path.name}: pip.exclude-newer = {value!r} is not a date: {exc}",
+            "spec-invalid",
+            'write a date ("2022-06-01") or an RFC 3339 timestamp ("2022-06-01T12:00:00Z")',
+            file=str(spec_path),
+            key="pip.exclude-newer",
+        ) from None
+    return value
 
 
 def read_pyproject_dependencies(

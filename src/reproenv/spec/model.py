@@ -19,6 +19,7 @@ Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$
 Platform = Annotated[str, StringConstraints(pattern=r"^linux/(amd64|arm64)$")]
 AptPackage = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]+$")]
 UserName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")]
+EXCLUDE_NEWER_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$"
 AbsolutePath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*$")]
 # inside the project folder: relative, and no part is `.` or `..`
 _SEGMENT = r"\.?[A-Za-z0-9_-][A-Za-z0-9._-]*"
@@ -38,6 +39,12 @@ class RawPip(_Strict):
     # ${VAR}s are expanded when resolving, so credentials can stay in the environment
     index_url: str | None = Field(default=None, alias="index-url")
     extra_index_urls: list[str] = Field(default_factory=list, alias="extra-index-urls")
+    # resolve as the index stood then (uv's --exclude-newer): a date or an RFC 3339 timestamp
+    exclude_newer: Annotated[str, StringConstraints(pattern=EXCLUDE_NEWER_PATTERN)] | None = Field(
+        default=None, alias="exclude-newer"
+    )
+    # refuse pins that would be built from source in the image
+    only_wheels: bool = Field(default=False, alias="only-wheels")
 
 
 class RawApt(_Strict):
@@ -93,6 +100,8 @@ class Spec(BaseModel):
     pyproject_groups: tuple[str, ...] = ()
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
+    exclude_newer: str | None = None  # as written in the spec
+    only_wheels: bool = False
     apt_packages: tuple[str, ...]
     apt_snapshot: str | None = None
     base_image: str

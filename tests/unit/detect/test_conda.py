@@ -110,3 +110,16 @@ def test_the_environment_file_is_an_input_of_the_lock(tmp_path: Path) -> None:
     first = input_hash(load_spec(tmp_path, env={}))
     (tmp_path / "environment.yml").write_text("dependencies:\n  - pytorch-cuda=12.4\n")
     assert len({without, first, input_hash(load_spec(tmp_path, env={}))}) == 3
+
+
+def test_read_environment_keeps_the_pip_list_apart(tmp_path: Path) -> None:
+    from reproenv.detect.conda import read_environment
+
+    path = tmp_path / "environment.yml"
+    path.write_text(
+        "dependencies:\n  - python=3.9\n  - pip\n  - pip:\n    - imgui==1.3.0\n"
+        "    - -r requirements.txt\n  - numpy\n"
+    )
+    found = read_environment(path)
+    assert found.conda == ("python=3.9", "pip", "numpy")
+    assert found.pip == ("imgui==1.3.0", "-r requirements.txt")
