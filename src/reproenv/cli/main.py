@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from reproenv import __version__
@@ -17,7 +16,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    # click's plain help and error layout: typer's rich panels print a `<bool>` type column for
+    # every flag (typer 0.29), and usage errors stay one greppable `Error:` line.
+    rich_markup_mode=None,
 )
 for module in (init, lock, generate, build, run_cmd, shell, doctor):
     module.register(app)
@@ -49,16 +50,13 @@ def report(error: ReproenvError) -> None:
 
 
 def run() -> None:
+    # Standalone mode leaves usage errors to typer (usage line, "did you mean", exit 2) and maps
+    # Ctrl-C to 130, without naming click's exception classes: typer re-exports click's before
+    # 0.26 and raises its own vendored copies after. Only reproenv's own errors come out here.
     try:
-        code = app(standalone_mode=False)
+        app(prog_name="reproenv")
     except ReproenvError as error:
         report(error)
         sys.exit(int(error.exit_code))
-    except click.exceptions.Abort:
-        sys.exit(int(ExitCode.INTERRUPTED))
     except KeyboardInterrupt:
         sys.exit(int(ExitCode.INTERRUPTED))
-    except click.ClickException as error:
-        error.show()
-        sys.exit(int(ExitCode.BAD_INPUT))
-    sys.exit(code if isinstance(code, int) else 0)

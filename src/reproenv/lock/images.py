@@ -7,7 +7,6 @@ image reproducible, so a lock records one digest per platform (and the index dig
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import hashlib
 import ipaddress
@@ -834,27 +833,20 @@ class RegistryClient:
         config = self._read_docker_config()
         if config is None:
             return None
+        # The SDK pulls in requests: imported only once a registry asks for credentials.
+        from docker.auth import AuthConfig
+
         wanted = _normalise_auth_key(registry)
-        auths = config.get("auths")
-        if isinstance(auths, dict):
-            for key, entry in auths.items():
-                if isinstance(key, str) and _normalise_auth_key(key) == wanted:
-                    creds = _credentials_from_auth_entry(entry)
-                    if creds is not None:
-                        return creds
-        helper: Any = None
-        helpers = config.get("credHelpers")
-        if isinstance(helpers, dict):
-            for key, name in helpers.items():
-                if isinstance(key, str) and _normalise_auth_key(key) == wanted:
-                    helper = name
-                    break
-        if helper is None:
-            helper = config.get("credsStore")
+        auth_config = AuthConfig(_docker_auth_sections(config))
+        # The docker CLI's order: the registry's credHelpers entry, else credsStore, before auths
+        # (a `docker login` with a store leaves stale or empty `auths` entries behind).
+        helper = auth_config.get_credential_store(wanted)
         if isinstance(helper, str) and helper:
-            server = _DOCKER_HUB_AUTH_KEY if registry == DOCKER_HUB else registry
-            return self._run_credential_helper(helper, server)
-        return None
+            server = _DOCKER_HUB_AUTH_KEY if wanted == DOCKER_HUB else wanted
+            creds = self._run_credential_helper(helper, server)
+            if creds is not None:
+                return creds
+        return _credentials_from_docker_auth(auth_config.auths.get(wanted))
 
     def _read_docker_config(self) -> dict[str, Any] | None:
         path = self._docker_config
@@ -904,25 +896,58 @@ class RegistryClient:
         return _Credentials(username, secret)
 
 
-def _credentials_from_auth_entry(entry: Any) -> _Credentials | None:
-    if not isinstance(entry, dict):
+def _docker_auth_sections(config: dict[str, Any]) -> dict[str, Any]:
+    """The docker config's credential sections as `docker.auth.AuthConfig` takes them.
+
+    Keys become the bare registry (any spelling of Docker Hub, a URL, a path or a port after
+    the host), `credHelpers` Docker Hub's under the server URL that `docker.auth` looks up.
+    `auths` entries are decoded by `docker.auth`, one at a time: an entry it cannot decode is
+    skipped rather than failing the others, and the first usable entry for a registry wins.
+    """
+    from docker.auth import INDEX_URL, AuthConfig
+
+    helpers: dict[str, str] = {}
+    raw_helpers = config.get("credHelpers")
+    if isinstance(raw_helpers, dict):
+        for key, name in raw_helpers.items():
+            if isinstance(key, str) and isinstance(name, str) and name:
+                host = _normalise_auth_key(key)
+                helpers.setdefault(INDEX_URL if host == DOCKER_HUB else host, name)
+    auths: dict[str, dict[str, str]] = {}
+    raw_auths = config.get("auths")
+    if isinstance(raw_auths, dict):
+        for key, entry in raw_auths.items():
+            if not isinstance(key, str) or not isinstance(entry, dict):
+                continue
+            host = _normalise_auth_key(key)
+            # empty `auth`/`identitytoken` values mean "not set", as for the docker CLI
+            entry = {k: v for k, v in entry.items() if v or k not in ("auth", "identitytoken")}
+            try:
+                parsed: dict[str, Any] = AuthConfig.parse_auth({host: entry})[host]
+            except ValueError:  # undecodable `auth`: not base64, no colon, not UTF-8
+                continue
+            if not parsed:
+                # `docker.auth` reads `auth` only; the docker CLI also takes plain fields
+                parsed = {"username": entry.get("username"), "password": entry.get("password")}
+            if host not in auths and _credentials_from_docker_auth(parsed) is not None:
+                auths[host] = parsed
+    sections: dict[str, Any] = {"auths": auths, "credHelpers": helpers}
+    store = config.get("credsStore")
+    if isinstance(store, str) and store:
+        sections["credsStore"] = store
+    return sections
+
+
+def _credentials_from_docker_auth(entry: dict[str, Any] | None) -> _Credentials | None:
+    """An `auths` entry as `docker.auth` decodes it: an identity token, or a user and password."""
+    if not entry:
         return None
-    identity = entry.get("identitytoken")
-    if isinstance(identity, str) and identity:
-        return _Credentials("<token>", identity, identity_token=True)
-    auth = entry.get("auth")
-    if isinstance(auth, str) and auth:
-        try:
-            decoded = base64.b64decode(auth, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        username, sep, password = decoded.partition(":")
-        if sep and username:
-            return _Credentials(username, password)
-        return None
-    plain_user, plain_password = entry.get("username"), entry.get("password")
-    if isinstance(plain_user, str) and isinstance(plain_password, str) and plain_user:
-        return _Credentials(plain_user, plain_password)
+    token = entry.get("IdentityToken")
+    if isinstance(token, str) and token:
+        return _Credentials("<token>", token, identity_token=True)
+    username, password = entry.get("username"), entry.get("password")
+    if isinstance(username, str) and username and isinstance(password, str):
+        return _Credentials(username, password)
     return None
 
 

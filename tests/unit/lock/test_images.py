@@ -621,6 +621,58 @@ def test_missing_credential_helper_means_anonymous(tmp_path: Path) -> None:
     assert "authorization" not in registry.token_requests()[0].headers
 
 
+def fake_helper(folder: Path, username: str, secret: str) -> Path:
+    """A `docker-credential-fake` that knows one login, for Docker Hub's server URL only."""
+    helper = folder / "bin" / "docker-credential-fake"
+    helper.parent.mkdir(exist_ok=True)
+    helper.write_text(
+        "#!/bin/sh\n"
+        'read -r server\n[ "$1" = get ] || exit 1\n'
+        '[ "$server" = "https://index.docker.io/v1/" ] || { echo not found; exit 1; }\n'
+        f'echo \'{{"ServerURL": "x", "Username": "{username}", "Secret": "{secret}"}}\'\n'
+    )
+    helper.chmod(helper.stat().st_mode | stat.S_IXUSR)
+    return helper.parent
+
+
+@pytest.mark.parametrize(
+    "store", [{"credsStore": "fake"}, {"credHelpers": {"index.docker.io": "fake"}}]
+)
+def test_credential_helper_comes_before_auths(store: dict[str, Any], tmp_path: Path) -> None:
+    # As the docker CLI: an `auths` entry left behind (here a stale password) loses to the store.
+    registry = FakeRegistry(auth="bearer", users={"carol": "from-helper"}, anonymous=False)
+    amd64, _ = hub_index(registry)
+    path = fake_helper(tmp_path, "carol", "from-helper")
+    config = tmp_path / "config.json"
+    stale = base64.b64encode(b"carol:stale-password").decode()
+    config.write_text(
+        json.dumps({"auths": {"https://index.docker.io/v1/": {"auth": stale}}, **store})
+    )
+    client = make_client(registry, tmp_path, env={"PATH": str(path)}, docker_config=config)
+
+    assert client.resolve(ImageRef.parse("python:3.11"), ["linux/amd64"])[0].digest == (
+        sha256(amd64)
+    )
+    assert registry.token_requests()[0].headers["authorization"] == basic("carol", "from-helper")
+
+
+def test_auths_answer_when_the_store_has_no_entry(tmp_path: Path) -> None:
+    registry = FakeRegistry(host="ghcr.io", auth="bearer", users={"u": "p"}, anonymous=False)
+    body = platform_manifest("amd64")
+    index = make_index(OCI_INDEX, [(body, {"os": "linux", "architecture": "amd64"})])
+    registry.add_manifest("org/img", index, OCI_INDEX, "1")
+    path = fake_helper(tmp_path, "carol", "from-helper")  # knows Docker Hub only
+    config = tmp_path / "config.json"
+    auth = base64.b64encode(b"u:p").decode()
+    config.write_text(json.dumps({"credsStore": "fake", "auths": {"ghcr.io": {"auth": auth}}}))
+    client = make_client(registry, tmp_path, env={"PATH": str(path)}, docker_config=config)
+
+    assert client.resolve(ImageRef.parse("ghcr.io/org/img:1"), ["linux/amd64"])[0].digest == (
+        sha256(body)
+    )
+    assert registry.token_requests()[0].headers["authorization"] == basic("u", "p")
+
+
 def test_basic_auth_registry(tmp_path: Path) -> None:
     registry = FakeRegistry(host="registry.internal", auth="basic", users={"dave": "pw"})
     digest = registry.add_image("img", "linux", "amd64")

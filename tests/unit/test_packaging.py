@@ -1,0 +1,58 @@
+"""What `pip install reproenv` brings is what the code imports: every third-party import of
+src/reproenv is a declared runtime dependency, and every extra a message names exists."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "src" / "reproenv"
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def imported_modules() -> dict[str, str]:
+    """Top-level module -> the first file importing it, lazy imports inside functions included."""
+    found: dict[str, str] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_third_party_import_is_a_declared_dependency() -> None:
+    declared = {canonicalize_name(Requirement(r).name) for r in PROJECT["dependencies"]}
+    distributions = packages_distributions()
+    undeclared = []
+    for module, where in imported_modules().items():
+        if module in sys.stdlib_module_names or module == "reproenv" or module == "__future__":
+            continue
+        owners = {canonicalize_name(d) for d in distributions.get(module, [])}
+        if not owners & declared:
+            undeclared.append(f"{module} ({where}; from {sorted(owners) or 'nothing installed'})")
+    assert not undeclared, f"imported but not in [project].dependencies: {undeclared}"
+
+
+def test_every_extra_a_hint_names_is_defined() -> None:
+    extras = set(PROJECT["optional-dependencies"])
+    named = {
+        match
+        for path in SOURCE.rglob("*.py")
+        for match in re.findall(r"reproenv\[([A-Za-z0-9_.-]+)\]", path.read_text())
+    }
+    assert named, "the pip-tools hint names an extra"
+    assert named <= extras, f"extras named in messages but not defined: {sorted(named - extras)}"
