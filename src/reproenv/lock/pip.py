@@ -358,9 +358,10 @@ def _resolution_error(spec: Spec, stderr: str) -> Exception:
     inputs = ", ".join(
         [*spec.requirements, *(["pyproject.toml"] if spec.pyproject_dependencies else [])]
     )
-    packages = sorted(
-        set(re.findall(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)(?:[<>=!~]=?|\s+was not)", detail))
-    )
+    # a name is tried only where a run of name characters starts (`\b` would try after each
+    # "-" or "." of a long run, rescanning the rest of it each time), then trimmed
+    runs = re.findall(r"(?<![A-Za-z0-9._-])([A-Za-z0-9._-]+)(?:[<>=!~]=?|\s+was not)", detail)
+    packages = sorted({name for run in runs if (name := run.lstrip("._-"))})
     if any(marker in detail for marker in _NETWORK):
         return environment(
             f"cannot reach the package index while resolving {inputs}:\n{detail}",
