@@ -66,3 +66,73 @@ def test_a_200k_requirement_line_exits_2_in_under_2_s(
     elapsed, stderr = timed_lock(cli, project, index, "a-" * 100_000 + "a")  # 200 kB, no index
     assert len(stderr) > 200_000  # uv quotes the line back: it passed through redaction
     assert elapsed < max(2.0, 2 * baseline), f"{elapsed:.2f} s (baseline {baseline:.2f} s)"
+
+
+LATIN1 = {
+    "requirements.in": ({"requirements.in": b"lib  # caf\xe9\n"}, "requirements.in", 1),
+    "included -r file": (
+        {"requirements.in": b"-r more.txt\n", "more.txt": b"lib\n# d\xe9j\xe0 vu\n"},
+        "more.txt",
+        2,
+    ),
+    "pylock.toml": ({"pylock.toml": b'lock-version = "1.0"\n# \xe9\n'}, "pylock.toml", 2),
+    "uv.lock": ({"uv.lock": b"version = 1\n# \xe9\n"}, "uv.lock", 2),
+}
+
+
+@pytest.mark.parametrize(("files", "named", "line"), LATIN1.values(), ids=LATIN1.keys())
+def test_a_latin1_input_file_exits_2_naming_it(
+    cli: Cli, tmp_path: Path, files: dict[str, bytes], named: str, line: int
+) -> None:
+    project = project_with(tmp_path, files, next(iter(files)))
+    assert_exit_2_naming(cli, project, f"{named}:{line}: not UTF-8 text", "hint: save")
+
+
+def test_a_latin1_spec_or_pyproject_names_the_line(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "requirements.in").write_text("lib\n")
+    (tmp_path / "reproenv.toml").write_bytes(b'name = "d\xe9mo"\n')
+    assert_exit_2_naming(cli, tmp_path, "reproenv.toml:1: not UTF-8 text")
+    (tmp_path / "reproenv.toml").write_text('name = "demo"\n[pip]\npyproject = true\n')
+    (tmp_path / "pyproject.toml").write_bytes(
+        b'[project]\nname = "x"\nversion = "1"\ndescription = "caf\xe9"\ndependencies = []\n'
+    )
+    assert_exit_2_naming(cli, tmp_path, "pyproject.toml:4: not UTF-8 text")
+
+
+def test_a_latin1_environment_file_is_no_failure(cli: Cli, tmp_path: Path) -> None:
+    """The lock does not use it (conda is not locked): the GPU decision notes it unread."""
+    files = {"requirements.in": b"", "environment.yml": b"dependencies:\n  - python  # \xe9\n"}
+    project = project_with(tmp_path, files, "requirements.in")
+    result = cli("lock", "--explain-gpu", cwd=project)
+    assert result.code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "environment.yml cannot be read" in result.stdout
+
+
+PYLOCK = 'lock-version = "1.0"\ncreated-by = "uv"\n'
+DAMAGED = {
+    "bad TOML": (PYLOCK + '[[packages]\nname = "x"\n', "pylock.toml is damaged: not valid TOML"),
+    "missing name": (PYLOCK + '[[packages]]\nversion = "1"\n', "packages[0] has no name"),
+    "wrong type": (
+        PYLOCK + '[[packages]]\nname = "x"\nversion = "1"\nwheels = "x.whl"\n',
+        "packages[0].wheels must be an array of tables",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "needle"), DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_pylock_exits_2_naming_it(
+    cli: Cli, tmp_path: Path, text: str, needle: str
+) -> None:
+    project = project_with(tmp_path, {"pylock.toml": text.encode()}, "pylock.toml")
+    assert_exit_2_naming(cli, project, needle, "(bad-lockfile-input)")
+
+
+@pytest.mark.parametrize(
+    "text", ["version = 1\n[[package]\n", 'version = "x"\n', "version = 1\n[[package]]\n"]
+)
+def test_a_damaged_uv_lock_exits_2_naming_it(cli: Cli, tmp_path: Path, text: str) -> None:
+    pyproject = b'[project]\nname = "x"\nversion = "1"\ndependencies = []\n'
+    files = {"uv.lock": text.encode(), "pyproject.toml": pyproject}
+    project = project_with(tmp_path, files, "uv.lock")
+    assert_exit_2_naming(cli, project, "uv.lock", "(bad-lockfile-input)")
