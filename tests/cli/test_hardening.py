@@ -1,7 +1,12 @@
-"""Acceptance (hardening): hostile or damaged inputs end in exit 2 naming the file, quickly."""
+"""Acceptance (hardening): hostile or damaged inputs end in exit 2 naming the file, quickly;
+the per-project lock is the project's own."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,3 +141,25 @@ def test_a_damaged_uv_lock_exits_2_naming_it(cli: Cli, tmp_path: Path, text: str
     files = {"uv.lock": text.encode(), "pyproject.toml": pyproject}
     project = project_with(tmp_path, files, "uv.lock")
     assert_exit_2_naming(cli, project, "uv.lock", "(bad-lockfile-input)")
+
+
+def test_the_project_lock_is_taken_in_the_project(
+    cli: Cli, tmp_path: Path, index: FakeIndex
+) -> None:
+    """A run queues on the lock file beside the project's files, not in a shared folder."""
+    requirements = f"--index-url {index.url}\nlib\n".encode()
+    project = project_with(tmp_path, {"requirements.in": requirements}, "requirements.in")
+    held = os.open(project / ".reproenv.lock.lck", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        os.write(held, b"pid 4242")
+        result = cli("lock", cwd=project, env={"REPROENV_LOCK_TIMEOUT": "0.5"})
+    finally:
+        os.close(held)
+    assert result.code == 3, result.output
+    assert "(lock-busy)" in result.stderr and "pid 4242" in result.stderr
+    (project / ".reproenv.lock.lck").unlink()
+    assert cli("lock", cwd=project).code == 0
+    assert not (project / ".reproenv.lock.lck").exists(), "removed once released"
+    key = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:20]
+    assert not (Path(tempfile.gettempdir()) / "reproenv-locks" / f"{key}.lck").exists()
