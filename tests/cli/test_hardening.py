@@ -1,11 +1,12 @@
 """Acceptance (hardening): hostile or damaged inputs end in exit 2 naming the file, quickly;
-the per-project lock is the project's own."""
+the per-project lock is the project's own; both backends pin the same set of packages."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -163,3 +164,26 @@ def test_the_project_lock_is_taken_in_the_project(
     assert not (project / ".reproenv.lock.lck").exists(), "removed once released"
     key = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:20]
     assert not (Path(tempfile.gettempdir()) / "reproenv-locks" / f"{key}.lck").exists()
+
+
+def locked_names(project: Path) -> set[str]:
+    text = (project / "reproenv.lock").read_text()
+    return set(re.findall(r'\[\[pip-packages\]\]\nname = "([^"]+)"', text))
+
+
+def test_both_backends_pin_the_same_set_setuptools_and_pip_included(
+    cli: Cli, tmp_path: Path, index: FakeIndex
+) -> None:
+    requirements = f"--index-url {index.url}\napp\n".encode()
+    project = project_with(tmp_path, {"requirements.in": requirements}, "requirements.in")
+    by_backend = {}
+    for backend in ("uv", "pip-tools"):
+        (project / "reproenv.lock").unlink(missing_ok=True)
+        result = cli("lock", "--backend", backend, cwd=project, timeout=600)
+        assert result.code == 0, result.output
+        if backend == "pip-tools":
+            assert "on this host" in (project / "reproenv.lock").read_text()
+        by_backend[backend] = locked_names(project)
+    assert by_backend["uv"] == {"app", "lib", "pip", "setuptools"}
+    assert by_backend["pip-tools"] == by_backend["uv"]
+    assert "setuptools==70.0" in (project / "requirements.lock").read_text()
