@@ -112,7 +112,7 @@ def test_a_latin1_environment_file_is_no_failure(cli: Cli, tmp_path: Path) -> No
     result = cli("lock", "--explain-gpu", cwd=project)
     assert result.code == 0, result.output
     assert "Traceback" not in result.output
-    assert "environment.yml cannot be read" in result.stdout
+    assert "environment.yml cannot be read" in result.output
 
 
 PYLOCK = 'lock-version = "1.0"\ncreated-by = "uv"\n'
