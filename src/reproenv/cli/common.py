@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from reproenv.lock.service import ExportCheck
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -56,3 +59,10 @@ def note(message: str) -> None:
 
 def warn(message: str) -> None:
     err.print(f"[bold yellow]warning[/]: {message}")
+
+
+def report_export(check: ExportCheck) -> None:
+    """Say that requirements.lock was rewritten from reproenv.lock: never silently."""
+    text = check.notice()
+    if text:
+        (warn if check.is_edit else note)(text)

@@ -11,8 +11,9 @@ import typer
 
 if TYPE_CHECKING:
     from reproenv.lock.model import Lock
+    from reproenv.lock.service import ExportCheck
 
-from reproenv.cli.common import CaCertOption, ProjectOption, note, out, warn
+from reproenv.cli.common import CaCertOption, ProjectOption, note, out, report_export, warn
 
 
 class Backend(StrEnum):
@@ -53,7 +54,7 @@ def lock(
     from reproenv.lock.diff import diff_locks
     from reproenv.lock.model import LOCK_FILE
     from reproenv.lock.pip import Upgrade
-    from reproenv.lock.service import LockMode, LockState, ensure_lock, lock_state
+    from reproenv.lock.service import LockMode, LockState, ensure_lock, export_state, lock_state
     from reproenv.lock.warnings import lock_warnings
     from reproenv.settings import find_ca_cert
     from reproenv.spec.load import load_spec
@@ -61,9 +62,13 @@ def lock(
     spec = load_spec(project)
     if check:
         state = lock_state(spec)
+        export = export_state(spec) if state is LockState.FRESH else None
         if as_json:
-            print(json.dumps({"state": state.value}))
+            extra = {"requirements-lock": export.state.value} if export else {}
+            print(json.dumps({"state": state.value, **extra}))
         if state is LockState.FRESH:
+            if export is not None:
+                _check_export(export)
             note(f"{LOCK_FILE} is up to date")
             return
         note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
@@ -77,6 +82,7 @@ def lock(
         upgrade=wanted,
         backend=backend.value if backend else None,
     )
+    report_export(result.export)
     if explain_gpu:
         _explain_gpu(result.lock)
     changes = diff_locks(result.previous, result.lock) if result.changed else None
@@ -103,6 +109,31 @@ def lock(
     if changes and not as_json:
         for change in [*changes.images, *changes.pip]:
             out.print(f"  {change.line()}", markup=False)
+
+
+def _check_export(export: ExportCheck) -> None:
+    """requirements.lock in `--check`: an edit fails it; missing or laid out otherwise is not a
+    failure, as every command that needs the file writes it from reproenv.lock."""
+    from reproenv.errors import ExitCode
+    from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK
+    from reproenv.lock.service import ExportState
+
+    if export.is_edit:
+        note(
+            f"{REQUIREMENTS_LOCK} does not match {LOCK_FILE} ({export.detail}); run "
+            "`reproenv lock` to rewrite it, or restore it"
+        )
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+    if export.state is not ExportState.FRESH:
+        what = (
+            "is missing"
+            if export.state is ExportState.MISSING
+            else f"has the pins of {LOCK_FILE} in another layout"
+        )
+        note(
+            f"{REQUIREMENTS_LOCK} {what}; `reproenv lock`, `generate` and `build` write it "
+            f"from {LOCK_FILE}"
+        )
 
 
 def _explain_gpu(lock: Lock) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reproenv.cli.common import warn
+from reproenv.cli.common import report_export, warn
 from reproenv.cli.lock_mode import lock_mode
 from reproenv.errors import bad_input
 from reproenv.lock.model import Lock
@@ -45,6 +45,7 @@ def generate_files(
     check_writable(spec.project_dir, output_paths(dockerfile), force)
     ca = find_ca_cert(ca_cert)
     result = ensure_lock(spec, mode, ca, on_wait=warn)
+    report_export(result.export)
     check_installable(result.lock, _git_lines(spec, result.lock))
     plan = make_plan(
         spec,
@@ -106,5 +107,6 @@ def _git_lines(spec: Spec, lock: Lock) -> dict[str, str]:
 def current_plan(project: Path) -> tuple[Spec, BuildPlan]:
     """The plan for the lock on disk, as it is (for `run`)."""
     spec = load_spec(project)
-    result = ensure_lock(spec, lock_mode(False, True), None)
+    # nothing is installed from requirements.lock here: it is neither checked nor rewritten
+    result = ensure_lock(spec, lock_mode(False, True), None, exports=False)
     return spec, make_plan(spec, result.lock, result.hash)

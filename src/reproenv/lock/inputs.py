@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reproenv.detect.conda import ENVIRONMENT_FILES
 from reproenv.errors import bad_input
+from reproenv.fsutil import read_user_text
 from reproenv.lock.model import HASH_SCHEME
 from reproenv.spec.model import Spec
 
@@ -29,7 +30,7 @@ def requirement_files(spec: Spec) -> list[Path]:
         if path in seen:
             continue
         seen.append(path)
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(read_user_text(path).splitlines(), start=1):
             match = _INCLUDE.match(line)
             if not match:
                 continue
@@ -101,7 +102,7 @@ def locate_requirements(spec: Spec, names: set[str]) -> list[str]:
     candidates = [
         (_relative(path, spec.project_dir), number, line.strip())
         for path in requirement_files(spec)
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        for number, line in enumerate(read_user_text(path).splitlines(), start=1)
     ]
     candidates += [("pyproject.toml", 0, dep) for dep in spec.pyproject_dependencies]
     for where, number, line in candidates:
@@ -122,7 +123,7 @@ def locate_git_requirements(spec: Spec) -> list[str]:
 
 
 def logical_lines(path: Path) -> list[tuple[int, str]]:
-    return split_logical(path.read_text(encoding="utf-8"))
+    return split_logical(read_user_text(path))
 
 
 def split_logical(text: str) -> list[tuple[int, str]]:
@@ -321,7 +322,7 @@ def prehashed(spec: Spec) -> list[tuple[str, str, tuple[str, ...]]] | None:
     files = requirement_files(spec)
     if len(files) != 1 or spec.pyproject_dependencies:
         return None
-    return hashed_pins(files[0].read_text(encoding="utf-8"))
+    return hashed_pins(read_user_text(files[0]))
 
 
 def hashed_pins(text: str) -> list[tuple[str, str, tuple[str, ...]]] | None:

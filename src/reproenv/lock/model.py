@@ -12,6 +12,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reproenv.errors import bad_input
+from reproenv.fsutil import read_user_text
 
 LOCK_FILE = "reproenv.lock"
 REQUIREMENTS_LOCK = "requirements.lock"  # the export pip consumes, in its hash-checking format
@@ -204,7 +205,7 @@ def parse_lock(text: str, path: Path) -> Lock:
 def read_lock(path: Path) -> Lock | None:
     if not path.is_file():
         return None
-    return parse_lock(path.read_text(encoding="utf-8"), path)
+    return parse_lock(read_user_text(path), path)
 
 
 def lock_hash(lock_text: str) -> str:

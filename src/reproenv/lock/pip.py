@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reproenv.errors import bad_input, environment, redact
+from reproenv.fsutil import read_user_text
 from reproenv.lock.inputs import check_uv_supported, expand_env, local_projects, prehashed
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.settings import NetworkSettings
@@ -112,7 +113,7 @@ def resolve_pip(
     lockfile = lockfile_input(spec)
     if lockfile is not None:
         text = _read_lockfile(spec, lockfile, uv)
-        packages = parse_pylock(text, platform, spec)
+        packages = parse_pylock(text, platform, spec, source=lockfile)
         return PipResolution(f"{version} ({lockfile.name} used as it is)", target, packages)
     check_uv_supported(spec)
     # a hashed file with a `-e .` line is resolved afresh: the build backend must be locked too
@@ -244,7 +245,7 @@ def lockfile_input(spec: Spec) -> Path | None:
 
 def _read_lockfile(spec: Spec, path: Path, uv: str) -> str:
     if path.name != "uv.lock":
-        return path.read_text(encoding="utf-8")
+        return read_user_text(path)
     # uv.lock is uv's own universal format; uv exports it as PEP 751 without re-resolving
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         output = Path(scratch) / "pylock.toml"
@@ -264,19 +265,27 @@ def _read_lockfile(spec: Spec, path: Path, uv: str) -> str:
 
 
 def parse_pylock(
-    text: str, platform: str, spec: Spec, *, local_ok: bool = False
+    text: str,
+    platform: str,
+    spec: Spec,
+    source: Path | None = None,
+    *,
+    local_ok: bool = False,
 ) -> tuple[LockedPipPackage, ...]:
-    """Read a PEP 751 lock (uv's output or a user's); a source reproenv cannot pin by hash is
-    refused, not dropped. Entries whose marker excludes the target, and wheels that do not
-    install on it, are left out: a universal lock becomes this platform's."""
-    from packaging.markers import Marker  # not at import time: `lock --check` stays fast
+    """Read a PEP 751 lock (uv's output, or the user's `source`); a source reproenv cannot pin
+    by hash is refused, not dropped. Entries whose marker excludes the target, and wheels that
+    do not install on it, are left out: a universal lock becomes this platform's."""
+    from packaging.markers import InvalidMarker, Marker  # not at import time: `lock --check`
 
-    data = tomllib.loads(text)
     packages: list[LockedPipPackage] = []
     marker_env, tags = _target(spec.python, platform)
-    for entry in data.get("packages", []):
+    for number, entry in enumerate(_pylock_packages(text, source)):
         name = canonical_name(entry["name"])
-        if "marker" in entry and not Marker(entry["marker"]).evaluate(marker_env):
+        try:
+            excluded = "marker" in entry and not Marker(entry["marker"]).evaluate(marker_env)
+        except InvalidMarker as exc:
+            raise _bad_pylock(source, f"packages[{number}].marker: {exc}") from None
+        if excluded:
             continue
         if "directory" in entry and local_ok:
             continue  # a local project: the lock lists it apart and the image builds it
@@ -315,6 +324,68 @@ def _vcs_package(name: str, entry: dict[str, Any], platform: str) -> LockedPipPa
         version=str(entry.get("version", "")),
         platforms=(platform,),
         vcs=f"git+{url}@{vcs['commit-id']}",
+    )
+
+
+_Fields = tuple[tuple[str, type, str], ...]  # key, type, the type in words
+_PYLOCK_FIELDS: _Fields = (
+    ("name", str, "a string"), ("version", str, "a string"), ("marker", str, "a string"),
+    ("wheels", list, "an array of tables"), ("sdist", dict, "a table"),
+    ("vcs", dict, "a table"),
+)  # fmt: skip
+_PYLOCK_FILE_FIELDS: _Fields = (
+    ("name", str, "a string"), ("url", str, "a string"), ("path", str, "a string"),
+    ("hashes", dict, "a table"),
+)  # fmt: skip
+
+
+def _pylock_packages(text: str, source: Path | None) -> list[dict[str, Any]]:
+    """The [[packages]] of a PEP 751 lock, checked for the keys and types parse_pylock reads,
+    so a damaged file is named instead of failing somewhere inside the parse."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _bad_pylock(source, f"not valid TOML ({exc})") from None
+    packages = data.get("packages", [])
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        raise _bad_pylock(source, "packages must be an array of tables ([[packages]])")
+    for number, entry in enumerate(packages):
+        where = f"packages[{number}]"
+        needed = ["name"] if {"vcs", "directory", "archive"} & entry.keys() else ["name", "version"]
+        for key in needed:
+            if key not in entry:
+                raise _bad_pylock(source, f"{where} has no {key}")
+        _check_types(source, where, entry, _PYLOCK_FIELDS)
+        files = [(f"{where}.wheels[{i}]", w) for i, w in enumerate(entry.get("wheels", []))]
+        files += [(f"{where}.sdist", entry["sdist"])] if "sdist" in entry else []
+        for label, file in files:
+            if not isinstance(file, dict):
+                raise _bad_pylock(source, f"{label} must be a table")
+            _check_types(source, label, file, _PYLOCK_FILE_FIELDS)
+    return packages
+
+
+def _check_types(source: Path | None, where: str, table: dict[str, Any], fields: _Fields) -> None:
+    for key, kind, described in fields:
+        if key in table and not isinstance(table[key], kind):
+            raise _bad_pylock(
+                source, f"{where}.{key} must be {described}, not {type(table[key]).__name__}"
+            )
+
+
+def _bad_pylock(source: Path | None, detail: str) -> Exception:
+    if source is None:  # uv's own output: not the user's mistake
+        return environment(
+            f"uv wrote a lock reproenv cannot read: {detail}",
+            "resolver-failed",
+            "report this with the uv version; `reproenv doctor` prints it",
+        )
+    return bad_input(
+        f"{source.name} is damaged: {detail}",
+        "bad-lockfile-input",
+        f"regenerate {source.name} with the tool that wrote it (`uv lock`, `uv pip compile -o "
+        "pylock.toml`), or list requirements instead",
+        file=str(source),
     )
 
 
@@ -437,9 +508,10 @@ def _resolution_error(spec: Spec, stderr: str) -> Exception:
     inputs = ", ".join(
         [*spec.requirements, *(["pyproject.toml"] if spec.pyproject_dependencies else [])]
     )
-    packages = sorted(
-        set(re.findall(r"\b([A-Za-z0-9][A-Za-z0-9._-]*)(?:[<>=!~]=?|\s+was not)", detail))
-    )
+    # a name is tried only where a run of name characters starts (`\b` would try after each
+    # "-" or "." of a long run, rescanning the rest of it each time), then trimmed
+    runs = re.findall(r"(?<![A-Za-z0-9._-])([A-Za-z0-9._-]+)(?:[<>=!~]=?|\s+was not)", detail)
+    packages = sorted({name for run in runs if (name := run.lstrip("._-"))})
     if "Git operation failed" in detail or "failed to clone" in detail:
         from reproenv.lock.inputs import locate_git_requirements
 

@@ -81,6 +81,9 @@ def resolve_piptools(
     check_supported(spec)
     inputs = [*spec.requirements, *(["pyproject.toml"] if spec.pyproject_dependencies else [])]
     options = ["--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--no-config"]
+    # pip-compile leaves setuptools and pip out unless told; uv pins them like any package,
+    # and `pip install --require-hashes` refuses a needed package that the lock lacks
+    options.append("--allow-unsafe")
     options += [f"--extra={extra}" for extra in spec.pyproject_extras]
     if spec.index_url:
         options.append(f"--index-url={expand_env(spec.index_url)}")

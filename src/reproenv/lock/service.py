@@ -53,12 +53,45 @@ class LockState(Enum):
     MISSING = "missing"
 
 
+class ExportState(Enum):
+    """requirements.lock against the reproenv.lock it is derived from."""
+
+    FRESH = "fresh"
+    MISSING = "missing"
+    REFORMATTED = "reformatted"  # the same requirements, laid out otherwise (another version)
+    EDITED = "edited"  # other requirements: edited by hand, or an interrupted write
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    state: ExportState
+    detail: str = ""  # for EDITED: the first requirement that differs
+
+    @property
+    def is_edit(self) -> bool:
+        return self.state is ExportState.EDITED
+
+    def notice(self) -> str | None:
+        """What a command that rewrote requirements.lock from reproenv.lock says about it."""
+        if self.state is ExportState.MISSING:
+            return f"{REQUIREMENTS_LOCK} was missing: wrote it from {LOCK_FILE}"
+        if self.state is ExportState.REFORMATTED:
+            return f"rewrote {REQUIREMENTS_LOCK} from {LOCK_FILE} (same pins, another layout)"
+        if self.state is ExportState.EDITED:
+            return (
+                f"{REQUIREMENTS_LOCK} did not match {LOCK_FILE} ({self.detail}): rewrote it from "
+                f"{LOCK_FILE}; it is derived, change the requirement files instead"
+            )
+        return None
+
+
 @dataclass(frozen=True)
 class LockResult:
     lock: Lock
     text: str
     changed: bool
     previous: Lock | None = None
+    export: ExportCheck = ExportCheck(ExportState.FRESH)  # requirements.lock before this run
 
     @property
     def hash(self) -> str:
@@ -74,6 +107,12 @@ def lock_state(spec: Spec) -> LockState:
     if existing is None:
         return LockState.MISSING
     return LockState.FRESH if existing.input_hash == input_hash(spec) else LockState.STALE
+
+
+def export_state(spec: Spec) -> ExportCheck | None:
+    """requirements.lock against reproenv.lock, offline (`lock --check`); None without a lock."""
+    existing = read_lock(lock_path(spec))
+    return check_export(spec, existing) if existing is not None else None
 
 
 def resolve(
@@ -311,17 +350,75 @@ def write_lock(spec: Spec, lock: Lock) -> str:
 
 
 def sync_exports(spec: Spec, lock: Lock) -> None:
-    """Make requirements.lock match reproenv.lock (a crash between two writes can leave it old)."""
+    """Make requirements.lock match reproenv.lock; callers check it first (`check_export`)."""
     path = spec.project_dir / REQUIREMENTS_LOCK
-    text = render_requirements_lock(
+    text = _export_text(lock)
+    if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
+        write_atomic(path, text)
+
+
+def _export_text(lock: Lock) -> str:
+    return render_requirements_lock(
         lock.pip_packages,
         lock.python,
         lock.platforms,
         lock.pip_index_url,
         lock.pip_extra_index_urls,
     )
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        write_atomic(path, text)
+
+
+def check_export(spec: Spec, lock: Lock) -> ExportCheck:
+    """Is requirements.lock what `lock` renders? Comments and layout aside, an edit is a
+    difference in what pip would install: a pin, a hash, a marker or an index line."""
+    try:
+        data = (spec.project_dir / REQUIREMENTS_LOCK).read_bytes()
+    except FileNotFoundError:
+        return ExportCheck(ExportState.MISSING)
+    wanted = _export_text(lock)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return ExportCheck(ExportState.EDITED, "it is not UTF-8 text")
+    if text == wanted:
+        return ExportCheck(ExportState.FRESH)
+    found, expected = _requirement_lines(text), _requirement_lines(wanted)
+    if found == expected:
+        return ExportCheck(ExportState.REFORMATTED)
+    return ExportCheck(ExportState.EDITED, _first_difference(found, expected))
+
+
+def _requirement_lines(text: str) -> list[str]:
+    from reproenv.lock.inputs import split_logical
+
+    return sorted(" ".join(line.split()) for _, line in split_logical(text))
+
+
+def _first_difference(found: list[str], expected: list[str]) -> str:
+    def pin(line: str) -> str:
+        head = line.split(" --hash=", 1)[0]
+        return head if len(head) <= 100 else head[:100] + "…"
+
+    extra = [line for line in found if line not in expected]
+    lacking = [line for line in expected if line not in found]
+    if extra and lacking and pin(extra[0]) == pin(lacking[0]):
+        return f"other hashes for {pin(extra[0])}"
+    if extra:
+        return f"it has {pin(extra[0])}, which {LOCK_FILE} does not"
+    return f"it lacks {pin(lacking[0])}"
+
+
+def _export_before_relock(spec: Spec, previous: Lock | None) -> ExportCheck:
+    """requirements.lock before a relock rewrites it: an edit of the previous lock's export,
+    or, without a previous lock, a file reproenv did not write, is said out loud."""
+    if previous is not None:
+        return check_export(spec, previous)
+    path = spec.project_dir / REQUIREMENTS_LOCK
+    if not path.is_file() or path.read_bytes().startswith(_GENERATED):
+        return ExportCheck(ExportState.FRESH)  # first lock, or a relock from scratch
+    return ExportCheck(ExportState.EDITED, "reproenv did not write it")
+
+
+_GENERATED = b"# generated by reproenv"
 
 
 def ensure_lock(
@@ -331,22 +428,26 @@ def ensure_lock(
     on_wait: Callable[[str], None] = lambda _: None,
     upgrade: Upgrade = NO_UPGRADE,
     backend: str | None = None,
+    *,
+    exports: bool = True,
 ) -> LockResult:
     """The lock build/generate use, following uv's --locked / --frozen semantics.
 
     A stale lock is re-resolved keeping the pins that still fit; `upgrade` re-resolves a
-    fresh one too, letting the named packages (or everything) move.
+    fresh one too, letting the named packages (or everything) move. requirements.lock is
+    checked against the lock and rewritten from it (`exports=False`: left alone, for `run`
+    with --frozen, which installs nothing).
     """
     path = lock_path(spec)
     existing = read_lock(path)
     if mode is LockMode.FROZEN:
         if existing is None:
             raise _missing_lock(spec)
-        return _current(spec, existing)
+        return _current(spec, existing, mode, exports=exports)
     wanted = input_hash(spec)
     switching = backend is not None and existing is not None and backend != lock_backend(existing)
     if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
-        return _current(spec, existing)
+        return _current(spec, existing, mode)
     if mode is LockMode.LOCKED:
         if existing is None:
             raise _missing_lock(spec)
@@ -361,22 +462,42 @@ def ensure_lock(
         # another run may have written it while this one waited
         existing = read_lock(path)
         if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
-            return _current(spec, existing)
+            return _current(spec, existing, mode)
         # the backend sticks: a relock uses the one that made the lock unless told otherwise
         chosen = backend or (lock_backend(existing) if existing else "uv")
         lock = resolve(spec, ca_cert, previous=existing, upgrade=upgrade, backend=chosen)
         if existing is not None and lock == existing:
-            return _current(spec, existing)
-        return LockResult(lock, write_lock(spec, lock), changed=True, previous=existing)
+            return _current(spec, existing, mode)
+        before = _export_before_relock(spec, existing)
+        text = write_lock(spec, lock)
+        return LockResult(lock, text, changed=True, previous=existing, export=before)
 
 
 def lock_backend(lock: Lock) -> str:
     return "pip-tools" if lock.resolver.startswith("pip-tools") else "uv"
 
 
-def _current(spec: Spec, lock: Lock) -> LockResult:
-    sync_exports(spec, lock)
-    return LockResult(lock, lock_path(spec).read_text(encoding="utf-8"), changed=False)
+def _current(spec: Spec, lock: Lock, mode: LockMode, *, exports: bool = True) -> LockResult:
+    """The lock as it is, with requirements.lock made to match it: rewritten when missing or
+    edited (an edit is refused under --locked / --frozen: the user asked for no changes)."""
+    export = check_export(spec, lock) if exports else ExportCheck(ExportState.FRESH)
+    if export.is_edit and mode is not LockMode.AUTO:
+        raise export_edited(spec, export, f"--{mode.value}")
+    if exports:
+        sync_exports(spec, lock)
+    return LockResult(lock, lock_path(spec).read_text(encoding="utf-8"), False, export=export)
+
+
+def export_edited(spec: Spec, export: ExportCheck, refused_by: str) -> ReproenvError:
+    return ReproenvError(
+        f"{REQUIREMENTS_LOCK} does not match {LOCK_FILE} ({export.detail}); {refused_by} "
+        "does not rewrite it",
+        "export-edited",
+        f"restore it from version control, or run `reproenv lock` to rewrite it from "
+        f"{LOCK_FILE}; to change a pin, change the requirement files and relock",
+        {"file": str(spec.project_dir / REQUIREMENTS_LOCK)},
+        ExitCode.CHECK_FAILED,
+    )
 
 
 def _missing_lock(spec: Spec) -> ReproenvError:

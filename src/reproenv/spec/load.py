@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reproenv.errors import ReproenvError, bad_input
+from reproenv.fsutil import read_user_text
 from reproenv.spec.model import (
     DEFAULT_DOCKERFILE,
     DEFAULT_PLATFORM,
@@ -31,17 +32,13 @@ KNOWN_PYTHONS = tuple(f"3.{minor}" for minor in range(8, 15))
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_user_text(path)
     except FileNotFoundError:
         raise bad_input(
             f"{path.name} not found",
             "missing-file",
             "create it, or run `reproenv init`",
             file=str(path),
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise bad_input(
-            f"cannot read {path.name}: {exc}", "unreadable-file", file=str(path)
         ) from None
     try:
         return tomllib.loads(text), text
@@ -243,7 +240,7 @@ def detect_python_version(project_dir: Path) -> str:
     """Spec value first; then `.python-version`, then `requires-python`, then the default."""
     version_file = project_dir / ".python-version"
     if version_file.is_file():
-        match = re.match(r"\s*(3\.\d+)", version_file.read_text(encoding="utf-8"))
+        match = re.match(r"\s*(3\.\d+)", read_user_text(version_file))
         if match:
             return match.group(1)
     pyproject = project_dir / "pyproject.toml"
