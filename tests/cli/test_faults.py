@@ -49,13 +49,20 @@ def test_kill_9_at_random_moments_never_leaves_a_partial_lock(
     requirements = locked_project / "requirements.in"
     variants = ["numpy\nscikit-learn\n", "numpy\nscikit-learn\njoblib<2\n"]
     complete = {lock.read_text()}
+    # the kill window follows how long a whole relock takes on this machine, so that some runs
+    # die mid-way and some finish however fast or loaded the machine is
+    requirements.write_text(variants[1])
+    started = time.monotonic()
+    assert cli("lock", cwd=locked_project).code == 0
+    window = 1.5 * (time.monotonic() - started)
+    complete.add(lock.read_text())
     rng = random.Random(20261127)
     finished = 0
     for attempt in range(20):
         # alternate the inputs so every run has a different lock to write over the old one
         requirements.write_text(variants[attempt % 2])
         process = start_lock(cli, locked_project)
-        time.sleep(rng.uniform(0.0, 1.2))
+        time.sleep(rng.uniform(0.0, window))
         process.send_signal(signal.SIGKILL)
         process.communicate()
         finished += process.returncode == 0
@@ -63,8 +70,7 @@ def test_kill_9_at_random_moments_never_leaves_a_partial_lock(
         parse_lock(text, lock)  # complete and sealed, or this raises
         complete.add(text)
     # both outcomes happened: some runs were killed mid-way, some wrote their lock
-    assert finished < 20
-    assert len(complete) >= 2
+    assert 0 < finished < 20
     assert cli("lock", cwd=locked_project).code == 0
     assert not list(locked_project.glob(".*.tmp")), "temp files of killed runs were left behind"
 
