@@ -79,7 +79,8 @@ def init(
         'workdir = "/workspace"',
         *(
             [
-                f"# the project keeps its own {' and '.join(own)}: reproenv's go beside them",
+                f"# the project keeps its own {' and '.join(own)}: reproenv writes its own "
+                "in .reproenv/",
                 f'dockerfile = "{OUTPUT_DOCKERFILE}"',
             ]
             if own
