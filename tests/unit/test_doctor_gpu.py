@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from reproenv.cli.doctor_checks import gpu_check
 from reproenv.detect.gpu_host import Gpu, HostGpuReport
-from reproenv.doctor import gpu_check
 
 GOLDEN_TORCH = Path(__file__).parents[1] / "golden" / "torch-gpu" / "input"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.build.context import LEGACY_DOCKERFILE, parse_rules, write_context
-from reproenv.build.engine import Builder, DockerEngine, EngineInfo
+from reproenv.engine import Builder, DockerEngine, EngineInfo
 from reproenv.errors import bad_input
 from reproenv.lock.images import pull_reference
 from reproenv.plan.model import BuildPlan

@@ -43,9 +43,9 @@ def build(
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
     from reproenv.build.credentials import index_credentials, render_netrc
-    from reproenv.build.engine import LEGACY_NOTE, DockerEngine
     from reproenv.build.service import build_image, legacy_ignore_note
     from reproenv.cli.pipeline import generate_files
+    from reproenv.engine import LEGACY_NOTE, DockerEngine
     from reproenv.settings import docker_executable
 
     engine = DockerEngine(docker_executable(docker))

@@ -24,7 +24,7 @@ def doctor(
     from rich.markup import escape
     from rich.table import Table
 
-    from reproenv.doctor import run_checks
+    from reproenv.cli.doctor_checks import run_checks
     from reproenv.errors import ExitCode
 
     checks = run_checks(project, docker)

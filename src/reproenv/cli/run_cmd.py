@@ -12,7 +12,7 @@ import typer
 from reproenv.cli.common import DockerOption
 
 if TYPE_CHECKING:
-    from reproenv.build.engine import RunOptions
+    from reproenv.engine import RunOptions
     from reproenv.plan.model import BuildPlan
 
 # `-p` is docker's --publish on `run` and `shell`, so the project folder is long-only here
@@ -106,9 +106,9 @@ def run(
 
 def launch(project: Path, docker: str | None, command: list[str], request: RunRequest) -> int:
     """Find the image of the current lock and run `command` in it (shared with `shell`)."""
-    from reproenv.build.engine import DockerEngine
     from reproenv.build.service import require_image
     from reproenv.cli.pipeline import current_plan
+    from reproenv.engine import DockerEngine
     from reproenv.settings import docker_executable
 
     spec, plan = current_plan(project)
@@ -127,7 +127,7 @@ def run_options(
     gid: int | None = None,
     cwd: Path | None = None,
 ) -> RunOptions:
-    from reproenv.build.engine import RunOptions, terminal_modes
+    from reproenv.engine import RunOptions, terminal_modes
 
     interactive, tty = terminal_modes()
     own_env: tuple[str, ...]

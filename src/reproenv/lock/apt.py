@@ -16,7 +16,7 @@ from reproenv.lock.model import LockedAptPackage, LockedImage
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
-    from reproenv.build.engine import DockerEngine
+    from reproenv.engine import DockerEngine
 
 # archive -> its dated snapshot service; `{}` is the snapshot's timestamp
 _SNAPSHOTS = (

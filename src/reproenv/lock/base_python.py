@@ -17,7 +17,7 @@ from reproenv.lock.model import Lock, LockedImage
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
-    from reproenv.build.engine import DockerEngine
+    from reproenv.engine import DockerEngine
     from reproenv.lock.images import RegistryClient
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?")
@@ -83,7 +83,7 @@ def _python_of(
 def _ask_engine(
     spec: Spec, image: LockedImage, engine: DockerEngine | None, reason: str
 ) -> tuple[str | None, str]:
-    from reproenv.build.engine import DockerEngine
+    from reproenv.engine import DockerEngine
     from reproenv.lock.images import pull_reference
     from reproenv.settings import docker_executable
 

@@ -145,7 +145,7 @@ def _run_in_image(
     scratch: Path,
     ca_cert: Path | None,
 ) -> subprocess.CompletedProcess[str]:
-    from reproenv.build.engine import DockerEngine
+    from reproenv.engine import DockerEngine
     from reproenv.lock.images import pull_reference
     from reproenv.settings import docker_executable
 

@@ -287,7 +287,7 @@ def _apt_pins(
         and previous.apt_snapshot == spec.apt_snapshot
     ):
         return previous.apt_packages
-    from reproenv.build.engine import DockerEngine
+    from reproenv.engine import DockerEngine
     from reproenv.lock.apt import resolve_apt
     from reproenv.settings import docker_executable
 

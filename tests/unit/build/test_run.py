@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reproenv.build.engine import DockerEngine, RunOptions, run_arguments, terminal_modes
 from reproenv.cli import run_cmd
 from reproenv.cli.main import app
 from reproenv.cli.run_cmd import RunRequest, host_path, identity, run_options
 from reproenv.cli.shell import SHELL_COMMAND
+from reproenv.engine import DockerEngine, RunOptions, run_arguments, terminal_modes
 from reproenv.errors import ExitCode, ReproenvError
 from reproenv.plan.model import BuildPlan
 
@@ -51,7 +51,7 @@ def test_engine_run_forwards_stdin_and_passes_the_exit_code(tmp_path: Path) -> N
     options = RunOptions(workdir="/workspace", interactive=True)
     code = subprocess.run(
         [sys.executable, "-c",
-         "import sys\nfrom reproenv.build.engine import DockerEngine, RunOptions\n"
+         "import sys\nfrom reproenv.engine import DockerEngine, RunOptions\n"
          f"sys.exit(DockerEngine({docker!r}).run('img:1', ['cat'], {options!r}))"],
         input="hi\n", text=True, check=False,
     ).returncode  # fmt: skip
@@ -68,7 +68,7 @@ def test_ctrl_c_is_left_to_docker_and_the_exit_code_stays_the_commands(tmp_path:
     docker.chmod(0o755)
     done = subprocess.run(
         [sys.executable, "-c",
-         "import sys\nfrom reproenv.build.engine import DockerEngine, RunOptions\n"
+         "import sys\nfrom reproenv.engine import DockerEngine, RunOptions\n"
          f"sys.exit(DockerEngine({str(docker)!r}).run('img:1', [], RunOptions(workdir='/w')))"],
         capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip

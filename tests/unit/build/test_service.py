@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from reproenv.build.context import LEGACY_DOCKERFILE
-from reproenv.build.engine import Builder, DockerEngine, EngineInfo
 from reproenv.build.service import base_image_arg, build_image, legacy_ignore_note
+from reproenv.engine import Builder, DockerEngine, EngineInfo
 from reproenv.plan.model import BuildPlan
 
 DIGEST = "sha256:" + "ee" * 32

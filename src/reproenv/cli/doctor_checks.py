@@ -6,8 +6,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from reproenv.build.engine import LEGACY_NOTE, Builder, DockerEngine
 from reproenv.detect.gpu_host import HostGpuReport
+from reproenv.engine import LEGACY_NOTE, Builder, DockerEngine
 from reproenv.errors import ReproenvError
 from reproenv.lock.images import ImageRef, RegistryClient
 from reproenv.settings import docker_executable

@@ -1,4 +1,4 @@
-"""The container engine behind one small interface: the docker CLI, whatever its builder."""
+"""The docker CLI as the container engine, whatever its builder (buildx, BuildKit, legacy)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reproenv.build.engine import Builder, DockerEngine
+from reproenv.engine import Builder, DockerEngine
 from reproenv.errors import ExitCode, ReproenvError
 
 

@@ -1,1 +1,0 @@
-"""Prove an image matches its lock (the `verify` command; not built yet)."""
