@@ -79,6 +79,7 @@ lint: venv
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache  # the layers in pyproject.toml [tool.importlinter]
 
 test: venv lint
 	@eval "$$(bash scripts/infra.sh)" && $(BIN)/pytest $(PYTEST_ARGS)

@@ -14,9 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reproenv.lock.inputs import expand_env, logical_lines, requirement_files
+from reproenv.lock.inputs import (
+    expand_env,
+    logical_lines,
+    requirement_files,
+    strip_credentials,
+)
 from reproenv.lock.model import Lock
-from reproenv.lock.pip import strip_credentials
 from reproenv.spec.model import Spec
 
 

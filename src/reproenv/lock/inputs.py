@@ -339,14 +339,17 @@ def hashed_pins(text: str) -> list[tuple[str, str, tuple[str, ...]]] | None:
     return pins or None
 
 
+def strip_credentials(url: str) -> str:
+    """Index URLs go into the lock and the image without the user:password part."""
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)
+
+
 _INDEX_OPTION = re.compile(r"^(?P<option>--index-url|-i|--extra-index-url)(\s+|=)(?P<url>\S+)")
 
 
 def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
     """The package indexes the inputs name (spec, then -i/--extra-index-url lines), with
     ${VAR}s expanded and credentials removed: what pip needs again inside the build."""
-    from reproenv.lock.pip import strip_credentials
-
     index_url = spec.index_url
     extras = list(spec.extra_index_urls)
     for path in requirement_files(spec):

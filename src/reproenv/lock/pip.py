@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from reproenv.errors import bad_input, environment, redact
 from reproenv.fsutil import read_user_text
-from reproenv.lock.inputs import check_uv_supported, expand_env, local_projects, prehashed
+from reproenv.lock.inputs import (
+    check_uv_supported,
+    expand_env,
+    local_projects,
+    prehashed,
+    strip_credentials,
+)
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
@@ -429,11 +435,6 @@ def _file(entry: dict[str, object]) -> LockedFile:
     if not sha256:
         raise bad_input(f"no sha256 for {name} from the index", "missing-hash", file=name)
     return LockedFile(name=name, sha256=str(sha256))
-
-
-def strip_credentials(url: str) -> str:
-    """Index URLs go into the lock and the image without the user:password part."""
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)
 
 
 def merge_platforms(

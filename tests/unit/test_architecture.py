@@ -1,0 +1,77 @@
+"""The import contract in pyproject.toml holds for the tree and catches a breach of it.
+
+Each case runs lint-imports on a copy of src/ (first on the copy as it is, then with one line
+added), so a contract that checks nothing, or checks the installed package instead of the
+copy, fails here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _copy_tree(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_the_tree_keeps_the_contract(tmp_path: Path) -> None:
+    result = _lint(_copy_tree(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "added", "expected"),
+    [
+        # an upward import: a locker reaching for the command line
+        ("lock/model.py", "import reproenv.cli.main\n", "reproenv.lock.model -> reproenv.cli.main"),
+        # hidden in a function, as the old lock -> build import was
+        (
+            "lock/apt.py",
+            "def _late() -> None:\n    from reproenv.build import service\n",
+            "reproenv.lock.apt -> reproenv.build.service",
+        ),
+        # a foundation importing the pipeline
+        ("engine/docker.py", "import reproenv.spec.model\n", "reproenv.engine.docker ->"),
+        # a cycle inside one package
+        ("lock/inputs.py", "import reproenv.lock.pip\n", "No cycles are allowed in reproenv.lock"),
+        # a new package that takes no place in the layers
+        ("orphan/__init__.py", "", "reproenv.orphan"),
+    ],
+)
+def test_a_breach_fails_the_contract(
+    tmp_path: Path, module: str, added: str, expected: str
+) -> None:
+    tree = _copy_tree(tmp_path)
+    target = tree / "src" / "reproenv" / module
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write("\n" + added)
+    result = _lint(tree)
+    assert result.returncode != 0, result.stdout
+    assert "BROKEN" in result.stdout
+    assert expected in result.stdout + result.stderr, result.stdout + result.stderr
