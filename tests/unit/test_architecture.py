@@ -8,6 +8,7 @@ copy, fails here.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,3 +76,36 @@ def test_a_breach_fails_the_contract(
     assert result.returncode != 0, result.stdout
     assert "BROKEN" in result.stdout
     assert expected in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+DOC = ROOT / "docs" / "architecture.md"
+# a backticked path: `lock/`, `lock/service.py`, `errors.py`, `tests/contract/test_renderers.py`
+_PATH = re.compile(r"`((?:[A-Za-z_]+/)*[A-Za-z_]+(?:/|\.py))`")
+_FROM_ROOT = ("src/", "tests/", "docs/", "scripts/", "examples/", "benchmarks/")
+PACKAGE = ROOT / "src" / "reproenv"
+
+
+def _named_paths() -> set[str]:
+    return set(_PATH.findall(DOC.read_text(encoding="utf-8")))
+
+
+def test_every_path_the_architecture_names_exists() -> None:
+    paths = _named_paths()
+    assert len(paths) > 20, paths  # the pattern still matches how the document names things
+    missing = [
+        path
+        for path in sorted(paths)
+        if not (ROOT / path if path.startswith(_FROM_ROOT) else PACKAGE / path).exists()
+    ]
+    assert missing == []
+
+
+def test_the_architecture_names_every_package() -> None:
+    named = {path for path in _named_paths() if "/" not in path.removesuffix("/")}
+    present = {
+        f"{entry.name}/" if entry.is_dir() else entry.name
+        for entry in PACKAGE.iterdir()
+        if (entry.is_dir() and (entry / "__init__.py").is_file())
+        or (entry.suffix == ".py" and entry.name != "__init__.py")
+    }
+    assert sorted(present - named) == []
