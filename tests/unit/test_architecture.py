@@ -58,6 +58,8 @@ def test_the_tree_keeps_the_contract(tmp_path: Path) -> None:
         ),
         # a foundation importing the pipeline
         ("engine/docker.py", "import reproenv.spec.model\n", "reproenv.engine.docker ->"),
+        # one foundation importing its sibling: the registry client and the engine stay apart
+        ("oci/reference.py", "import reproenv.engine\n", "reproenv.oci.reference -> reproenv.eng"),
         # a cycle inside one package
         ("lock/inputs.py", "import reproenv.lock.pip\n", "No cycles are allowed in reproenv.lock"),
         # a new package that takes no place in the layers

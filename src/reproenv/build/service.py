@@ -9,7 +9,7 @@ from pathlib import Path
 from reproenv.build.context import LEGACY_DOCKERFILE, parse_rules, write_context
 from reproenv.engine import Builder, DockerEngine, EngineInfo
 from reproenv.errors import bad_input
-from reproenv.lock.images import pull_reference
+from reproenv.oci.reference import pull_reference
 from reproenv.plan.model import BuildPlan
 from reproenv.render.dockerfile import render_dockerfile
 

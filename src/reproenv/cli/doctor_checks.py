@@ -9,7 +9,8 @@ from pathlib import Path
 from reproenv.detect.gpu_host import HostGpuReport
 from reproenv.engine import LEGACY_NOTE, Builder, DockerEngine
 from reproenv.errors import ReproenvError
-from reproenv.lock.images import ImageRef, RegistryClient
+from reproenv.oci.client import RegistryClient
+from reproenv.oci.reference import ImageRef
 from reproenv.settings import docker_executable
 from reproenv.spec.load import MIRROR_ENV, load_spec
 from reproenv.spec.model import DEFAULT_PYTHON, default_base_image

@@ -60,7 +60,7 @@ def resolve_apt(
     packages = spec.apt_packages if packages is None else packages
     if not packages:
         return ()
-    from reproenv.lock.images import pull_reference  # httpx: only when resolving
+    from reproenv.oci.reference import pull_reference  # only when resolving
 
     pinned = pull_reference(image.reference, image.digest, spec.registry_mirror)
     script = (

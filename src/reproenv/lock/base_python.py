@@ -18,7 +18,7 @@ from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
     from reproenv.engine import DockerEngine
-    from reproenv.lock.images import RegistryClient
+    from reproenv.oci.client import RegistryClient
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?")
 UNCHECKED = "could not check the Python of image.base"  # the start of the warning it records
@@ -66,7 +66,9 @@ def _python_of(
     spec: Spec, image: LockedImage, registry: RegistryClient | None, engine: DockerEngine | None
 ) -> tuple[str | None, str]:
     """(the image's Python version, or None and why it is unknown)."""
-    from reproenv.lock.images import ImageRef, RegistryClient, python_version_of
+    from reproenv.oci.client import RegistryClient
+    from reproenv.oci.manifest import python_version_of
+    from reproenv.oci.reference import ImageRef
 
     reason = "its config names no PYTHON_VERSION"
     try:
@@ -84,7 +86,7 @@ def _ask_engine(
     spec: Spec, image: LockedImage, engine: DockerEngine | None, reason: str
 ) -> tuple[str | None, str]:
     from reproenv.engine import DockerEngine
-    from reproenv.lock.images import pull_reference
+    from reproenv.oci.reference import pull_reference
     from reproenv.settings import docker_executable
 
     engine = engine or DockerEngine(docker_executable(None))

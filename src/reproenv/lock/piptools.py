@@ -146,7 +146,7 @@ def _run_in_image(
     ca_cert: Path | None,
 ) -> subprocess.CompletedProcess[str]:
     from reproenv.engine import DockerEngine
-    from reproenv.lock.images import pull_reference
+    from reproenv.oci.reference import pull_reference
     from reproenv.settings import docker_executable
 
     engine = DockerEngine(docker_executable(None))

@@ -38,7 +38,7 @@ from reproenv.lock.pip import (
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
-    from reproenv.lock.images import RegistryClient, ResolvedImage
+    from reproenv.oci.client import RegistryClient, ResolvedImage
 
 
 class LockMode(Enum):
@@ -309,7 +309,7 @@ def _kept_images(
     """The previous digests, when they were resolved for the same image and platforms."""
     if previous is None:
         return None
-    from reproenv.lock.images import ImageRef
+    from reproenv.oci.reference import ImageRef
 
     reference = str(ImageRef.parse(base or spec.base_image))
     kept = tuple(i for i in previous.images if i.reference == reference)
@@ -333,7 +333,8 @@ def _resolve_images(
     spec: Spec, registry: RegistryClient | None, base: str | None = None
 ) -> list[ResolvedImage]:
     # imported here: httpx is only needed when resolving, not for `lock --check` or start-up
-    from reproenv.lock.images import ImageRef, RegistryClient
+    from reproenv.oci.client import RegistryClient
+    from reproenv.oci.reference import ImageRef
 
     registry = registry or RegistryClient(mirror=spec.registry_mirror)
     return registry.resolve(ImageRef.parse(base or spec.base_image), list(spec.platforms))

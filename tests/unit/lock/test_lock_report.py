@@ -10,7 +10,6 @@ import pytest
 
 from reproenv.errors import ReproenvError, environment
 from reproenv.lock.base_python import UNCHECKED, check_base_python
-from reproenv.lock.images import RegistryClient, python_version_of
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.model import (
     LockedFile,
@@ -22,6 +21,8 @@ from reproenv.lock.model import (
 )
 from reproenv.lock.pip import exclude_newer_timestamp, refuse_source_only
 from reproenv.lock.warnings import lock_warnings
+from reproenv.oci.client import RegistryClient
+from reproenv.oci.manifest import python_version_of
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
 from tests.fakes.registry_server import FakeRegistry, serve
