@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from reproenv.lock.exports import ExportCheck
     from reproenv.lock.model import Lock
-    from reproenv.lock.service import ExportCheck
 
 from reproenv.cli.common import CaCertOption, ProjectOption, note, out, report_export, warn
 
@@ -52,8 +52,8 @@ def lock(
     """Resolve the spec to reproenv.lock and requirements.lock, keeping pins that still fit."""
     from reproenv.errors import ExitCode
     from reproenv.lock.diff import diff_locks
+    from reproenv.lock.locker import Upgrade
     from reproenv.lock.model import LOCK_FILE
-    from reproenv.lock.pip import Upgrade
     from reproenv.lock.service import LockMode, LockState, ensure_lock, export_state, lock_state
     from reproenv.lock.warnings import lock_warnings
     from reproenv.settings import find_ca_cert
@@ -115,8 +115,8 @@ def _check_export(export: ExportCheck) -> None:
     """requirements.lock in `--check`: an edit fails it; missing or laid out otherwise is not a
     failure, as every command that needs the file writes it from reproenv.lock."""
     from reproenv.errors import ExitCode
+    from reproenv.lock.exports import ExportState
     from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK
-    from reproenv.lock.service import ExportState
 
     if export.is_edit:
         note(

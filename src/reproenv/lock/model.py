@@ -91,6 +91,9 @@ class Lock(_Strict):
     python: str
     platforms: tuple[str, ...]
     resolver: str
+    # the pip backend that made the lock; absent (uv) in the file, as in locks made before
+    # the field existed
+    resolver_backend: Literal["uv", "pip-tools"] = Field(default="uv", alias="resolver-backend")
     wheel_platforms: tuple[str, ...] = Field(alias="wheel-platforms")
     images: tuple[LockedImage, ...]
     apt_requested: tuple[str, ...] = Field(alias="apt-requested")  # the spec's, + python-apt
@@ -136,6 +139,8 @@ def _canonical(lock: Lock) -> dict[str, Any]:
         data["pip-packages"], key=lambda p: (p["name"], p["platforms"], p["version"])
     )
     data["images"] = sorted(data["images"], key=lambda i: i["platform"])
+    if data["resolver-backend"] == "uv":
+        del data["resolver-backend"]  # the default: uv locks keep their bytes
     if not data["pip-extra-index-urls"]:
         del data["pip-extra-index-urls"]
     if not data["local-projects"]:
@@ -199,6 +204,15 @@ def parse_lock(text: str, path: Path) -> Lock:
             file=str(path),
             key="content-hash",
         )
+    return _legacy_backend(lock, data)
+
+
+def _legacy_backend(lock: Lock, data: dict[str, Any]) -> Lock:
+    """A pip-tools lock written before `resolver-backend` existed names its backend only in
+    `resolver`: derived after the seal is checked (the seal covers the file as written), so the
+    file reads as it was made and its next rewrite carries the field."""
+    if "resolver-backend" not in data and lock.resolver.startswith("pip-tools"):
+        return lock.model_copy(update={"resolver_backend": "pip-tools"})
     return lock
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reproenv.detect.conda import environment_file
 from reproenv.lock.model import Lock
-from reproenv.lock.pip import source_only
+from reproenv.lock.pip.packages import source_only
 from reproenv.spec.model import Spec
 
 

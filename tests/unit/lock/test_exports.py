@@ -7,15 +7,10 @@ from pathlib import Path
 import pytest
 
 from reproenv.errors import ExitCode, ReproenvError
+from reproenv.lock.exports import ExportState, check_export
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.model import Lock, LockedFile, LockedImage, LockedPipPackage
-from reproenv.lock.service import (
-    ExportState,
-    LockMode,
-    check_export,
-    ensure_lock,
-    write_lock,
-)
+from reproenv.lock.service import LockMode, ensure_lock, write_lock
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
 

@@ -19,7 +19,8 @@ from reproenv.lock.model import (
     dump_lock,
     parse_lock,
 )
-from reproenv.lock.pip import exclude_newer_timestamp, refuse_source_only
+from reproenv.lock.pip.packages import refuse_source_only
+from reproenv.lock.pip.uv import exclude_newer_timestamp
 from reproenv.lock.warnings import lock_warnings
 from reproenv.oci.client import RegistryClient
 from reproenv.oci.manifest import python_version_of
@@ -141,7 +142,7 @@ def test_only_wheels_refuses_a_source_only_pin_naming_its_line(tmp_path: Path) -
 
 
 def test_pip_tools_refuses_exclude_newer(tmp_path: Path) -> None:
-    from reproenv.lock.piptools import resolve_piptools
+    from reproenv.lock.pip.piptools import resolve_piptools
 
     spec = spec_in(tmp_path, "")
     dated = spec.model_copy(update={"exclude_newer": "2022-06-01"})

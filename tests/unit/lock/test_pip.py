@@ -5,14 +5,12 @@ from pathlib import Path
 import pytest
 
 from reproenv.errors import ReproenvError
+from reproenv.lock.inputs import strip_credentials
 from reproenv.lock.model import LockedFile, LockedPipPackage
-from reproenv.lock.pip import (
-    isolated_env,
-    merge_platforms,
-    parse_pylock,
-    render_requirements_lock,
-    strip_credentials,
-)
+from reproenv.lock.pip.export import render_requirements_lock
+from reproenv.lock.pip.packages import merge_platforms
+from reproenv.lock.pip.pylock import parse_pylock
+from reproenv.lock.pip.uv import isolated_env
 from reproenv.spec.load import load_spec
 
 PYLOCK = """\

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reproenv.errors import ExitCode, ReproenvError
-from reproenv.lock.pip import parse_pylock
+from reproenv.lock.pip.pylock import parse_pylock
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reproenv.errors import ReproenvError
-from reproenv.lock.pip import _resolution_error
+from reproenv.lock.pip.errors import resolution_error as _resolution_error
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
 

@@ -12,19 +12,16 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.inputs import check_supported, expand_env, hashed_pins
+from reproenv.lock.locker import NO_UPGRADE, Upgrade
 from reproenv.lock.model import LockedImage, LockedPipPackage
-from reproenv.lock.pip import (
-    NO_UPGRADE,
-    PipResolution,
-    Upgrade,
-    canonical_name,
-    isolated_env,
-    wheel_platform,
-)
+from reproenv.lock.pip.backend import BackendName, PipResolution
+from reproenv.lock.pip.packages import canonical_name
+from reproenv.lock.pip.uv import isolated_env, wheel_platform
 from reproenv.spec.model import Spec
 
 IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"  # force the container path (tests, odd hosts)
@@ -50,6 +47,32 @@ def host_is_target(spec: Spec, platform: str) -> bool:
     return on_linux and same_python and _HOST_PLATFORMS.get(host.machine()) == platform
 
 
+@dataclass(frozen=True)
+class PipToolsBackend:
+    name: BackendName = "pip-tools"
+    runs_in_base: bool = True  # pip-compile resolves for the interpreter that runs it
+    parallel: bool = False  # each run may start a container
+    variant_indexes: bool = False
+    locks_local_projects: bool = False  # it refuses local path lines
+
+    def resolve(
+        self,
+        spec: Spec,
+        platform: str,
+        ca_cert: Path | None,
+        image: LockedImage | None,
+        *,
+        preferences: tuple[LockedPipPackage, ...],
+        upgrade: Upgrade,
+        variant_indexes: tuple[str, ...],
+    ) -> PipResolution:
+        if image is None:  # the service looks the digests up first (`runs_in_base`)
+            raise RuntimeError(f"no pinned base for {platform}: pip-compile may run in it")
+        return resolve_piptools(
+            spec, platform, ca_cert, image, preferences=preferences, upgrade=upgrade
+        )
+
+
 def resolve_piptools(
     spec: Spec,
     platform: str,
@@ -60,37 +83,10 @@ def resolve_piptools(
     upgrade: Upgrade = NO_UPGRADE,
 ) -> PipResolution:
     version = piptools_version()
-    if spec.pyproject_groups:
-        raise bad_input(
-            "the pip-tools backend cannot select dependency groups (pip.groups)",
-            "backend-unsupported",
-            "use the uv backend, or move the group into a requirements file",
-            file=str(spec.source),
-            key="pip.groups",
-        )
-    if spec.exclude_newer:
-        # pip-compile has no such option: the lock would silently hold today's versions
-        raise bad_input(
-            "the pip-tools backend cannot resolve as the index stood on a date "
-            f"(pip.exclude-newer = {spec.exclude_newer!r})",
-            "backend-unsupported",
-            "use the uv backend (`reproenv lock --backend uv`), or remove pip.exclude-newer",
-            file=str(spec.source),
-            key="pip.exclude-newer",
-        )
+    _refuse_unsupported(spec)
     check_supported(spec)
     inputs = [*spec.requirements, *(["pyproject.toml"] if spec.pyproject_dependencies else [])]
-    options = ["--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--no-config"]
-    # pip-compile leaves setuptools and pip out unless told; uv pins them like any package,
-    # and `pip install --require-hashes` refuses a needed package that the lock lacks
-    options.append("--allow-unsafe")
-    options += [f"--extra={extra}" for extra in spec.pyproject_extras]
-    if spec.index_url:
-        options.append(f"--index-url={expand_env(spec.index_url)}")
-    options += [f"--extra-index-url={expand_env(url)}" for url in spec.extra_index_urls]
-    if upgrade.everything:
-        options.append("--upgrade")
-    options += [f"--upgrade-package={name}" for name in upgrade.packages]
+    options = _options(spec, upgrade)
     previous = "".join(
         f"{p.name}=={p.version}\n" for p in preferences if platform in p.platforms
     )  # pip-compile keeps the pins already in its output file
@@ -116,6 +112,42 @@ def resolve_piptools(
             for name, pin, hashes in sorted(pins)
         ),
     )
+
+
+def _refuse_unsupported(spec: Spec) -> None:
+    if spec.pyproject_groups:
+        raise bad_input(
+            "the pip-tools backend cannot select dependency groups (pip.groups)",
+            "backend-unsupported",
+            "use the uv backend, or move the group into a requirements file",
+            file=str(spec.source),
+            key="pip.groups",
+        )
+    if spec.exclude_newer:
+        # pip-compile has no such option: the lock would silently hold today's versions
+        raise bad_input(
+            "the pip-tools backend cannot resolve as the index stood on a date "
+            f"(pip.exclude-newer = {spec.exclude_newer!r})",
+            "backend-unsupported",
+            "use the uv backend (`reproenv lock --backend uv`), or remove pip.exclude-newer",
+            file=str(spec.source),
+            key="pip.exclude-newer",
+        )
+
+
+def _options(spec: Spec, upgrade: Upgrade) -> list[str]:
+    options = ["--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--no-config"]
+    # pip-compile leaves setuptools and pip out unless told; uv pins them like any package,
+    # and `pip install --require-hashes` refuses a needed package that the lock lacks
+    options.append("--allow-unsafe")
+    options += [f"--extra={extra}" for extra in spec.pyproject_extras]
+    if spec.index_url:
+        options.append(f"--index-url={expand_env(spec.index_url)}")
+    options += [f"--extra-index-url={expand_env(url)}" for url in spec.extra_index_urls]
+    if upgrade.everything:
+        options.append("--upgrade")
+    options += [f"--upgrade-package={name}" for name in upgrade.packages]
+    return options
 
 
 def _isolated(ca_cert: Path | None) -> dict[str, str]:

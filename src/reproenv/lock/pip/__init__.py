@@ -1,0 +1,1 @@
+"""The pip locker: pip inputs to exact, hashed pins per platform, through uv or pip-tools."""

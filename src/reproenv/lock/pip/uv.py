@@ -1,0 +1,262 @@
+"""The uv backend (a private adapter): `uv pip compile` to PEP 751, read for one platform."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from reproenv.errors import bad_input, redact
+from reproenv.fsutil import read_user_text
+from reproenv.lock.inputs import (
+    LocalProject,
+    check_uv_supported,
+    expand_env,
+    local_projects,
+    prehashed,
+)
+from reproenv.lock.locker import NO_UPGRADE, Upgrade
+from reproenv.lock.model import LockedImage, LockedPipPackage
+from reproenv.lock.pip.backend import BackendName, PipResolution
+from reproenv.lock.pip.errors import resolution_error
+from reproenv.lock.pip.packages import canonical_name
+from reproenv.lock.pip.pylock import parse_pylock
+from reproenv.settings import NetworkSettings
+from reproenv.spec.model import Spec
+
+# Conservative glibc floor for wheels: installable on every Debian/Ubuntu base reproenv
+# targets (bookworm has 2.36), while all common scientific wheels ship for it.
+_WHEEL_PLATFORMS = {
+    "linux/amd64": "x86_64-manylinux_2_28",
+    "linux/arm64": "aarch64-manylinux_2_28",
+}
+
+
+def wheel_platform(platform: str) -> str:
+    return _WHEEL_PLATFORMS[platform]
+
+
+def uv_executable() -> str:
+    from uv import find_uv_bin
+
+    return str(find_uv_bin())
+
+
+def isolated_env(ca_cert: Path | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without pip/uv settings, so the lock depends only on the spec."""
+    source = os.environ if base is None else base
+    network = NetworkSettings.from_env(source)
+    env = {k: v for k, v in source.items() if not k.startswith(("PIP_", "UV_"))}
+    env["UV_NO_CONFIG"] = "1"
+    env["UV_NO_PROGRESS"] = "1"
+    # our network settings, not the host's: uv retries with its own backoff
+    env["UV_HTTP_TIMEOUT"] = str(max(1, round(network.timeout)))
+    env["UV_HTTP_RETRIES"] = str(network.retries)
+    # git (uv runs it for git+ requirements) must never wait on a prompt or a stalled host
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_HTTP_LOW_SPEED_LIMIT"] = "1"
+    env["GIT_HTTP_LOW_SPEED_TIME"] = str(max(1, round(network.timeout)))
+    if ca_cert is not None:
+        env["SSL_CERT_FILE"] = str(ca_cert)
+    return env
+
+
+@dataclass(frozen=True)
+class UvBackend:
+    name: BackendName = "uv"
+    runs_in_base: bool = False
+    parallel: bool = True  # each platform's run waits on the index, not the CPU
+    variant_indexes: bool = True
+    locks_local_projects: bool = True
+
+    def resolve(
+        self,
+        spec: Spec,
+        platform: str,
+        ca_cert: Path | None,
+        image: LockedImage | None,
+        *,
+        preferences: tuple[LockedPipPackage, ...],
+        upgrade: Upgrade,
+        variant_indexes: tuple[str, ...],
+    ) -> PipResolution:
+        return resolve_pip(
+            spec, platform, ca_cert, preferences=preferences, upgrade=upgrade,
+            variant_indexes=variant_indexes,
+        )  # fmt: skip
+
+
+def resolve_pip(
+    spec: Spec,
+    platform: str,
+    ca_cert: Path | None = None,
+    *,
+    preferences: tuple[LockedPipPackage, ...] = (),
+    upgrade: Upgrade = NO_UPGRADE,
+    variant_indexes: tuple[str, ...] = (),
+) -> PipResolution:
+    """Resolve for one platform. uv writes PEP 751 (pylock.toml), which names every file it
+    chose: only the wheels that install on `platform` end up in the lock."""
+    uv = uv_executable()
+    target = wheel_platform(platform)
+    version = _uv_version()
+    projects = local_projects(spec) if not lockfile_input(spec) else ()
+    if not spec.requirements and not spec.pyproject_dependencies and not projects:
+        return PipResolution(version, target, ())
+    lockfile = lockfile_input(spec)
+    if lockfile is not None:
+        text = _read_lockfile(spec, lockfile, uv)
+        packages = parse_pylock(text, platform, spec, source=lockfile)
+        return PipResolution(f"{version} ({lockfile.name} used as it is)", target, packages)
+    check_uv_supported(spec)
+    # a hashed file with a `-e .` line is resolved afresh: the build backend must be locked too
+    given = prehashed(spec) if not projects else None
+    if given is not None:
+        return PipResolution(f"{version} (input used as it is)", target, tuple(
+            LockedPipPackage(
+                name=canonical_name(name), version=pin, platforms=(platform,), given_hashes=hashes
+            )
+            for name, pin, hashes in sorted(given)
+        ))  # fmt: skip
+    wanted = tuple(p for p in preferences if platform in p.platforms)
+    packages = _compile(spec, platform, ca_cert, projects, wanted, upgrade, variant_indexes)
+    return PipResolution(version, target, packages)
+
+
+def _selections(spec: Spec, variant_indexes: tuple[str, ...]) -> list[str]:
+    """uv options for where and what to pick: indexes, the date, wheels only, the extras."""
+    selections: list[str] = []
+    if spec.index_url:
+        selections += ["--index-url", expand_env(spec.index_url)]
+    for url in spec.extra_index_urls:
+        selections += ["--extra-index-url", expand_env(url)]
+    for url in variant_indexes:
+        # a framework build index (PyTorch's cuXYZ): its local versions (2.4.1+cu118) must be
+        # able to win over the plain release on the default index
+        selections += ["--extra-index-url", url, "--index-strategy", "unsafe-best-match"]
+    if spec.exclude_newer:
+        selections += ["--exclude-newer", exclude_newer_timestamp(spec.exclude_newer)]
+    if spec.only_wheels:
+        selections += ["--only-binary", ":all:"]
+    if spec.pyproject_dependencies:
+        for extra in spec.pyproject_extras:
+            selections += ["--extra", extra]
+        for group in spec.pyproject_groups:
+            selections += ["--group", f"pyproject.toml:{group}"]
+    return selections
+
+
+def _compile(
+    spec: Spec,
+    platform: str,
+    ca_cert: Path | None,
+    projects: tuple[LocalProject, ...],
+    preferences: tuple[LockedPipPackage, ...],
+    upgrade: Upgrade,
+    variant_indexes: tuple[str, ...],
+) -> tuple[LockedPipPackage, ...]:
+    inputs = list(spec.requirements)
+    if spec.pyproject_dependencies:
+        # uv reads [project] itself: extras and PEP 735 groups (with include-group) included
+        inputs.append("pyproject.toml")
+    with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
+        # uv prefers the versions already in its output file: that is how a relock keeps
+        # the pins that still satisfy the inputs
+        output = Path(scratch) / "pylock.toml"
+        build_requires = sorted({r for p in projects for r in p.build_requires})
+        if build_requires:
+            # the local projects are built in the image without network: their build backends
+            # are locked, hashed, like every other package
+            backends = Path(scratch) / "build-requirements.in"
+            backends.write_text("\n".join(build_requires) + "\n", encoding="utf-8")
+            inputs.append(str(backends))
+        if preferences:
+            output.write_text(_preferences(preferences), encoding="utf-8")
+        command = [
+            uv_executable(), "pip", "compile", "--no-config", "--no-python-downloads",
+            "--no-header", "--quiet", "--python-version", spec.python,
+            "--python-platform", wheel_platform(platform), "--output-file", str(output),
+            *_selections(spec, variant_indexes), *inputs,
+        ]  # fmt: skip
+        if upgrade.everything:
+            command.append("--upgrade")
+        for name in upgrade.packages:
+            command += ["--upgrade-package", name]
+        if shutil.which("keyring"):
+            # index URLs that carry a user name get its password from the keyring
+            command += ["--keyring-provider", "subprocess"]
+        result = subprocess.run(
+            command,
+            cwd=spec.project_dir,
+            env=isolated_env(ca_cert),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise resolution_error(spec, result.stderr)
+        text = output.read_text(encoding="utf-8")
+        return parse_pylock(text, platform, spec, local_ok=bool(projects))
+
+
+def exclude_newer_timestamp(value: str) -> str:
+    """An RFC 3339 UTC timestamp: uv reads a bare date in the host's time zone, which would
+    make the lock depend on the machine; a date here means its start in UTC."""
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _preferences(packages: tuple[LockedPipPackage, ...]) -> str:
+    lines = ['lock-version = "1.0"', 'created-by = "reproenv"', ""]
+    for package in packages:
+        lines += ["[[packages]]", f"name = {json.dumps(package.name)}"]
+        lines += [f"version = {json.dumps(package.version)}", ""]
+    return "\n".join(lines)
+
+
+def lockfile_input(spec: Spec) -> Path | None:
+    """A uv.lock or PEP 751 pylock.toml given as the only input is used as it is."""
+    if len(spec.requirements) != 1 or spec.pyproject_dependencies:
+        return None
+    path = spec.project_dir / spec.requirements[0]
+    if path.name == "uv.lock" or re.fullmatch(r"pylock(\.[^.]+)?\.toml", path.name):
+        return path
+    return None
+
+
+def _read_lockfile(spec: Spec, path: Path, uv: str) -> str:
+    if path.name != "uv.lock":
+        return read_user_text(path)
+    # uv.lock is uv's own universal format; uv exports it as PEP 751 without re-resolving
+    with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
+        output = Path(scratch) / "pylock.toml"
+        result = subprocess.run(
+            [uv, "export", "--no-config", "--frozen", "--quiet", "--no-emit-project",
+             "--format", "pylock.toml", "--output-file", str(output)],
+            cwd=path.parent, env=isolated_env(None), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise bad_input(
+                f"uv could not read {path.name}: {redact(result.stderr.strip())}",
+                "bad-lockfile-input",
+                "run `uv lock` next to its pyproject.toml, or list requirements instead",
+                file=str(path),
+            )
+        return output.read_text(encoding="utf-8")
+
+
+def _uv_version() -> str:
+    # the uv package's version is its binary's: cheaper than running `uv --version`
+    from importlib.metadata import version
+
+    return f"uv {version('uv')}"

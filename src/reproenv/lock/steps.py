@@ -1,0 +1,314 @@
+"""`Spec` -> `Lock` as an ordered list of named steps, each with the reason for its place.
+
+A step reads and fills one `_Resolution`; `resolve` runs them in order and assembles the lock.
+A second ecosystem's locker (conda) is a step of its own beside the pip one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reproenv import __version__
+from reproenv.detect.cuda_base import python_on_base
+from reproenv.errors import ReproenvError, bad_input
+from reproenv.lock.base_python import check_base_python
+from reproenv.lock.gpu import VariantNeeded, decide_gpu
+from reproenv.lock.inputs import input_hash
+from reproenv.lock.locker import NO_UPGRADE, Locked, LockRequest, Upgrade
+from reproenv.lock.model import Lock, LockedAptPackage, LockedGpu, LockedImage
+from reproenv.lock.pip.locker import PipLocker, backend_named
+from reproenv.lock.pip.packages import refuse_source_only
+from reproenv.spec.model import Spec
+
+if TYPE_CHECKING:
+    from reproenv.oci.client import RegistryClient, ResolvedImage
+
+
+@dataclass
+class _Resolution:
+    """What the steps know so far; each step fills its part."""
+
+    spec: Spec
+    registry: RegistryClient | None
+    request: LockRequest
+    pip_locker: PipLocker
+    input_hash: str = ""
+    kept_images: tuple[LockedImage, ...] | None = None  # the previous digests, still right
+    spec_images: tuple[LockedImage, ...] | None = None  # the spec's base, once looked up
+    lookup: Future[list[ResolvedImage]] | None = None  # the spec's base, being looked up
+    pip: Locked = field(default_factory=lambda: Locked({}))
+    gpu: LockedGpu | None = None
+    images: tuple[LockedImage, ...] = ()
+    python_apt: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    apt: tuple[LockedAptPackage, ...] = ()
+
+    @property
+    def base(self) -> str | None:
+        """The CUDA base the GPU decision chose, if any."""
+        return self.gpu.base_image if self.gpu is not None else None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    reason: str  # why it stands where it does
+    run: Callable[[_Resolution], None]
+
+
+def resolve(
+    spec: Spec,
+    ca_cert: Path | None,
+    registry: RegistryClient | None = None,
+    *,
+    previous: Lock | None = None,
+    upgrade: Upgrade = NO_UPGRADE,
+    backend: str = "uv",
+) -> Lock:
+    """Resolve the spec; pins of `previous` that still satisfy the inputs are kept."""
+    request = LockRequest(spec, spec.platforms, previous, upgrade, ca_cert)
+    state = _Resolution(spec, registry, request, PipLocker(backend_named(backend)))
+    for step in STEPS:
+        step.run(state)
+    return Lock(
+        reproenv_version=__version__,
+        input_hash=state.input_hash,
+        python=spec.python,
+        platforms=spec.platforms,
+        images=state.images,
+        apt_requested=tuple(sorted({*spec.apt_packages, *state.python_apt})),
+        apt_snapshot=spec.apt_snapshot,
+        apt_packages=state.apt,
+        python_apt=tuple(sorted(state.python_apt)),
+        gpu=state.gpu,
+        warnings=(*state.pip.warnings, *state.warnings),
+        **state.pip.section,
+    )
+
+
+def refuse_conda_only(spec: Spec) -> None:
+    """An environment file and nothing else to lock: an error, not a lock of 0 packages."""
+    if spec.requirements or spec.pyproject_dependencies or spec.apt_packages:
+        return
+    from reproenv.detect.conda import environment_file, read_environment
+
+    path = environment_file(spec.project_dir)
+    if path is None:
+        return
+    found = read_environment(path)
+    pip = f" and {len(found.pip)} in its pip: list" if found.pip else ""
+    raise bad_input(
+        f"{path.name} is this project's only input ({len(found.conda)} conda packages{pip}), "
+        "and reproenv does not lock conda environments yet: nothing would be locked",
+        "conda-not-supported",
+        "list the pip packages in a requirements file named in pip.requirements (`reproenv "
+        "init --force` copies the pip: list into one), and the conda ones there too where PyPI "
+        "has them; conda-lock or pixi lock conda environments",
+        file=str(path),
+    )
+
+
+def _conda_only(state: _Resolution) -> None:
+    refuse_conda_only(state.spec)
+
+
+def _inputs(state: _Resolution) -> None:
+    state.input_hash = input_hash(state.spec)
+    if not state.request.upgrade.everything:
+        state.kept_images = _kept_images(state.spec, state.request.previous)
+
+
+def _digests_before_pip(state: _Resolution) -> None:
+    if not state.pip_locker.needs_base:
+        return
+    state.spec_images = state.kept_images or _locked_images(
+        _resolve_images(state.spec, state.registry)
+    )
+    images = {image.platform: image for image in state.spec_images}
+    state.request = replace(state.request, images=images)
+
+
+def _pip(state: _Resolution) -> None:
+    previous = state.request.previous
+    # a lock on a CUDA base will likely stay on it: the spec's base is then looked up only
+    # if the decision changes
+    on_cuda_base = previous is not None and previous.gpu is not None and previous.gpu.base_image
+    if state.spec_images is not None or state.kept_images or on_cuda_base:
+        state.pip = state.pip_locker.lock(state.request)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        state.lookup = pool.submit(_resolve_images, state.spec, state.registry)
+        state.pip = state.pip_locker.lock(state.request)
+
+
+def _gpu(state: _Resolution) -> None:
+    try:
+        state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"])
+        return
+    except VariantNeeded as needed:
+        if not state.pip_locker.backend.variant_indexes:
+            raise needed.as_error() from None
+        variant = needed
+    upgrade = state.request.upgrade
+    state.request = replace(
+        state.request,
+        upgrade=Upgrade(upgrade.everything, (*upgrade.packages, *variant.packages)),
+        variant_indexes=(variant.index_url(),),
+    )
+    try:
+        state.pip = state.pip_locker.lock(state.request)
+    except ReproenvError as error:
+        raise variant.as_error(error) from None
+    try:
+        state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"])
+    except VariantNeeded as still:  # the index did not have the build either
+        raise still.as_error() from None
+
+
+def _base_digests(state: _Resolution) -> None:
+    if state.base:
+        previous, upgrade = state.request.previous, state.request.upgrade
+        kept = None if upgrade.everything else _kept_images(state.spec, previous, state.base)
+        state.images = kept or _locked_images(
+            _resolve_images(state.spec, state.registry, state.base)
+        )
+    elif state.kept_images or state.spec_images:
+        state.images = state.kept_images or state.spec_images or ()
+    else:
+        lookup, spec, registry = state.lookup, state.spec, state.registry
+        state.images = _locked_images(
+            lookup.result() if lookup else _resolve_images(spec, registry)
+        )
+
+
+def _python_apt(state: _Resolution) -> None:
+    spec = state.spec
+    if state.base or not spec.base_is_default:
+        state.python_apt = python_on_base(state.base or spec.base_image, spec.python)
+
+
+def _only_wheels(state: _Resolution) -> None:
+    if state.spec.only_wheels:
+        refuse_source_only(state.spec, state.pip.section["pip_packages"])
+
+
+def _base_python(state: _Resolution) -> None:
+    if state.base or state.spec.base_is_default or state.python_apt:
+        return
+    previous = state.request.previous
+    state.warnings = check_base_python(state.spec, state.images, state.registry, previous)
+
+
+def _apt(state: _Resolution) -> None:
+    requested = tuple(sorted({*state.spec.apt_packages, *state.python_apt}))
+    state.apt = _apt_pins(state, requested)
+
+
+STEPS: tuple[Step, ...] = (
+    Step("conda only", "an environment file alone is refused before any tool runs", _conda_only),
+    Step("inputs", "the input hash and the previous digests, before anything resolves", _inputs),
+    Step(
+        "base digests for pip",
+        "a backend that resolves inside each platform's base needs its digest first",
+        _digests_before_pip,
+    ),
+    Step(
+        "pip per platform",
+        "the pins decide the GPU build; the spec's base is looked up alongside (both wait on I/O)",
+        _pip,
+    ),
+    Step(
+        "GPU decision and variant re-resolve",
+        "reads the pinned framework; a CUDA build from its own index means pip again with it",
+        _gpu,
+    ),
+    Step(
+        "base digests", "the GPU decision may replace the spec's base by a CUDA one", _base_digests
+    ),
+    Step(
+        "Python on the base",
+        "only a CUDA base (chosen, or named in the spec) can lack Python: apt brings it",
+        _python_apt,
+    ),
+    Step(
+        "wheels only",
+        "pip.only-wheels refuses source builds once the pins are final",
+        _only_wheels,
+    ),
+    Step(
+        "base Python check",
+        "a base the spec names carries its own Python, known once its digest is",
+        _base_python,
+    ),
+    Step("apt", "last: pinned inside the final base digests, Python's packages included", _apt),
+)
+
+
+def _apt_pins(state: _Resolution, requested: tuple[str, ...]) -> tuple[LockedAptPackage, ...]:
+    """Previous pins while the packages and base digests are the same; else ask apt."""
+    spec, previous, images = state.spec, state.request.previous, state.images
+    if not requested:
+        return ()
+    if (
+        previous is not None
+        and not state.request.upgrade.everything
+        and previous.images == images
+        and previous.apt_requested == requested
+        and previous.apt_snapshot == spec.apt_snapshot
+    ):
+        return previous.apt_packages
+    from reproenv.engine import DockerEngine
+    from reproenv.lock.apt import resolve_apt
+    from reproenv.settings import docker_executable
+
+    engine = DockerEngine(docker_executable(None))
+    per_platform = [resolve_apt(spec, image, engine, requested) for image in images]
+    merged: dict[tuple[str, str], set[str]] = {}
+    for pins in per_platform:
+        for pin in pins:
+            merged.setdefault((pin.name, pin.version), set()).update(pin.platforms)
+    return tuple(
+        LockedAptPackage(name=name, version=version, platforms=tuple(sorted(platforms)))
+        for (name, version), platforms in sorted(merged.items())
+    )
+
+
+def _kept_images(
+    spec: Spec, previous: Lock | None, base: str | None = None
+) -> tuple[LockedImage, ...] | None:
+    """The previous digests, when they were resolved for the same image and platforms."""
+    if previous is None:
+        return None
+    from reproenv.oci.reference import ImageRef
+
+    reference = str(ImageRef.parse(base or spec.base_image))
+    kept = tuple(i for i in previous.images if i.reference == reference)
+    platforms = {i.platform for i in kept}
+    return kept if platforms == set(spec.platforms) else None
+
+
+def _locked_images(resolved: list[ResolvedImage]) -> tuple[LockedImage, ...]:
+    return tuple(
+        LockedImage(
+            reference=image.reference,
+            platform=image.platform,
+            digest=image.digest,
+            index_digest=image.index_digest,
+        )
+        for image in resolved
+    )
+
+
+def _resolve_images(
+    spec: Spec, registry: RegistryClient | None, base: str | None = None
+) -> list[ResolvedImage]:
+    # imported here: httpx is only needed when resolving, not for `lock --check` or start-up
+    from reproenv.oci.client import RegistryClient
+    from reproenv.oci.reference import ImageRef
+
+    registry = registry or RegistryClient(mirror=spec.registry_mirror)
+    return registry.resolve(ImageRef.parse(base or spec.base_image), list(spec.platforms))
