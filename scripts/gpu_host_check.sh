@@ -24,14 +24,14 @@ from dataclasses import asdict
 from importlib.metadata import distributions
 
 from reproenv.detect.gpu import detect_need
-from reproenv.detect.gpu_host import probe_host
+from reproenv.host.probe import probe_host
 
 pins = sorted({(d.metadata["Name"].lower().replace("_", "-"), d.version) for d in distributions()})
 need = detect_need(pins)
 report = probe_host()
 result = {"need": asdict(need), "host": report.as_dict()}
 try:  # the CUDA choice, where that module is present
-    from reproenv.detect.cuda import choose_torch
+    from reproenv.compat.torch_choice import choose_torch
 
     torch = dict(pins).get("torch")
     if torch and report.driver_version and report.gpus:

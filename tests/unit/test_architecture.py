@@ -60,6 +60,14 @@ def test_the_tree_keeps_the_contract(tmp_path: Path) -> None:
         ("engine/docker.py", "import reproenv.spec.model\n", "reproenv.engine.docker ->"),
         # one foundation importing its sibling: the registry client and the engine stay apart
         ("oci/reference.py", "import reproenv.engine\n", "reproenv.oci.reference -> reproenv.eng"),
+        # detect probing the host, though the host layer lies below it
+        (
+            "detect/gpu.py",
+            "import reproenv.host.probe\n",
+            "reproenv.detect.gpu -> reproenv.host.probe",
+        ),
+        # the CUDA rules reaching up for the host probe
+        ("compat/drivers.py", "import reproenv.host.probe\n", "reproenv.compat.drivers ->"),
         # a cycle inside one package
         ("lock/inputs.py", "import reproenv.lock.pip\n", "No cycles are allowed in reproenv.lock"),
         # a new package that takes no place in the layers

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from reproenv.cli.doctor_checks import gpu_check
-from reproenv.detect.gpu_host import Gpu, HostGpuReport
+from reproenv.host.report import Gpu, HostGpuReport
 
 GOLDEN_TORCH = Path(__file__).parents[1] / "golden" / "torch-gpu" / "input"
 

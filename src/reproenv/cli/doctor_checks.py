@@ -6,9 +6,9 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from reproenv.detect.gpu_host import HostGpuReport
 from reproenv.engine import LEGACY_NOTE, Builder, DockerEngine
 from reproenv.errors import ReproenvError
+from reproenv.host.report import HostGpuReport
 from reproenv.oci.client import RegistryClient
 from reproenv.oci.reference import ImageRef
 from reproenv.settings import docker_executable
@@ -32,7 +32,7 @@ class Check:
 
 
 def run_checks(project: Path, docker: str | None) -> list[Check]:
-    from reproenv.detect.gpu_host import probe_host
+    from reproenv.host.probe import probe_host
 
     report = probe_host(docker=docker_executable(docker))
     return [*_engine_checks(docker), _registry_check(project), gpu_check(report, project)]
@@ -98,7 +98,9 @@ def _registry_check(project: Path) -> Check:
 
 def _locked_cuda_problem(report: HostGpuReport, project: Path) -> tuple[str, str] | None:
     """(what, fix) when the project's lock needs a newer driver or other GPU kernels."""
-    from reproenv.detect.cuda import choose_torch, driver_runs, parse_cuda
+    from reproenv.compat.drivers import driver_runs
+    from reproenv.compat.torch_choice import choose_torch
+    from reproenv.compat.versions import parse_cuda
     from reproenv.lock.model import LOCK_FILE, read_lock
 
     try:

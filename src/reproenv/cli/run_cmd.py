@@ -208,8 +208,8 @@ def wants_gpus(require_cuda: str | None, cpu: bool) -> bool:
     without one is an error unless --cpu says the CPU path is wanted."""
     if require_cuda is None or cpu:
         return False
-    from reproenv.detect.gpu_host import probe_host
     from reproenv.errors import environment
+    from reproenv.host.probe import probe_host
 
     report = probe_host()
     if report.gpus:

@@ -11,51 +11,15 @@ with the rest of the apt closure: the spec's Python must be that distro's. Pure:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
-from reproenv.detect.cuda import (
-    Cuda,
-    DataFile,
-    StrictData,
-    cuda_text,
-    driver_verdict,
-    load_data,
-    parse_cuda,
-    requirement,
-    version_key,
-)
+from reproenv.compat.data_files import cuda_images_data
+from reproenv.compat.drivers import driver_verdict, requirement
+from reproenv.compat.schema import CudaDistro, CudaImage, CudaImages
+from reproenv.compat.versions import Cuda, cuda_text, parse_cuda, version_key
 from reproenv.errors import bad_input
 
 Flavour = Literal["runtime", "devel"]
-
-
-class CudaDistro(StrictData):
-    name: str  # the tag's suffix: ubuntu24.04
-    python: str  # the distro's python3.X
-    python_packages: tuple[str, ...]  # what installs it with venv support
-
-
-class CudaImage(StrictData):
-    cuda: str  # the full version in the tag: 12.9.1
-    distros: tuple[str, ...]  # newest first
-    cudnn: str | None = None  # the tag's cuDNN part ("cudnn", "cudnn8"); None: no such image
-    cudnn_major: int | None = None
-
-
-class CudaImages(DataFile):
-    repository: str
-    flavours: tuple[str, ...]
-    distros: tuple[CudaDistro, ...]
-    images: tuple[CudaImage, ...]
-
-    def distro(self, name: str) -> CudaDistro | None:
-        return next((d for d in self.distros if d.name == name), None)
-
-
-@cache
-def cuda_images_data() -> CudaImages:
-    return load_data("cuda_images.json", CudaImages)
 
 
 @dataclass(frozen=True)
@@ -84,6 +48,25 @@ def choose_cuda_base(
     wanted = cuda_text(cuda) if exact_minor else f"{cuda[0]}.x"
     if cudnn is not None:
         wanted += f" with cuDNN {cudnn}"
+    family = _family(data, cuda, exact_minor, cudnn, wanted)
+    candidates = _with_python(data, family, python, wanted)
+    image, distro, how = _runnable(candidates, driver, wanted)
+    with_cudnn = f"{image.cudnn}-" if cudnn is not None else ""
+    reference = f"{data.repository}:{image.cuda}-{with_cudnn}{flavour}-{distro.name}"
+    cudnn_text = f" with cuDNN {image.cudnn_major}" if cudnn is not None else ""
+    return BaseChoice(
+        reference=reference,
+        cuda=parse_cuda(image.cuda),
+        reason=f"base {reference} (CUDA {image.cuda} {flavour}{cudnn_text}, with {distro.name}'s "
+        f"Python {distro.python} from apt); {how}",
+    )
+
+
+def _family(
+    data: CudaImages, cuda: Cuda, exact_minor: bool, cudnn: int | None, wanted: str
+) -> list[CudaImage]:
+    """The images of `cuda`'s major (or exactly its minor, with the cuDNN asked for), newest
+    first."""
     family = sorted(
         (
             image
@@ -104,39 +87,37 @@ def choose_cuda_base(
             "listed here",
             cuda=wanted,
         )
+    return family
+
+
+def _with_python(
+    data: CudaImages, family: list[CudaImage], python: str, wanted: str
+) -> list[tuple[CudaImage, CudaDistro]]:
+    """The (image, distro) pairs whose distro has the spec's Python, in the family's order."""
     candidates = [
         (image, distro)
         for image in family
         for distro in (data.distro(name) for name in image.distros)
         if distro is not None and distro.python == python
     ]
-    if not candidates:
-        offered = sorted(
-            {
-                d.python: d.name for image in family for n in image.distros if (d := data.distro(n))
-            }.items(),
-            key=lambda item: version_key(item[0]),
-            reverse=True,
-        )
-        pythons = ", ".join(f"{version} ({name})" for version, name in offered)
-        raise bad_input(
-            f"{data.repository} images for CUDA {wanted} carry no Python, and reproenv installs "
-            f"their distro's own: {pythons}; none is Python {python}",
-            reference="cuda-base-python-unavailable",
-            hint=f'set python = "{offered[0][0]}" in the spec, or image.base to a CUDA image '
-            f"with Python {python}",
-            python=python,
-            cuda=wanted,
-        )
-    image, distro, how = _runnable(candidates, driver, wanted)
-    with_cudnn = f"{image.cudnn}-" if cudnn is not None else ""
-    reference = f"{data.repository}:{image.cuda}-{with_cudnn}{flavour}-{distro.name}"
-    cudnn_text = f" with cuDNN {image.cudnn_major}" if cudnn is not None else ""
-    return BaseChoice(
-        reference=reference,
-        cuda=parse_cuda(image.cuda),
-        reason=f"base {reference} (CUDA {image.cuda} {flavour}{cudnn_text}, with {distro.name}'s "
-        f"Python {distro.python} from apt); {how}",
+    if candidates:
+        return candidates
+    offered = sorted(
+        {
+            d.python: d.name for image in family for n in image.distros if (d := data.distro(n))
+        }.items(),
+        key=lambda item: version_key(item[0]),
+        reverse=True,
+    )
+    pythons = ", ".join(f"{version} ({name})" for version, name in offered)
+    raise bad_input(
+        f"{data.repository} images for CUDA {wanted} carry no Python, and reproenv installs "
+        f"their distro's own: {pythons}; none is Python {python}",
+        reference="cuda-base-python-unavailable",
+        hint=f'set python = "{offered[0][0]}" in the spec, or image.base to a CUDA image '
+        f"with Python {python}",
+        python=python,
+        cuda=wanted,
     )
 
 

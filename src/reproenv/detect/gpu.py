@@ -68,14 +68,9 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
         elif match := _JAX_PLUGIN.match(name):
             frameworks.append(f"jax ({name} {version})")
             cuda = cuda or (int(match.group(1)), 0)
-            if runtime:
-                evidence.append(f"{name} {version}: jax[cuda{match.group(1)}]")
-            else:  # jax[cudaNN-local]: CUDA and cuDNN 9 come from the image
-                cudnn = JAX_LOCAL_CUDNN
-                evidence.append(
-                    f"{name} {version} without nvidia-* wheels: jax[cuda{match.group(1)}-local], "
-                    f"which uses the image's CUDA and cuDNN {cudnn}"
-                )
+            line, local_cudnn = _jax_build(name, version, match.group(1), runtime is not None)
+            evidence.append(line)
+            cudnn = local_cudnn or cudnn
         elif match := _CUPY.match(name):
             frameworks.append(f"{name} {version}")
             digits = match.group(1)
@@ -100,6 +95,17 @@ def detect_need(pins: Iterable[tuple[str, str]], project_dir: Path | None = None
         hints=_import_hints(project_dir) if project_dir else (),
         compiles_cuda=_cuda_builds(project_dir) if project_dir else (),
     )
+
+
+def _jax_build(name: str, version: str, major: str, bundled: bool) -> tuple[str, int | None]:
+    """The evidence for a jax CUDA plugin, and the cuDNN major the image must bring (if any)."""
+    if bundled:
+        return f"{name} {version}: jax[cuda{major}]", None
+    # jax[cudaNN-local]: CUDA and cuDNN 9 come from the image
+    return (
+        f"{name} {version} without nvidia-* wheels: jax[cuda{major}-local], "
+        f"which uses the image's CUDA and cuDNN {JAX_LOCAL_CUDNN}"
+    ), JAX_LOCAL_CUDNN
 
 
 def _major_minor(version: str) -> tuple[int, int]:

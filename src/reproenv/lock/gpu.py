@@ -2,37 +2,32 @@
 
 Inputs: the spec's `gpu` / `cuda` / `gpu-driver`, the locked packages (what CUDA they carry)
 and, with `gpu = "auto"`, this host's driver when it has a GPU. The tables behind the choice
-are data files (`reproenv/data/*.json`), read by `detect.cuda`.
+are data files (`reproenv/data/*.json`), read and ruled on by `compat/`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 
+from reproenv.compat.alternatives import builds_driver_runs, newer_torch_too_old, upgrade_to
+from reproenv.compat.data_files import torch_data
+from reproenv.compat.drivers import driver_runs, driver_verdict
+from reproenv.compat.torch_choice import CudaChoice, choose_torch
+from reproenv.compat.torch_releases import torch_data_range, torch_in_data
+from reproenv.compat.versions import parse_cuda
 from reproenv.detect.conda import conda_cuda
-from reproenv.detect.cuda import (
-    CudaChoice,
-    bundles,
-    choose_torch,
-    cuda_drivers_data,
-    driver_runs,
-    driver_verdict,
-    jax_data,
-    lowest_driver,
-    min_driver,
-    parse_cuda,
-    tensorflow_data,
-    torch_data,
-    torch_data_range,
-    torch_in_data,
-    torch_options,
-)
-from reproenv.detect.cuda_base import BaseChoice, choose_cuda_base
+from reproenv.detect.cuda_base import BaseChoice
 from reproenv.detect.gpu import GpuNeed, detect_need
-from reproenv.detect.gpu_host import HostGpuReport
 from reproenv.errors import ExitCode, ReproenvError, bad_input
+from reproenv.host.report import HostGpuReport
+from reproenv.lock.gpu_base import (
+    base_must_provide,
+    cuda_base,
+    devel_base_or_none,
+    wanted_cuda,
+    why_base,
+)
 from reproenv.lock.model import LockedGpu, LockedPipPackage
 from reproenv.spec.model import Spec
 
@@ -214,7 +209,7 @@ def _target(
     if spec.gpu_driver:
         return spec.gpu_driver, f"gpu-driver = {spec.gpu_driver} in the spec", None
     if spec.gpu == "auto":
-        from reproenv.detect.gpu_host import probe_host
+        from reproenv.host.probe import probe_host
 
         report = (probe or probe_host)()
         if report.driver_version and report.gpus:
@@ -239,74 +234,29 @@ def _decide_cuda(
     needs_cuda_base = not need.bundled or bool(need.compiles_cuda)
     choose_base = needs_cuda_base and spec.base_is_default
     base: BaseChoice | None = None
-    torch = next((p.version for p in packages if p.name == "torch"), None)
-    unknown_torch: str | None = None
-    if torch is not None and not torch_in_data(torch):
-        # a release newer (or older) than the data: its CUDA is what the wheels say, checked
-        # against the driver like any other package's; variants and GPU architectures are not
-        warnings.append(
-            f"torch {torch} is not in reproenv's CUDA data (torch {torch_data_range()}): its "
-            "variants and GPU architectures were not checked; refresh the data with "
-            "scripts/update_compat_data.py or upgrade reproenv"
-        )
-        unknown_torch, torch = torch, None
-        if spec.cuda is not None:
-            _unknown_torch_variant(spec, unknown_torch, cuda)
+    torch, unknown_torch = _locked_torch(spec, packages, cuda, warnings)
     if torch is not None:
-        locked_variant = torch.split("+", 1)[1] if "+" in torch else None
-        if locked_variant or spec.cuda:
-            # a +cuXYZ pin, or the spec's `cuda`, names the build
-            choice = choose_torch(
-                torch if locked_variant else torch.split("+", 1)[0],
-                driver=driver, compute_capability=arch, wanted_cuda=spec.cuda,
-            )  # fmt: skip
-        else:
-            # the default PyPI wheel is what is locked; when the driver cannot run it, the
-            # newest variant it runs is chosen (and the lock re-resolved from its index)
-            choice = choose_torch(torch, driver=driver, compute_capability=arch)
-        if choice.variant is not None and choice.variant != locked_variant:
-            raise VariantNeeded(choice, torch)
+        choice = _torch_choice(spec, torch, driver, arch)
         reason = f"{reason}; {choice.reason}"
         warnings += choice.warnings
         if choose_base:  # nvcc of torch's own CUDA: extensions must match it
-            base = _devel_base_or_none(spec, need, choice.cuda, driver, warnings)
+            base = devel_base_or_none(spec, need, choice.cuda, driver, warnings)
     elif choose_base and need.bundled:  # only nvcc is missing: that of the wheels' CUDA
-        base = _devel_base_or_none(spec, need, _wanted(spec, cuda), driver, warnings)
+        base = devel_base_or_none(spec, need, wanted_cuda(spec, cuda), driver, warnings)
     elif choose_base:
         # the spec's `cuda` names the minor; else the newest of the packages' major
-        base = _cuda_base(
-            spec, need, _wanted(spec, cuda), exact_minor=spec.cuda is not None, driver=driver
+        base = cuda_base(
+            spec, need, wanted_cuda(spec, cuda), exact_minor=spec.cuda is not None, driver=driver
         )
         cuda = base.cuda
     elif driver is not None:
-        fits, why = driver_runs(driver, cuda)
-        if not fits and unknown_torch is not None:
-            raise _torch_too_old(unknown_torch, cuda, driver, why)
-        if not fits:
-            raise bad_input(
-                f"the locked packages need CUDA {cuda[0]}.{cuda[1]}: {why}",
-                "cuda-driver-too-old",
-                f"upgrade the driver on the target to ≥ {_upgrade_to(cuda)}"
-                + _builds_driver_runs(need, driver),
-            )
-        reason = f"{reason}; {why}"
+        reason = f"{reason}; {_driver_fits(need, cuda, driver, unknown_torch)}"
     if driver is None and base is None:
         warnings.append(f"{driver_source}: the choice was not checked against a driver")
     if base is not None:
-        verb = "compiles" if len(need.compiles_cuda) == 1 else "compile"
-        why = (
-            f"{', '.join(need.compiles_cuda)} {verb} CUDA code, which needs nvcc"
-            if need.compiles_cuda
-            else "the CUDA libraries are not bundled as wheels"
-        )
-        reason = f"{reason}; {why}: {base.reason}"
+        reason = f"{reason}; {why_base(need)}: {base.reason}"
     elif needs_cuda_base and not choose_base:
-        flavour = "devel" if need.compiles_cuda else "runtime"
-        what = "nvcc (CUDA code is compiled)" if need.compiles_cuda else "the CUDA libraries"
-        warnings.append(
-            f'the wheels do not bring {what}: image.base = "{spec.base_image}" must provide '
-            f"them, as nvidia/cuda:{cuda[0]}.{cuda[1]}.*-{flavour}-* images do"
-        )
+        warnings.append(base_must_provide(spec, need, cuda))
     return LockedGpu(
         need="cuda",
         cuda=f"{cuda[0]}.{cuda[1]}",
@@ -318,6 +268,65 @@ def _decide_cuda(
         reason=f"{reason} (target: {driver_source})",
         warnings=tuple(warnings),
     )
+
+
+def _locked_torch(
+    spec: Spec,
+    packages: tuple[LockedPipPackage, ...],
+    cuda: tuple[int, int],
+    warnings: list[str],
+) -> tuple[str | None, str | None]:
+    """(the locked torch when the data knows it, the locked torch when it does not)."""
+    torch = next((p.version for p in packages if p.name == "torch"), None)
+    if torch is None or torch_in_data(torch):
+        return torch, None
+    # a release newer (or older) than the data: its CUDA is what the wheels say, checked
+    # against the driver like any other package's; variants and GPU architectures are not
+    warnings.append(
+        f"torch {torch} is not in reproenv's CUDA data (torch {torch_data_range()}): its "
+        "variants and GPU architectures were not checked; refresh the data with "
+        "scripts/update_compat_data.py or upgrade reproenv"
+    )
+    if spec.cuda is not None:
+        _unknown_torch_variant(spec, torch, cuda)
+    return None, torch
+
+
+def _torch_choice(
+    spec: Spec, torch: str, driver: str | None, arch: tuple[int, int] | None
+) -> CudaChoice:
+    """The torch build the target runs; another build than the locked one is a re-resolve."""
+    locked_variant = torch.split("+", 1)[1] if "+" in torch else None
+    if locked_variant or spec.cuda:
+        # a +cuXYZ pin, or the spec's `cuda`, names the build
+        choice = choose_torch(
+            torch if locked_variant else torch.split("+", 1)[0],
+            driver=driver, compute_capability=arch, wanted_cuda=spec.cuda,
+        )  # fmt: skip
+    else:
+        # the default PyPI wheel is what is locked; when the driver cannot run it, the
+        # newest variant it runs is chosen (and the lock re-resolved from its index)
+        choice = choose_torch(torch, driver=driver, compute_capability=arch)
+    if choice.variant is not None and choice.variant != locked_variant:
+        raise VariantNeeded(choice, torch)
+    return choice
+
+
+def _driver_fits(
+    need: GpuNeed, cuda: tuple[int, int], driver: str, unknown_torch: str | None
+) -> str:
+    """Why the driver runs the packages' CUDA; an error saying what would run when it does not."""
+    fits, why = driver_runs(driver, cuda)
+    if not fits and unknown_torch is not None:
+        raise newer_torch_too_old(unknown_torch, cuda, driver, why)
+    if not fits:
+        raise bad_input(
+            f"the locked packages need CUDA {cuda[0]}.{cuda[1]}: {why}",
+            "cuda-driver-too-old",
+            f"upgrade the driver on the target to ≥ {upgrade_to(cuda)}"
+            + builds_driver_runs(need.frameworks, driver),
+        )
+    return why
 
 
 def _unknown_torch_variant(spec: Spec, torch: str, bundled: tuple[int, int]) -> None:
@@ -338,65 +347,6 @@ def _unknown_torch_variant(spec: Spec, torch: str, bundled: tuple[int, int]) -> 
     )
 
 
-def _torch_too_old(torch: str, cuda: tuple[int, int], driver: str, why: str) -> ReproenvError:
-    """A torch newer than the data whose bundled CUDA the driver cannot run: what it needs,
-    and the spec lines that get a torch the driver runs."""
-    release = ".".join(torch.split("+", 1)[0].split(".")[:2])
-    options = [
-        *torch_options(driver, below=release),
-        f"upgrade the driver to ≥ {_upgrade_to(cuda)}",
-    ]
-    return bad_input(
-        f"{bundles(torch, cuda)}: {why}",
-        "cuda-driver-too-old",
-        ", ".join(options[:-1]) + f" or {options[-1]}" if len(options) > 1 else options[0],
-        torch=torch,
-        driver=driver,
-        cuda=f"{cuda[0]}.{cuda[1]}",
-    )
-
-
-def _upgrade_to(cuda: tuple[int, int]) -> str:
-    """The driver to upgrade to: the CUDA's own where the table has it, else its major's floor."""
-    try:
-        return min_driver(cuda)
-    except ReproenvError:  # a CUDA minor newer than the table
-        return lowest_driver(cuda)
-
-
-_FRAMEWORK_BUILDS = (  # the framework names in GpuNeed.frameworks -> their build for major {m}
-    (re.compile(r"^jax \(jax-cuda\d+-plugin"), "jax[cuda{m}]"),
-    (re.compile(r"^cupy-cuda\d+x? "), "cupy-cuda{m}x"),
-    (re.compile(r"^(cudf|cuml|cugraph|cuspatial|rmm|raft-dask|pylibraft)-cu\d+ "), "{name}-cu{m}"),
-)
-
-
-def _builds_driver_runs(need: GpuNeed, driver: str) -> str:
-    """`", or lock builds it runs: jax[cuda12]"`: the same frameworks for the newest CUDA major
-    (or TensorFlow release) the driver runs; empty when there is none."""
-    majors = sorted({f.cuda_major for f in cuda_drivers_data().minor_version_compatibility})
-    runnable = [m for m in majors if driver_runs(driver, (m, 0))[0]]
-    jax_majors = {e.cuda_major for e in jax_data().extras}
-    builds: list[str] = []
-    for framework in need.frameworks:
-        name = framework.split(" ", 1)[0]
-        offered = [m for m in runnable if name != "jax" or m in jax_majors]
-        for pattern, build in _FRAMEWORK_BUILDS:
-            matched = pattern.match(framework)
-            if matched and offered:
-                package = matched.group(1) if matched.groups() else name
-                builds.append(build.format(m=offered[-1], name=package))
-        if name in ("tensorflow", "tensorflow-gpu"):
-            older = [
-                r.tensorflow
-                for r in tensorflow_data().releases
-                if r.and_cuda_extra and driver_runs(driver, parse_cuda(r.cuda))[0]
-            ]
-            if older:
-                builds.append(f"tensorflow[and-cuda]=={older[-1]}.*")
-    return f", or lock builds it runs: {', '.join(builds)}" if builds else ""
-
-
 def _container_requirement(cuda: tuple[int, int], driver: str | None) -> str | None:
     """The CUDA the container toolkit is told to require, when it is not `cuda` itself: a
     driver running it through minor-version compatibility reports an older CUDA, which a plain
@@ -405,48 +355,3 @@ def _container_requirement(cuda: tuple[int, int], driver: str | None) -> str | N
         return None
     verdict, _ = driver_verdict(driver, cuda, f"CUDA {cuda[0]}.{cuda[1]}")
     return f"{cuda[0]}.0" if verdict == "minor-version-compatibility" else None
-
-
-def _devel_base_or_none(
-    spec: Spec, need: GpuNeed, cuda: tuple[int, int], driver: str | None, warnings: list[str]
-) -> BaseChoice | None:
-    """The -devel image for nvcc; when none has the spec's Python, a warning instead: the
-    wheels bring the CUDA libraries, so the image still runs what was built beforehand."""
-    try:
-        return _cuda_base(spec, need, cuda, exact_minor=True, driver=driver)
-    except ReproenvError as error:
-        warnings.append(
-            f"{', '.join(need.compiles_cuda)} need nvcc, but no nvidia/cuda -devel image fits: "
-            f"{error.message} ({error.hint}); the image has no nvcc"
-        )
-        return None
-
-
-def _cuda_base(
-    spec: Spec, need: GpuNeed, cuda: tuple[int, int], *, exact_minor: bool, driver: str | None
-) -> BaseChoice:
-    return choose_cuda_base(
-        cuda,
-        exact_minor=exact_minor,
-        python=spec.python,
-        flavour="devel" if need.compiles_cuda else "runtime",
-        driver=driver,
-        cudnn=need.cudnn,
-    )
-
-
-def _wanted(spec: Spec, detected: tuple[int, int]) -> tuple[int, int]:
-    """The spec's `cuda` when it agrees with the packages' CUDA major, else the packages'."""
-    if spec.cuda is None:
-        return detected
-    wanted = parse_cuda(spec.cuda)
-    if wanted[0] != detected[0]:
-        raise bad_input(
-            f"{spec.source.name}: cuda = {spec.cuda!r}, but the locked packages are built for "
-            f"CUDA {detected[0]}",
-            "cuda-conflict",
-            f"set cuda to a {detected[0]}.x version, or lock packages built for CUDA {wanted[0]}",
-            file=str(spec.source),
-            key="cuda",
-        )
-    return wanted

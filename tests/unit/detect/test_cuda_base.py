@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reproenv.detect.cuda import cuda_drivers_data, min_driver, parse_cuda
-from reproenv.detect.cuda_base import (
-    choose_cuda_base,
-    cuda_images_data,
-    python_on_base,
-)
+from reproenv.compat.data_files import cuda_drivers_data, cuda_images_data
+from reproenv.compat.drivers import min_driver
+from reproenv.compat.versions import parse_cuda
+from reproenv.detect.cuda_base import choose_cuda_base, python_on_base
 from reproenv.errors import ExitCode, ReproenvError
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reproenv.detect.gpu_host import Gpu, HostGpuReport
 from reproenv.errors import ReproenvError
+from reproenv.host.report import Gpu, HostGpuReport
 from reproenv.lock.gpu import VariantNeeded, decide_gpu
 from reproenv.lock.model import LockedPipPackage
 from reproenv.spec.load import load_spec

@@ -19,21 +19,17 @@ from typing import Any
 
 import pytest
 
-from reproenv.detect.cuda import (
-    CudaChoice,
-    choose_torch,
+from reproenv.compat.data_files import (
     compute_capability_data,
     cuda_drivers_data,
-    driver_max_cuda,
-    driver_runs,
     jax_data,
-    min_driver,
-    parse_cuda,
-    requirement,
     tensorflow_data,
     torch_data,
-    torch_data_range,
 )
+from reproenv.compat.drivers import driver_max_cuda, driver_runs, min_driver, requirement
+from reproenv.compat.torch_choice import CudaChoice, choose_torch
+from reproenv.compat.torch_releases import torch_data_range
+from reproenv.compat.versions import parse_cuda
 from reproenv.errors import ExitCode, ReproenvError
 
 REPO = Path(__file__).resolve().parents[3]

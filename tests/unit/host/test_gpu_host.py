@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from reproenv.detect.gpu_host import HostGpuReport, max_cuda_for_driver, probe_host
+from reproenv.host.probe import probe_host
+from reproenv.host.report import HostGpuReport, max_cuda_for_driver
 
 CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "h100-driver580-cuda13"
 H100 = "NVIDIA H100 80GB HBM3"
