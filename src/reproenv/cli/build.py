@@ -33,11 +33,19 @@ def build(
     docker: DockerOption = None,
     platform: Annotated[
         str | None,
-        typer.Option("--platform", help="Which locked platform to build (default: this host's)."),
+        typer.Option(
+            "--platform",
+            metavar="OS/ARCH",
+            help="Which locked platform to build (default: this host's).",
+        ),
     ] = None,
     network: Annotated[
         str | None,
-        typer.Option("--network", help="Network for RUN steps, e.g. host (an index on localhost)."),
+        typer.Option(
+            "--network",
+            metavar="NAME",
+            help="Network for RUN steps, e.g. host (an index on localhost).",
+        ),
     ] = None,
     output_dir: OutputDirOption = None,
 ) -> None:

@@ -35,7 +35,11 @@ CaCertOption = Annotated[
 ]
 DockerOption = Annotated[
     str | None,
-    typer.Option("--docker", help="docker executable to use (default: REPROENV_DOCKER, docker)."),
+    typer.Option(
+        "--docker",
+        metavar="PATH",
+        help="docker executable to use (default: REPROENV_DOCKER, docker).",
+    ),
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Overwrite files reproenv did not generate.")

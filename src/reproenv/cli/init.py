@@ -20,14 +20,16 @@ def register(app: typer.Typer) -> None:
 def init(
     project: ProjectOption = Path(),
     force: ForceOption = False,
-    name: Annotated[str | None, typer.Option(help="Project name (default: the folder's).")] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Project name (default: the folder's).")
+    ] = None,
 ) -> None:
     """Look at the project and write reproenv.toml."""
     from reproenv.detect.pip import find_pip_inputs
     from reproenv.errors import bad_input
     from reproenv.fsutil import write_atomic
     from reproenv.spec.load import detect_python_version
-    from reproenv.spec.model import SPEC_FILE, default_base_image, project_name_from_dir
+    from reproenv.spec.model import SPEC_FILE, project_name_from_dir
 
     if not project.is_dir():
         raise bad_input(f"{project} is not a folder", "no-project", "pass an existing folder")
@@ -48,25 +50,56 @@ def init(
     python = python or detect_python_version(project)
     project_name = name or project_name_from_dir(project)
 
-    def toml_list(items: tuple[str, ...] | list[str]) -> str:
-        return "[" + ", ".join(json.dumps(i) for i in items) + "]"
-
     command = ["python", found.entrypoint] if found.entrypoint else []
     own = _own_docker_files(project)
+    spec_text = _spec_text(project_name, python, command, requirements, found.pyproject, own)
+    for derived, derived_text in conda.writes:
+        write_atomic(derived, derived_text)
+    write_atomic(path, spec_text)
+    inputs = ", ".join([*requirements, *(["pyproject.toml"] if found.pyproject else [])])
+    note(f"wrote {SPEC_FILE} (Python {python}; inputs: {inputs or 'none found'})")
+    if own:
+        note(
+            f"the project has its own {' and '.join(own)}: `reproenv generate` writes "
+            f"{OUTPUT_DOCKERFILE} (image.dockerfile) and leaves them as they are"
+        )
+    for message in conda.warnings:
+        warn(message)
+    for message in conda.notes:
+        note(message)
+    if not inputs and conda.warnings:
+        warn("nothing to lock: `reproenv lock` refuses until pip.requirements names a file")
+
+
+def _toml_list(items: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def _spec_text(
+    project_name: str,
+    python: str,
+    command: list[str],
+    requirements: tuple[str, ...],
+    pyproject: bool,
+    own: list[str],
+) -> str:
+    """reproenv.toml as init writes it: what was found, and the keys to edit as comments."""
+    from reproenv.spec.model import default_base_image
+
     lines = [
         "# reproenv spec: edit freely, then run `reproenv lock`.",
         f"name = {json.dumps(project_name)}",
         f'python = "{python}"',
         'platforms = ["linux/amd64"]',
         *(
-            [f"command = {toml_list(command)}"]
+            [f"command = {_toml_list(command)}"]
             if command
             else ['# command = ["python", "train.py"]']
         ),
         "",
         "[pip]",
-        f"requirements = {toml_list(requirements)}",
-        f"pyproject = {'true' if found.pyproject else 'false'}",
+        f"requirements = {_toml_list(requirements)}",
+        f"pyproject = {'true' if pyproject else 'false'}",
         "",
         "[apt]",
         "packages = []",
@@ -89,22 +122,7 @@ def init(
         '# registry-mirror = "mirror.example.org/dockerhub"   # or REPROENV_REGISTRY_MIRROR',
         "",
     ]
-    for derived, text in conda.writes:
-        write_atomic(derived, text)
-    write_atomic(path, "\n".join(lines))
-    inputs = ", ".join([*requirements, *(["pyproject.toml"] if found.pyproject else [])])
-    note(f"wrote {SPEC_FILE} (Python {python}; inputs: {inputs or 'none found'})")
-    if own:
-        note(
-            f"the project has its own {' and '.join(own)}: `reproenv generate` writes "
-            f"{OUTPUT_DOCKERFILE} (image.dockerfile) and leaves them as they are"
-        )
-    for message in conda.warnings:
-        warn(message)
-    for message in conda.notes:
-        note(message)
-    if not inputs and conda.warnings:
-        warn("nothing to lock: `reproenv lock` refuses until pip.requirements names a file")
+    return "\n".join(lines)
 
 
 OUTPUT_DOCKERFILE = ".reproenv/Dockerfile"

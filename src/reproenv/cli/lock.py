@@ -12,6 +12,7 @@ import typer
 if TYPE_CHECKING:
     from reproenv.lock.exports import ExportCheck
     from reproenv.lock.model import Lock
+    from reproenv.spec.model import Spec
 
 from reproenv.cli.common import CaCertOption, ProjectOption, note, out, report_export, warn
 
@@ -21,58 +22,55 @@ class Backend(StrEnum):
     pip_tools = "pip-tools"
 
 
+CheckOption = Annotated[
+    bool, typer.Option("--check", help="Exit 1 if reproenv.lock is stale; write nothing.")
+]
+UpgradeOption = Annotated[
+    bool, typer.Option("--upgrade", "-U", help="Move every pin (and the base digest).")
+]
+UpgradePackageOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--upgrade-package", "-P", metavar="NAME", help="Move this package's pin (repeatable)."
+    ),
+]
+BackendOption = Annotated[
+    Backend | None,
+    typer.Option("--backend", help="Resolver: uv (default) or pip-tools; sticks once used."),
+]
+ExplainGpuOption = Annotated[
+    bool, typer.Option("--explain-gpu", help="Print the CUDA decision and why.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print what changed as JSON on stdout.")]
+
+
 def register(app: typer.Typer) -> None:
     app.command("lock")(lock)
 
 
 def lock(
     project: ProjectOption = Path(),
-    check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 if reproenv.lock is stale; write nothing.")
-    ] = False,
-    upgrade: Annotated[
-        bool, typer.Option("--upgrade", "-U", help="Move every pin (and the base digest).")
-    ] = False,
-    upgrade_package: Annotated[
-        list[str] | None,
-        typer.Option("--upgrade-package", "-P", help="Move this package's pin (repeatable)."),
-    ] = None,
-    backend: Annotated[
-        Backend | None,
-        typer.Option("--backend", help="Resolver: uv (default) or pip-tools; sticks once used."),
-    ] = None,
-    explain_gpu: Annotated[
-        bool, typer.Option("--explain-gpu", help="Print the CUDA decision and why.")
-    ] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print what changed as JSON on stdout.")
-    ] = False,
+    check: CheckOption = False,
+    upgrade: UpgradeOption = False,
+    upgrade_package: UpgradePackageOption = None,
+    backend: BackendOption = None,
+    explain_gpu: ExplainGpuOption = False,
+    as_json: JsonOption = False,
     ca_cert: CaCertOption = None,
 ) -> None:
     """Resolve the spec to reproenv.lock and requirements.lock, keeping pins that still fit."""
-    from reproenv.errors import ExitCode
     from reproenv.lock.diff import diff_locks
     from reproenv.lock.locker import Upgrade
     from reproenv.lock.model import LOCK_FILE
-    from reproenv.lock.service import LockMode, LockState, ensure_lock, export_state, lock_state
+    from reproenv.lock.service import LockMode, ensure_lock
     from reproenv.lock.warnings import lock_warnings
     from reproenv.settings import find_ca_cert
     from reproenv.spec.load import load_spec
 
     spec = load_spec(project)
     if check:
-        state = lock_state(spec)
-        export = export_state(spec) if state is LockState.FRESH else None
-        if as_json:
-            extra = {"requirements-lock": export.state.value} if export else {}
-            print(json.dumps({"state": state.value, **extra}))
-        if state is LockState.FRESH:
-            if export is not None:
-                _check_export(export)
-            note(f"{LOCK_FILE} is up to date")
-            return
-        note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
-        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+        _check(spec, as_json)
+        return
     wanted = Upgrade(everything=upgrade, packages=tuple(upgrade_package or ()))
     result = ensure_lock(
         spec,
@@ -96,19 +94,45 @@ def lock(
     if not result.changed:
         note(f"{LOCK_FILE} is up to date")
         return
-    names = {p.name for p in result.lock.pip_packages}
-    apt = {p.name for p in result.lock.apt_packages}
-    image = result.lock.images[0]
-    note(
-        f"locked {len(names)} pip packages ({result.lock.resolver}; "
-        f"{', '.join(result.lock.wheel_platforms)})"
-        + (f", {len(apt)} apt packages" if apt else "")
-        + f" and {image.reference} for {', '.join(result.lock.platforms)} -> {LOCK_FILE}, "
-        "requirements.lock"
-    )
+    note(_summary(result.lock))
     if changes and not as_json:
         for change in [*changes.images, *changes.pip]:
             out.print(f"  {change.line()}", markup=False)
+
+
+def _check(spec: Spec, as_json: bool) -> None:
+    """`lock --check`: offline, writes nothing; exit 1 when the lock is stale or missing, or
+    requirements.lock was edited."""
+    from reproenv.errors import ExitCode
+    from reproenv.lock.model import LOCK_FILE
+    from reproenv.lock.service import LockState, export_state, lock_state
+
+    state = lock_state(spec)
+    export = export_state(spec) if state is LockState.FRESH else None
+    if as_json:
+        extra = {"requirements-lock": export.state.value} if export else {}
+        print(json.dumps({"state": state.value, **extra}))
+    if state is LockState.FRESH:
+        if export is not None:
+            _check_export(export)
+        note(f"{LOCK_FILE} is up to date")
+        return
+    note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
+    raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def _summary(lock: Lock) -> str:
+    from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK
+
+    names = {p.name for p in lock.pip_packages}
+    apt = {p.name for p in lock.apt_packages}
+    image = lock.images[0]
+    return (
+        f"locked {len(names)} pip packages ({lock.resolver}; {', '.join(lock.wheel_platforms)})"
+        + (f", {len(apt)} apt packages" if apt else "")
+        + f" and {image.reference} for {', '.join(lock.platforms)} -> {LOCK_FILE}, "
+        f"{REQUIREMENTS_LOCK}"
+    )
 
 
 def _check_export(export: ExportCheck) -> None:

@@ -52,7 +52,8 @@ PublishOption = Annotated[
     ),
 ]
 NetworkOption = Annotated[
-    str | None, typer.Option("--network", help="Connect the container to this docker network.")
+    str | None,
+    typer.Option("--network", metavar="NAME", help="Connect the container to this docker network."),
 ]
 UserOption = Annotated[
     str | None,
@@ -83,7 +84,8 @@ def register(app: typer.Typer) -> None:
 
 def run(
     command: Annotated[
-        list[str] | None, typer.Argument(help="Command to run (default: the image's).")
+        list[str] | None,
+        typer.Argument(metavar="CMD", help="Command to run (default: the image's)."),
     ] = None,
     project: RunProjectOption = Path(),
     docker: DockerOption = None,

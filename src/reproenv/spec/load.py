@@ -195,16 +195,7 @@ def read_pyproject_dependencies(
             file=str(path),
             key="project.dynamic",
         )
-    from packaging.requirements import InvalidRequirement, Requirement  # ~30 ms: only when used
-
-    dependencies = project.get("dependencies", [])
-    if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
-        raise bad_input(
-            "pyproject.toml: project.dependencies must be a list of strings",
-            "spec-invalid",
-            file=str(path),
-            key="project.dependencies",
-        )
+    dependencies = _checked_dependencies(path, project.get("dependencies", []))
     optional = project.get("optional-dependencies", {})
     declared_groups = data.get("dependency-groups", {})
     for key, chosen, declared in (
@@ -222,7 +213,21 @@ def read_pyproject_dependencies(
                     key=f"{key}.{name}",
                 )
             dependencies = [*dependencies, *(f"{key}.{name}: {d}" for d in declared[name])]
-    for dependency in project.get("dependencies", []):
+    return tuple(dependencies)
+
+
+def _checked_dependencies(path: Path, dependencies: object) -> list[str]:
+    """[project].dependencies, each a valid PEP 508 requirement."""
+    from packaging.requirements import InvalidRequirement, Requirement  # ~30 ms: only when used
+
+    if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
+        raise bad_input(
+            "pyproject.toml: project.dependencies must be a list of strings",
+            "spec-invalid",
+            file=str(path),
+            key="project.dependencies",
+        )
+    for dependency in dependencies:
         try:
             Requirement(dependency)
         except InvalidRequirement as exc:
@@ -233,7 +238,7 @@ def read_pyproject_dependencies(
                 key="project.dependencies",
                 package=dependency,
             ) from None
-    return tuple(dependencies)
+    return dependencies
 
 
 def detect_python_version(project_dir: Path) -> str:
