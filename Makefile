@@ -80,6 +80,7 @@ lint: venv
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache  # the layers in pyproject.toml [tool.importlinter]
+	$(BIN)/python scripts/check_sizes.py src  # modules <= 400 lines, functions <= 60
 
 test: venv lint
 	@eval "$$(bash scripts/infra.sh)" && $(BIN)/pytest $(PYTEST_ARGS)

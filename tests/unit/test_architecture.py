@@ -119,3 +119,39 @@ def test_the_architecture_names_every_package() -> None:
         or (entry.suffix == ".py" and entry.name != "__init__.py")
     }
     assert sorted(present - named) == []
+
+
+def _sizes(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_sizes.py"), str(tree / "src")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_every_module_and_function_fits(tmp_path: Path) -> None:
+    result = _sizes(_copy_tree(tmp_path))
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("long_module.py", "x = 1\n" * 401, "long_module.py: 401 lines"),
+        (
+            "long_function.py",
+            "def long() -> None:\n" + "    x = 1\n" * 60,
+            "long_function.py:1: long() has 61 lines",
+        ),
+    ],
+)
+def test_a_module_or_function_too_long_fails_the_size_check(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    tree = _copy_tree(tmp_path)
+    (tree / "src" / "reproenv" / "lock" / name).write_text(text, encoding="utf-8")
+    result = _sizes(tree)
+    assert result.returncode == 1
+    assert expected in result.stdout
