@@ -19,6 +19,23 @@ from reproenv.cli.common import (
     warn,
 )
 
+PlatformOption = Annotated[
+    str | None,
+    typer.Option(
+        "--platform",
+        metavar="OS/ARCH",
+        help="Which locked platform to build (default: this host's).",
+    ),
+]
+BuildNetworkOption = Annotated[
+    str | None,
+    typer.Option(
+        "--network",
+        metavar="NAME",
+        help="Network for RUN steps, e.g. host (an index on localhost).",
+    ),
+]
+
 
 def register(app: typer.Typer) -> None:
     app.command("build")(build)
@@ -31,22 +48,8 @@ def build(
     force: ForceOption = False,
     ca_cert: CaCertOption = None,
     docker: DockerOption = None,
-    platform: Annotated[
-        str | None,
-        typer.Option(
-            "--platform",
-            metavar="OS/ARCH",
-            help="Which locked platform to build (default: this host's).",
-        ),
-    ] = None,
-    network: Annotated[
-        str | None,
-        typer.Option(
-            "--network",
-            metavar="NAME",
-            help="Network for RUN steps, e.g. host (an index on localhost).",
-        ),
-    ] = None,
+    platform: PlatformOption = None,
+    network: BuildNetworkOption = None,
     output_dir: OutputDirOption = None,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
