@@ -1,4 +1,6 @@
-"""Machine-level settings (never part of the spec): CA bundle, docker executable."""
+"""Machine-level settings (never part of the spec or the lock): every `REPROENV_*` variable
+reproenv reads is named here, once, with its default and what it does; README's table of machine
+settings lists them all (a test checks both ways)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,44 @@ from pathlib import Path
 
 from reproenv.errors import bad_input
 
-# First match wins; the explicit flag beats all of them.
-CA_ENV_VARS = ("REPROENV_CA_CERT", "SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE")
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str  # in words, as the README says it
+    help: str
+
+
+MIRROR_ENV = "REPROENV_REGISTRY_MIRROR"
+CA_CERT_ENV = "REPROENV_CA_CERT"
 DOCKER_ENV = "REPROENV_DOCKER"
+REGISTRY_USERNAME_ENV = "REPROENV_REGISTRY_USERNAME"
+REGISTRY_PASSWORD_ENV = "REPROENV_REGISTRY_PASSWORD"  # noqa: S105 - a variable's name
+HTTP_TIMEOUT_ENV = "REPROENV_HTTP_TIMEOUT"
+HTTP_RETRIES_ENV = "REPROENV_HTTP_RETRIES"
+HTTP_BACKOFF_ENV = "REPROENV_HTTP_BACKOFF"
+LOCK_TIMEOUT_ENV = "REPROENV_LOCK_TIMEOUT"
+DATA_DIR_ENV = "REPROENV_DATA_DIR"
+TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
+PIP_TOOLS_IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(MIRROR_ENV, "none", "Docker Hub images through a mirror (host[:port][/prefix])"),
+    Setting(CA_CERT_ENV, "none", "an extra CA bundle for indexes and registries"),
+    Setting(DOCKER_ENV, "docker", "the docker client to use"),
+    Setting(REGISTRY_USERNAME_ENV, "none", "registry user name"),
+    Setting(REGISTRY_PASSWORD_ENV, "none", "registry password or token"),
+    Setting(HTTP_TIMEOUT_ENV, "30", "seconds before a registry or index request times out"),
+    Setting(HTTP_RETRIES_ENV, "3", "retries of a failed registry or index request"),
+    Setting(HTTP_BACKOFF_ENV, "0.5", "seconds before the first retry; doubles each time"),
+    Setting(LOCK_TIMEOUT_ENV, "300", "seconds to wait for another run writing the same lock"),
+    Setting(DATA_DIR_ENV, "none", "a folder whose data files replace the bundled CUDA tables"),
+    Setting(TORCH_INDEX_ENV, "PyTorch's index", "a mirror of PyTorch's variant indexes"),
+    Setting(PIP_TOOLS_IN_IMAGE_ENV, "0", "1: pip-compile always runs inside the pinned base"),
+)
+
+# First match wins; the explicit flag beats all of them.
+CA_ENV_VARS = (CA_CERT_ENV, "SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE")
 
 
 def find_ca_cert(explicit: Path | None, env: Mapping[str, str] | None = None) -> Path | None:
@@ -52,16 +89,16 @@ class NetworkSettings:
         defaults = cls()
         try:
             return cls(
-                timeout=float(env.get("REPROENV_HTTP_TIMEOUT", defaults.timeout)),
-                retries=int(env.get("REPROENV_HTTP_RETRIES", defaults.retries)),
-                backoff=float(env.get("REPROENV_HTTP_BACKOFF", defaults.backoff)),
+                timeout=float(env.get(HTTP_TIMEOUT_ENV, defaults.timeout)),
+                retries=int(env.get(HTTP_RETRIES_ENV, defaults.retries)),
+                backoff=float(env.get(HTTP_BACKOFF_ENV, defaults.backoff)),
             )
         except ValueError as exc:
             raise bad_input(
                 f"bad network setting: {exc}",
                 "bad-network-setting",
-                "REPROENV_HTTP_TIMEOUT and REPROENV_HTTP_BACKOFF take seconds, "
-                "REPROENV_HTTP_RETRIES a whole number",
+                f"{HTTP_TIMEOUT_ENV} and {HTTP_BACKOFF_ENV} take seconds, "
+                f"{HTTP_RETRIES_ENV} a whole number",
             ) from None
 
     def delays(self) -> list[float]:

@@ -11,8 +11,8 @@ from reproenv.errors import ReproenvError
 from reproenv.host.report import HostGpuReport
 from reproenv.oci.client import RegistryClient
 from reproenv.oci.reference import ImageRef
-from reproenv.settings import docker_executable
-from reproenv.spec.load import MIRROR_ENV, load_spec
+from reproenv.settings import MIRROR_ENV, docker_executable
+from reproenv.spec.load import load_spec
 from reproenv.spec.model import DEFAULT_PYTHON, default_base_image
 
 

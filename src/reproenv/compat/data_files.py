@@ -22,11 +22,9 @@ from reproenv.compat.schema import (
     TorchData,
 )
 from reproenv.errors import bad_input
+from reproenv.settings import DATA_DIR_ENV
 
 _Model = TypeVar("_Model", bound=DataFile)
-
-
-DATA_DIR_ENV = "REPROENV_DATA_DIR"
 
 
 def load_data(name: str, model: type[_Model]) -> _Model:

@@ -29,9 +29,8 @@ from reproenv.lock.gpu_base import (
     why_base,
 )
 from reproenv.lock.model import LockedGpu, LockedPipPackage
+from reproenv.settings import TORCH_INDEX_ENV
 from reproenv.spec.model import Spec
-
-TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
 
 
 class VariantNeeded(Exception):  # a request to the caller, not a failure

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reproenv.errors import environment
+from reproenv.settings import LOCK_TIMEOUT_ENV
 
 DEFAULT_TIMEOUT = 300.0
-TIMEOUT_ENV = "REPROENV_LOCK_TIMEOUT"
 LOCK_FILE_NAME = ".reproenv.lock.lck"
 
 
@@ -35,7 +35,7 @@ def project_lock(
     on_wait: Callable[[str], None] = lambda _: None,
 ) -> Iterator[None]:
     if timeout is None:
-        timeout = float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT))
+        timeout = float(os.environ.get(LOCK_TIMEOUT_ENV, DEFAULT_TIMEOUT))
     path, name = lock_file(project_dir), project_dir.name
     deadline: float | None = None
     while True:
@@ -52,7 +52,7 @@ def project_lock(
                             f"gave up after {timeout:.0f} s waiting for {holder} to finish "
                             f"writing the lock of {name}",
                             "lock-busy",
-                            f"wait for it or stop it; {TIMEOUT_ENV} sets how long to wait",
+                            f"wait for it or stop it; {LOCK_TIMEOUT_ENV} sets how long to wait",
                             file=str(project_dir / "reproenv.lock"),
                         )
                     time.sleep(0.05)

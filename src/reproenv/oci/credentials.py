@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from reproenv.oci.reference import DOCKER_HUB, DOCKER_HUB_ALIASES
+from reproenv.settings import REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV
 
-USERNAME_ENV = "REPROENV_REGISTRY_USERNAME"
-PASSWORD_ENV = "REPROENV_REGISTRY_PASSWORD"  # noqa: S105 (a variable name)
 # The key `docker login` writes for Docker Hub, and the server URL credential helpers expect.
 _DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
 
@@ -43,7 +42,10 @@ class CredentialStore:
         return self._found[registry]
 
     def _find(self, registry: str) -> Credentials | None:
-        username, password = self._env.get(USERNAME_ENV), self._env.get(PASSWORD_ENV)
+        username, password = (
+            self._env.get(REGISTRY_USERNAME_ENV),
+            self._env.get(REGISTRY_PASSWORD_ENV),
+        )
         if username and password:
             return Credentials(username, password)
         config = self._read_docker_config()

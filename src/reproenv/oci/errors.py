@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reproenv.errors import ReproenvError, bad_input, environment
-from reproenv.oci.credentials import PASSWORD_ENV, USERNAME_ENV
 from reproenv.oci.platform import Platform, format_platform
-from reproenv.oci.reference import MIRROR_ENV, ImageRef, Target
+from reproenv.oci.reference import ImageRef, Target
+from reproenv.settings import MIRROR_ENV, REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV
 
 if TYPE_CHECKING:
     import httpx
@@ -18,8 +18,8 @@ NETWORK_HINT = (
 )
 _AUTH_HINT = (
     "If the image is private, run `docker login {host}` or set "
-    f"{USERNAME_ENV} and {PASSWORD_ENV}; if it is public, check the name is spelled "
-    "correctly (registries answer 401 for repositories that don't exist)."
+    f"{REGISTRY_USERNAME_ENV} and {REGISTRY_PASSWORD_ENV}; if it is public, check the name is "
+    "spelled correctly (registries answer 401 for repositories that don't exist)."
 )
 
 
@@ -68,8 +68,9 @@ def rate_limited(target: Target, who: str) -> ReproenvError:
         f"registry {who} is rate-limiting requests for {target.upstream}{target.via}",
         reference="registry-rate-limited",
         hint=(
-            f"Wait and retry, log in (`docker login` or {USERNAME_ENV}/{PASSWORD_ENV}) "
-            f"for a higher limit, or set {MIRROR_ENV} to a pull-through mirror."
+            "Wait and retry, log in (`docker login` or "
+            f"{REGISTRY_USERNAME_ENV}/{REGISTRY_PASSWORD_ENV}) for a higher limit, or set "
+            f"{MIRROR_ENV} to a pull-through mirror."
         ),
         registry=who,
         image=str(target.upstream),

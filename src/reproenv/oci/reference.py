@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reproenv.errors import ReproenvError, bad_input
+from reproenv.settings import MIRROR_ENV
 
 DOCKER_HUB = "docker.io"
 _DOCKER_HUB_API_HOST = "registry-1.docker.io"
 DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
-MIRROR_ENV = "REPROENV_REGISTRY_MIRROR"
 
 # The docker/distribution reference grammar.
 _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"

@@ -13,9 +13,7 @@ import httpx
 from reproenv import __version__
 from reproenv.oci import errors
 from reproenv.oci.reference import Target
-from reproenv.settings import NetworkSettings
-
-CA_CERT_ENV = "REPROENV_CA_CERT"
+from reproenv.settings import CA_CERT_ENV, NetworkSettings
 
 
 class Transport:

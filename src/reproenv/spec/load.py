@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from reproenv.errors import ReproenvError, bad_input
 from reproenv.fsutil import read_user_text
+from reproenv.settings import MIRROR_ENV
 from reproenv.spec.model import (
     DEFAULT_DOCKERFILE,
     DEFAULT_PLATFORM,
@@ -26,7 +27,6 @@ from reproenv.spec.model import (
     project_name_from_dir,
 )
 
-MIRROR_ENV = "REPROENV_REGISTRY_MIRROR"
 KNOWN_PYTHONS = tuple(f"3.{minor}" for minor in range(8, 15))
 
 

@@ -22,9 +22,9 @@ from reproenv.lock.model import LockedImage, LockedPipPackage
 from reproenv.lock.pip.backend import BackendName, PipResolution
 from reproenv.lock.pip.packages import canonical_name
 from reproenv.lock.pip.uv import isolated_env, wheel_platform
+from reproenv.settings import PIP_TOOLS_IN_IMAGE_ENV
 from reproenv.spec.model import Spec
 
-IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"  # force the container path (tests, odd hosts)
 _HOST_PLATFORMS = {"x86_64": "linux/amd64", "aarch64": "linux/arm64"}
 
 
@@ -90,7 +90,7 @@ def resolve_piptools(
     previous = "".join(
         f"{p.name}=={p.version}\n" for p in preferences if platform in p.platforms
     )  # pip-compile keeps the pins already in its output file
-    in_image = os.environ.get(IN_IMAGE_ENV) == "1" or not host_is_target(spec, platform)
+    in_image = os.environ.get(PIP_TOOLS_IN_IMAGE_ENV) == "1" or not host_is_target(spec, platform)
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         output = Path(scratch) / "requirements.txt"
         output.write_text(previous, encoding="utf-8")
