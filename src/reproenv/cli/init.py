@@ -130,17 +130,10 @@ OUTPUT_DOCKERFILE = ".reproenv/Dockerfile"
 
 def _own_docker_files(project: Path) -> list[str]:
     """A Dockerfile or .dockerignore at the root that a person wrote (not reproenv)."""
-    from reproenv.render.base import GENERATED_MARKER
+    from reproenv.render.write import generated_by_reproenv
 
-    own = []
-    for name in ("Dockerfile", ".dockerignore"):
-        path = project / name
-        if path.is_file():
-            with path.open(encoding="utf-8", errors="replace") as handle:
-                head = "".join(handle.readline() for _ in range(3))
-            if GENERATED_MARKER not in head:
-                own.append(name)
-    return own
+    names = ("Dockerfile", ".dockerignore")
+    return [n for n in names if (project / n).is_file() and not generated_by_reproenv(project / n)]
 
 
 DERIVED_REQUIREMENTS = "requirements-environment.in"  # init's copy of environment.yml's pip:
