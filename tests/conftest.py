@@ -71,10 +71,12 @@ def fake_registry() -> Iterator[FakeRegistry]:
 
 
 @pytest.fixture
-def cli(fake_registry: FakeRegistry) -> Cli:
+def cli(fake_registry: FakeRegistry, tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """Against the fake registry (through the mirror setting): no engine, no real registry."""
     env = dict(os.environ)
     env["REPROENV_REGISTRY_MIRROR"] = fake_registry.address
+    # each test its own cache: a stamp one test's `lock --check` leaves answers no other's
+    env["REPROENV_CACHE_DIR"] = str(tmp_path_factory.mktemp("reproenv-cache"))
     env["COLUMNS"] = "200"  # keep messages on one line for assertions
     return Cli(env)
 
@@ -132,12 +134,13 @@ def docker_host() -> DockerHost:
 
 
 @pytest.fixture(scope="session")
-def engine_cli(docker_host: DockerHost) -> Cli:
+def engine_cli(docker_host: DockerHost, tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """reproenv against the real engine and the local registry (through the mirror setting)."""
     env = dict(os.environ)
     env.update(
         REPROENV_DOCKER=docker_host.executable,
         REPROENV_REGISTRY_MIRROR=docker_host.mirror,
+        REPROENV_CACHE_DIR=str(tmp_path_factory.mktemp("reproenv-cache")),
         COLUMNS="200",
     )
     return Cli(env)

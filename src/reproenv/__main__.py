@@ -1,3 +1,3 @@
-from reproenv.cli.main import run
+from reproenv.cli.entry import main
 
-run()
+main()

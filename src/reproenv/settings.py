@@ -31,6 +31,7 @@ LOCK_TIMEOUT_ENV = "REPROENV_LOCK_TIMEOUT"
 DATA_DIR_ENV = "REPROENV_DATA_DIR"
 TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
 PIP_TOOLS_IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"
+CACHE_DIR_ENV = "REPROENV_CACHE_DIR"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(MIRROR_ENV, "none", "Docker Hub images through a mirror (host[:port][/prefix])"),
@@ -45,6 +46,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(DATA_DIR_ENV, "none", "a folder whose data files replace the bundled CUDA tables"),
     Setting(TORCH_INDEX_ENV, "PyTorch's index", "a mirror of PyTorch's variant indexes"),
     Setting(PIP_TOOLS_IN_IMAGE_ENV, "0", "1: pip-compile always runs inside the pinned base"),
+    Setting(
+        CACHE_DIR_ENV,
+        "$XDG_CACHE_HOME/reproenv or ~/.cache/reproenv",
+        "reproenv's own cache (the records that let `lock --check` answer fast)",
+    ),
 )
 
 # First match wins; the explicit flag beats all of them.
@@ -68,6 +74,14 @@ def find_ca_cert(explicit: Path | None, env: Mapping[str, str] | None = None) ->
         if value and Path(value).is_file():
             return Path(value)
     return None
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get(CACHE_DIR_ENV):
+        return Path(env[CACHE_DIR_ENV])
+    base = env.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "reproenv"
 
 
 def docker_executable(explicit: str | None, env: Mapping[str, str] | None = None) -> str:

@@ -59,18 +59,19 @@ def lock(
     ca_cert: CaCertOption = None,
 ) -> None:
     """Resolve the spec to reproenv.lock and requirements.lock, keeping pins that still fit."""
-    from reproenv.lock.diff import diff_locks
-    from reproenv.lock.locker import Upgrade
-    from reproenv.lock.model import LOCK_FILE
-    from reproenv.lock.service import LockMode, ensure_lock
-    from reproenv.lock.warnings import lock_warnings
-    from reproenv.settings import find_ca_cert
     from reproenv.spec.load import load_spec
 
     spec = load_spec(project)
     if check:
         _check(spec, as_json)
         return
+    from reproenv.lock.diff import diff_locks
+    from reproenv.lock.locker import Upgrade
+    from reproenv.lock.model import LOCK_FILE
+    from reproenv.lock.service import LockMode, ensure_lock
+    from reproenv.lock.warnings import lock_warnings
+    from reproenv.settings import find_ca_cert
+
     wanted = Upgrade(everything=upgrade, packages=tuple(upgrade_package or ()))
     result = ensure_lock(
         spec,
@@ -105,20 +106,32 @@ def _check(spec: Spec, as_json: bool) -> None:
     requirements.lock was edited."""
     from reproenv.errors import ExitCode
     from reproenv.lock.model import LOCK_FILE
-    from reproenv.lock.service import LockState, export_state, lock_state
+    from reproenv.lock.state import LockState, export_state, lock_state
 
     state = lock_state(spec)
     export = export_state(spec) if state is LockState.FRESH else None
+    result = {"state": state.value, **({"requirements-lock": export.state.value} if export else {})}
     if as_json:
-        extra = {"requirements-lock": export.state.value} if export else {}
-        print(json.dumps({"state": state.value, **extra}))
+        print(json.dumps(result))
     if state is LockState.FRESH:
         if export is not None:
             _check_export(export)
         note(f"{LOCK_FILE} is up to date")
+        _stamp(spec, result)
         return
     note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
     raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def _stamp(spec: Spec, result: dict[str, str]) -> None:
+    """Let the next `lock --check` answer from the files alone (cli/entry.py); only a fresh
+    lock with a fresh requirements.lock is recorded, the one answer with nothing to add."""
+    from reproenv.lock.stamp import record_fresh
+    from reproenv.lock.state import check_inputs
+
+    inputs = check_inputs(spec)
+    if inputs is not None:
+        record_fresh(spec.project_dir, inputs, result)
 
 
 def _summary(lock: Lock) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reproenv.errors import bad_input
 from reproenv.fsutil import read_user_text
 
+DEFAULT_BACKEND: Literal["uv", "pip-tools"] = "uv"  # the resolver of a first lock
 LOCK_FILE = "reproenv.lock"
 REQUIREMENTS_LOCK = "requirements.lock"  # the export pip consumes, in its hash-checking format
 LOCK_VERSION: Literal[1] = 1
@@ -93,7 +94,9 @@ class Lock(_Strict):
     resolver: str
     # the pip backend that made the lock; absent (uv) in the file, as in locks made before
     # the field existed
-    resolver_backend: Literal["uv", "pip-tools"] = Field(default="uv", alias="resolver-backend")
+    resolver_backend: Literal["uv", "pip-tools"] = Field(
+        default=DEFAULT_BACKEND, alias="resolver-backend"
+    )
     wheel_platforms: tuple[str, ...] = Field(alias="wheel-platforms")
     images: tuple[LockedImage, ...]
     apt_requested: tuple[str, ...] = Field(alias="apt-requested")  # the spec's, + python-apt

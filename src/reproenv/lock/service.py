@@ -21,9 +21,16 @@ from reproenv.lock.exports import (
 from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.locker import NO_UPGRADE, Upgrade
-from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock, dump_lock, lock_hash, read_lock
-from reproenv.lock.pip.locker import DEFAULT_BACKEND, lock_backend
-from reproenv.lock.steps import resolve
+from reproenv.lock.model import (
+    DEFAULT_BACKEND,
+    LOCK_FILE,
+    REQUIREMENTS_LOCK,
+    Lock,
+    dump_lock,
+    lock_hash,
+    read_lock,
+)
+from reproenv.lock.state import lock_path
 from reproenv.spec.model import Spec
 
 
@@ -31,12 +38,6 @@ class LockMode(Enum):
     AUTO = "auto"  # relock when stale
     LOCKED = "locked"  # fail when stale
     FROZEN = "frozen"  # use the lock as it is
-
-
-class LockState(Enum):
-    FRESH = "fresh"
-    STALE = "stale"
-    MISSING = "missing"
 
 
 @dataclass(frozen=True)
@@ -50,23 +51,6 @@ class LockResult:
     @property
     def hash(self) -> str:
         return lock_hash(self.text)
-
-
-def lock_path(spec: Spec) -> Path:
-    return spec.project_dir / LOCK_FILE
-
-
-def lock_state(spec: Spec) -> LockState:
-    existing = read_lock(lock_path(spec))
-    if existing is None:
-        return LockState.MISSING
-    return LockState.FRESH if existing.input_hash == input_hash(spec) else LockState.STALE
-
-
-def export_state(spec: Spec) -> ExportCheck | None:
-    """requirements.lock against reproenv.lock, offline (`lock --check`); None without a lock."""
-    existing = read_lock(lock_path(spec))
-    return check_export(spec, existing) if existing is not None else None
 
 
 def write_lock(spec: Spec, lock: Lock) -> str:
@@ -103,7 +87,9 @@ def ensure_lock(
             raise _missing_lock(spec)
         return _current(spec, existing, mode, exports=exports)
     wanted = input_hash(spec)
-    switching = backend is not None and existing is not None and backend != lock_backend(existing)
+    switching = (
+        backend is not None and existing is not None and backend != existing.resolver_backend
+    )
     if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
         return _current(spec, existing, mode)
     if mode is LockMode.LOCKED:
@@ -122,7 +108,11 @@ def ensure_lock(
         if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
             return _current(spec, existing, mode)
         # the backend sticks: a relock uses the one that made the lock unless told otherwise
-        chosen = backend or (lock_backend(existing) if existing else DEFAULT_BACKEND)
+        chosen = backend or (existing.resolver_backend if existing else DEFAULT_BACKEND)
+        # imported here: the resolver, the registry client and their HTTP stack are the bulk of
+        # reproenv's start-up, and a fresh lock (the common case) needs none of them
+        from reproenv.lock.steps import resolve
+
         lock = resolve(spec, ca_cert, previous=existing, upgrade=upgrade, backend=chosen)
         if existing is not None and lock == existing:
             return _current(spec, existing, mode)

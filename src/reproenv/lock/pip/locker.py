@@ -15,7 +15,6 @@ from reproenv.lock.pip.piptools import PipToolsBackend
 from reproenv.lock.pip.uv import UvBackend
 
 BACKENDS: tuple[PipBackend, ...] = (UvBackend(), PipToolsBackend())
-DEFAULT_BACKEND: BackendName = "uv"
 
 
 def backend_named(name: str) -> PipBackend:
