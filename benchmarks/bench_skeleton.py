@@ -48,8 +48,9 @@ UV_TARGET = ("--python-version", "3.11", "--python-platform", "x86_64-manylinux_
 BUILD_PLATFORM = "linux/amd64"
 COMMAND_TIMEOUT_S = 1800
 
-LOCK_RATIO_TARGET = 1.3
-START_TARGET_S = 0.3
+LOCK_RATIO_TARGET = 1.15
+CHECK_TARGET_S = 0.10
+HELP_TARGET_S = 0.15
 REBUILD_SPEEDUP_TARGET = 5.0
 SIZE_RATIO_TARGET = 1.0
 
@@ -255,14 +256,32 @@ def bench_locks(report: Report, project: Path, scratch: Path, repeat: int) -> No
         )
 
 
+def stamp_files(project: Path) -> list[Path]:
+    """The stamp a full `lock --check` of a fresh lock leaves in reproenv's cache."""
+    run([tool("reproenv"), "lock", "--check"], cwd=project)
+    found = sorted(Path(os.environ["REPROENV_CACHE_DIR"]).glob("check/*.json"))
+    if not found:
+        raise CommandFailed(["reproenv", "lock", "--check"], "left no stamp")
+    return found
+
+
 def bench_startup(report: Report, project: Path, repeat: int) -> None:
-    reproenv = tool("reproenv")
-    for key, label, args in (
-        ("lock_check_s", "reproenv lock --check, fresh lock", ["lock", "--check"]),
-        ("help_s", "reproenv --help", ["--help"]),
-    ):
+    """Start-up: a repeated check (its stamp in place), a first check (no stamp, as in a fresh
+    CI clone), `--help`, and what Python and typer alone cost on this machine."""
+    reproenv, python = tool("reproenv"), sys.executable
+    check = [reproenv, "lock", "--check"]
+    stamps = stamp_files(project)
+    rows: list[tuple[str, str, list[str], float | None, Sequence[Path]]] = [
+        ("lock_check_s", "reproenv lock --check, fresh lock", check, CHECK_TARGET_S, ()),
+        ("lock_check_first_s", "reproenv lock --check, fresh lock, no stamp yet", check, None,
+         stamps),
+        ("help_s", "reproenv --help", [reproenv, "--help"], HELP_TARGET_S, ()),
+        ("python_s", "python -c pass", [python, "-c", "pass"], None, ()),
+        ("typer_s", "python -c 'import typer'", [python, "-c", "import typer"], None, ()),
+    ]  # fmt: skip
+    for key, label, command, target, before in rows:
         samples, _ = timed_repeat(
-            label, [reproenv, *args], cwd=project, env=os.environ, repeat=repeat
+            label, command, cwd=project, env=os.environ, repeat=repeat, before=before
         )
         report.samples[key] = samples
         value = median(samples)
@@ -275,10 +294,58 @@ def bench_startup(report: Report, project: Path, repeat: int) -> None:
                 unit="s",
                 ratio=None,
                 ratio_label="",
-                target=f"<= {START_TARGET_S} s",
-                passed=value <= START_TARGET_S,
+                target=f"<= {target} s" if target else "-",
+                passed=value <= target if target else None,
             )
         )
+        stamp_files(project)  # the stamp back for the next row
+
+
+def import_totals(command: Sequence[str], *, cwd: Path, env: Mapping[str, str]) -> dict[str, float]:
+    """`python -X importtime` of one reproenv run: modules imported and their summed self time."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "reproenv", *command],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=COMMAND_TIMEOUT_S,
+    )
+    selfs = [
+        int(line.split("|")[0].removeprefix("import time:").strip())
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "self [us]" not in line
+    ]
+    return {"modules": len(selfs), "self_ms": round(sum(selfs) / 1000, 1)}
+
+
+def bench_imports(report: Report, project: Path, baseline_src: Path | None) -> None:
+    """importtime totals of `--help`, a repeated and a first `lock --check`, and a cold `lock`,
+    for this tree and, with --baseline-src, for another checkout's src/ on the same venv."""
+    lock_files = [project / "reproenv.lock", project / "requirements.lock"]
+    cases: list[tuple[str, list[str], bool, Sequence[Path]]] = [
+        ("--help", ["--help"], False, ()),
+        ("lock --check (stamp)", ["lock", "--check"], False, ()),
+        ("lock --check (no stamp)", ["lock", "--check"], True, ()),
+        ("lock (cold)", ["lock"], False, lock_files),
+    ]
+    trees: dict[str, Path | None] = {"this tree": None}
+    if baseline_src is not None:
+        trees["baseline"] = baseline_src.resolve()
+    totals: dict[str, dict[str, dict[str, float]]] = {}
+    for tree, src in trees.items():
+        env = dict(os.environ)
+        if src is not None:
+            env["PYTHONPATH"] = str(src)
+        for label, command, without_stamp, before in cases:
+            run([tool("reproenv"), "lock"], cwd=project)  # a fresh lock
+            for path in [*before, *(stamp_files(project) if without_stamp else ())]:
+                path.unlink(missing_ok=True)
+            totals.setdefault(label, {})[tree] = import_totals(command, cwd=project, env=env)
+            log(f"importtime, {tree}, {label}: {totals[label][tree]}")
+    run([tool("reproenv"), "lock"], cwd=project)
+    report.meta["importtime"] = totals
 
 
 # --- 3: builds ------------------------------------------------------------------------------
@@ -501,6 +568,14 @@ def fmt_ratio(ratio: float) -> str:
     return f"{ratio:.2f}" if abs(ratio - 1) >= 0.005 else f"{ratio:.4f}"
 
 
+def render_imports(totals: dict[str, dict[str, dict[str, float]]]) -> str:
+    lines: list[tuple[str, ...]] = [("python -X importtime", "tree", "modules", "self time")]
+    for label, trees in totals.items():
+        for tree, values in trees.items():
+            lines.append((label, tree, str(int(values["modules"])), f"{values['self_ms']} ms"))
+    return align(lines)
+
+
 def render_table(rows: list[Row]) -> str:
     header = ("measurement", "reproenv", "other tool", "ratio", "target", "result")
     lines: list[tuple[str, ...]] = [header]
@@ -549,6 +624,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--build-repeat", type=int, default=3, help="timed code-only rebuilds per Dockerfile"
     )
     parser.add_argument("--skip-builds", action="store_true", help="only the lock rows")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="another checkout's src/ whose importtime totals to report beside this tree's",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the JSON")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.build_repeat < 1:
@@ -578,12 +658,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     docker = Docker(executable, {**os.environ, "DOCKER_BUILDKIT": "1"})
     with tempfile.TemporaryDirectory(prefix="reproenv-bench-") as temp:
         scratch = Path(temp)
+        os.environ["REPROENV_CACHE_DIR"] = str(scratch / "cache")  # not the user's stamps
         try:
             report.meta["versions"] = versions(scratch)
             project = scratch_copy(scratch, PROJECT_NAME)
             run([tool("reproenv"), "init"], cwd=project)
             bench_locks(report, project, scratch, args.repeat)
             bench_startup(report, project, args.repeat)
+            bench_imports(report, project, args.baseline_src)
             if not args.skip_builds:
                 if not os.environ.get("REPROENV_DOCKER"):
                     report.notes.append("REPROENV_DOCKER was unset; used `docker` from PATH")
@@ -597,6 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if docker.created:
                 log(f"removed the {len(docker.created)} bench images")
     print(render_table(report.rows))
+    print(render_imports(report.meta.get("importtime", {})))  # type: ignore[arg-type]
     for note in report.notes:
         print(f"note: {note}")
     write_json(report, args.json)

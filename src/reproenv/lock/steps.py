@@ -13,10 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reproenv import __version__
-from reproenv.detect.cuda_base import python_on_base
 from reproenv.errors import ReproenvError, bad_input
-from reproenv.lock.base_python import check_base_python
-from reproenv.lock.gpu import VariantNeeded, decide_gpu
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.locker import NO_UPGRADE, Locked, LockRequest, Upgrade
 from reproenv.lock.model import Lock, LockedAptPackage, LockedGpu, LockedImage
@@ -137,15 +134,25 @@ def _pip(state: _Resolution) -> None:
     # a lock on a CUDA base will likely stay on it: the spec's base is then looked up only
     # if the decision changes
     on_cuda_base = previous is not None and previous.gpu is not None and previous.gpu.base_image
-    if state.spec_images is not None or state.kept_images or on_cuda_base:
+    known = state.spec_images is not None or state.kept_images or on_cuda_base
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # the resolver waits on the index: the later steps' modules (the CUDA tables' models)
+        # load meanwhile instead of after it
+        pool.submit(_import_later_steps)
+        if not known:
+            state.lookup = pool.submit(_resolve_images, state.spec, state.registry)
         state.pip = state.pip_locker.lock(state.request)
-        return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        state.lookup = pool.submit(_resolve_images, state.spec, state.registry)
-        state.pip = state.pip_locker.lock(state.request)
+
+
+def _import_later_steps() -> None:
+    import reproenv.detect.cuda_base
+    import reproenv.lock.base_python
+    import reproenv.lock.gpu  # noqa: F401
 
 
 def _gpu(state: _Resolution) -> None:
+    from reproenv.lock.gpu import VariantNeeded, decide_gpu
+
     try:
         state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"])
         return
@@ -186,6 +193,8 @@ def _base_digests(state: _Resolution) -> None:
 
 
 def _python_apt(state: _Resolution) -> None:
+    from reproenv.detect.cuda_base import python_on_base
+
     spec = state.spec
     if state.base or not spec.base_is_default:
         state.python_apt = python_on_base(state.base or spec.base_image, spec.python)
@@ -199,6 +208,8 @@ def _only_wheels(state: _Resolution) -> None:
 def _base_python(state: _Resolution) -> None:
     if state.base or state.spec.base_is_default or state.python_apt:
         return
+    from reproenv.lock.base_python import check_base_python
+
     previous = state.request.previous
     state.warnings = check_base_python(state.spec, state.images, state.registry, previous)
 
