@@ -125,3 +125,16 @@ def test_spec_key_outside_the_project_is_refused(cli: Cli, project: Path) -> Non
     result = cli("generate", cwd=project)
     assert result.code == 2, result.output
     assert "reproenv.toml:6: image.dockerfile" in result.stderr
+
+
+def test_a_latin1_dockerignore_is_named_by_line_as_every_input_is(
+    cli: Cli, index: FakeIndex, project: Path
+) -> None:
+    spec(project, 'dockerfile = ".reproenv/Dockerfile"\n')
+    (project / ".dockerignore").write_bytes(b"*.pt\n# caf\xe9\n")
+    result = run(cli, index, "generate", cwd=project)
+    assert result.code == 2, result.output
+    assert "Traceback" not in result.output
+    assert ".dockerignore:2: not UTF-8 text (byte 0xe9 at column 6)" in result.stderr
+    assert "hint: save .dockerignore as UTF-8" in result.stderr
+    assert not (project / ".reproenv").exists(), "nothing rendered"

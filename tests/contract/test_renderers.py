@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
+from reproenv.fsutil import GENERATED_MARKER
 from reproenv.plan.model import BuildPlan
-from reproenv.render.base import GENERATED_MARKER, Renderer
+from reproenv.render.base import Renderer
 from reproenv.render.registry import RENDERERS
 
 PLAN = BuildPlan(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.build.context import LEGACY_DOCKERFILE, parse_rules, write_context
-from reproenv.engine import Builder, DockerEngine, EngineInfo
+from reproenv.engine import Builder, ContainerEngine, EngineInfo
 from reproenv.errors import bad_input
 from reproenv.oci.reference import pull_reference
 from reproenv.plan.model import BuildPlan
@@ -28,7 +28,7 @@ def base_image_arg(plan: BuildPlan, mirror: str | None) -> dict[str, str]:
 
 
 def build_image(
-    engine: DockerEngine,
+    engine: ContainerEngine,
     info: EngineInfo,
     plan: BuildPlan,
     project_dir: Path,
@@ -93,7 +93,7 @@ def legacy_ignore_note(plan: BuildPlan) -> str | None:
     )
 
 
-def require_image(engine: DockerEngine, plan: BuildPlan) -> str:
+def require_image(engine: ContainerEngine, plan: BuildPlan) -> str:
     if engine.image_inspect(plan.image_tag) is None:
         raise bad_input(
             f"no image {plan.image_tag} for the current reproenv.lock",

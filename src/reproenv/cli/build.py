@@ -56,10 +56,9 @@ def build(
     from reproenv.build.credentials import index_credentials, render_netrc
     from reproenv.build.service import build_image, legacy_ignore_note
     from reproenv.cli.pipeline import generate_files
-    from reproenv.engine import LEGACY_NOTE, DockerEngine
-    from reproenv.settings import docker_executable
+    from reproenv.engine import LEGACY_NOTE, open_engine
 
-    engine = DockerEngine(docker_executable(docker))
+    engine = open_engine(docker)
     info = engine.info()  # fail fast, before locking, when there is no engine
     prepared = generate_files(
         project,

@@ -6,7 +6,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from reproenv.engine import LEGACY_NOTE, Builder, DockerEngine
+from reproenv.engine import LEGACY_NOTE, Builder, open_engine
 from reproenv.errors import ReproenvError
 from reproenv.host.report import HostGpuReport
 from reproenv.oci.client import RegistryClient
@@ -65,7 +65,7 @@ def gpu_check(report: HostGpuReport, project: Path) -> Check:
 
 
 def _engine_checks(docker: str | None) -> list[Check]:
-    engine = DockerEngine(docker_executable(docker))
+    engine = open_engine(docker)
     try:
         info = engine.info()
     except ReproenvError as error:

@@ -8,6 +8,7 @@ from pathlib import Path
 from reproenv.cli.common import report_export, warn
 from reproenv.cli.lock_mode import lock_mode
 from reproenv.errors import bad_input
+from reproenv.fsutil import read_user_text
 from reproenv.lock.model import Lock
 from reproenv.lock.service import ensure_lock
 from reproenv.plan.model import BuildPlan, check_installable, make_plan
@@ -81,12 +82,7 @@ def _project_ignore(project_dir: Path) -> tuple[str, ...]:
     path = project_dir / ".dockerignore"
     if not path.is_file():
         return ()
-    try:
-        return project_rules(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise bad_input(
-            ".dockerignore is not UTF-8 text", "unreadable-file", file=str(path)
-        ) from None
+    return project_rules(read_user_text(path))  # not UTF-8: named by line, as every input is
 
 
 def _git_lines(spec: Spec, lock: Lock) -> dict[str, str]:

@@ -110,11 +110,10 @@ def launch(project: Path, docker: str | None, command: list[str], request: RunRe
     """Find the image of the current lock and run `command` in it (shared with `shell`)."""
     from reproenv.build.service import require_image
     from reproenv.cli.pipeline import current_plan
-    from reproenv.engine import DockerEngine
-    from reproenv.settings import docker_executable
+    from reproenv.engine import open_engine
 
     spec, plan = current_plan(project)
-    engine = DockerEngine(docker_executable(docker))
+    engine = open_engine(docker)
     engine.info()
     image = require_image(engine, plan)
     return engine.run(image, command, run_options(plan, spec.project_dir, request))

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from reproenv.model_base import StrictModel
 
 
-class StrictData(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class DataFile(StrictModel):
+    # a data file names its version `schema` only: the files are read, never built in code
+    model_config = ConfigDict(populate_by_name=False)
 
-
-class DataFile(StrictData):
     schema_version: Literal[1] = Field(alias="schema")
     source: tuple[str, ...]
     retrieved: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
@@ -22,12 +23,12 @@ class DataFile(StrictData):
 # --- cuda_drivers.json ---------------------------------------------------------------------------
 
 
-class ToolkitDriver(StrictData):
+class ToolkitDriver(StrictModel):
     cuda: str
     min_driver: str
 
 
-class FamilyDriver(StrictData):
+class FamilyDriver(StrictModel):
     cuda_major: int
     min_driver: str
 
@@ -40,14 +41,14 @@ class CudaDrivers(DataFile):
 # --- torch.json ----------------------------------------------------------------------------------
 
 
-class TorchBuild(StrictData):
+class TorchBuild(StrictModel):
     variant: str
     cuda: str
     archs: tuple[str, ...]
     ptx: tuple[str, ...]
 
 
-class TorchRelease(StrictData):
+class TorchRelease(StrictModel):
     torch: str
     default_wheel_same_as: str
     variants: tuple[TorchBuild, ...]
@@ -66,7 +67,7 @@ class TorchData(DataFile):
 # --- compute_capability.json ---------------------------------------------------------------------
 
 
-class Architecture(StrictData):
+class Architecture(StrictModel):
     compute_capability: str
     arch: str
     family: str
@@ -84,7 +85,7 @@ class ComputeCapabilities(DataFile):
 # --- tensorflow.json, jax.json -------------------------------------------------------------------
 
 
-class TensorflowRelease(StrictData):
+class TensorflowRelease(StrictModel):
     tensorflow: str
     cuda: str
     cudnn: str
@@ -96,7 +97,7 @@ class TensorflowData(DataFile):
     releases: tuple[TensorflowRelease, ...]
 
 
-class JaxExtra(StrictData):
+class JaxExtra(StrictModel):
     extra: str
     cuda_major: int
     min_driver: str
@@ -111,13 +112,13 @@ class JaxData(DataFile):
 # --- cuda_images.json ----------------------------------------------------------------------------
 
 
-class CudaDistro(StrictData):
+class CudaDistro(StrictModel):
     name: str  # the tag's suffix: ubuntu24.04
     python: str  # the distro's python3.X
     python_packages: tuple[str, ...]  # what installs it with venv support
 
 
-class CudaImage(StrictData):
+class CudaImage(StrictModel):
     cuda: str  # the full version in the tag: 12.9.1
     distros: tuple[str, ...]  # newest first
     cudnn: str | None = None  # the tag's cuDNN part ("cudnn", "cudnn8"); None: no such image

@@ -12,12 +12,12 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from reproenv.engine.protocol import Builder, EngineInfo, RunOptions
 from reproenv.errors import environment
 
 # Clients from 23.0 on refuse DOCKER_BUILDKIT=1 without the buildx plugin; older ones drive
@@ -25,29 +25,11 @@ from reproenv.errors import environment
 _CLIENT_NEEDS_BUILDX = Version("23.0")
 
 
-class Builder(Enum):
-    BUILDX = "buildx"
-    BUILDKIT = "buildkit"  # the engine's built-in BuildKit through a classic client
-    LEGACY = "legacy"
-
-    @property
-    def supports_mounts(self) -> bool:
-        return self is not Builder.LEGACY
-
-
 LEGACY_NOTE = (
     "the legacy builder cannot use secret or cache mounts: an extra CA bundle cannot reach "
     "pip and pip's download cache is not kept between builds. Install docker-buildx, or name "
     "a docker client that has BuildKit with --docker / REPROENV_DOCKER"
 )
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    executable: str
-    client_version: str
-    server_version: str
-    builder: Builder
 
 
 @dataclass
@@ -177,23 +159,6 @@ def _interrupts_for_docker() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What `docker run` gets besides the image and the command."""
-
-    workdir: str
-    mounts: Mapping[Path, str] = field(default_factory=dict)  # host folder -> container path
-    gpus: bool = False
-    user: str | None = None  # docker's --user: UID:GID or a name
-    env: Sequence[str] = ()  # docker's -e: KEY=VALUE, or KEY for the host's value
-    volumes: Sequence[str] = ()
-    publish: Sequence[str] = ()
-    tmpfs: Sequence[str] = ()
-    network: str | None = None
-    interactive: bool = False  # -i: stdin reaches the command
-    tty: bool = False  # -t: a terminal inside
 
 
 def run_arguments(image: str, command: Sequence[str], options: RunOptions) -> list[str]:

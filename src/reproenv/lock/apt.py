@@ -16,7 +16,7 @@ from reproenv.lock.model import LockedAptPackage, LockedImage
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
-    from reproenv.engine import DockerEngine
+    from reproenv.engine import ContainerEngine
 
 # archive -> its dated snapshot service; `{}` is the snapshot's timestamp
 _SNAPSHOTS = (
@@ -54,7 +54,7 @@ _NOT_FOUND = re.compile(r"E: (?:Unable to locate package |Package '?)(?P<name>[^
 
 
 def resolve_apt(
-    spec: Spec, image: LockedImage, engine: DockerEngine, packages: tuple[str, ...] | None = None
+    spec: Spec, image: LockedImage, engine: ContainerEngine, packages: tuple[str, ...] | None = None
 ) -> tuple[LockedAptPackage, ...]:
     """The closure apt would install for `packages` (the spec's apt.packages by default)."""
     packages = spec.apt_packages if packages is None else packages

@@ -17,7 +17,7 @@ from reproenv.lock.model import Lock, LockedImage
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
-    from reproenv.engine import DockerEngine
+    from reproenv.engine import ContainerEngine
     from reproenv.oci.client import RegistryClient
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?")
@@ -29,7 +29,7 @@ def check_base_python(
     images: tuple[LockedImage, ...],
     registry: RegistryClient | None = None,
     previous: Lock | None = None,
-    engine: DockerEngine | None = None,
+    engine: ContainerEngine | None = None,
 ) -> tuple[str, ...]:
     """Raise `base-python-mismatch` (exit 2) when the base's Python is not the spec's; return
     the warnings of what could not be checked. A lock with the same digests and Python was
@@ -63,7 +63,7 @@ def check_base_python(
 
 
 def _python_of(
-    spec: Spec, image: LockedImage, registry: RegistryClient | None, engine: DockerEngine | None
+    spec: Spec, image: LockedImage, registry: RegistryClient | None, engine: ContainerEngine | None
 ) -> tuple[str | None, str]:
     """(the image's Python version, or None and why it is unknown)."""
     from reproenv.oci.client import RegistryClient
@@ -83,13 +83,12 @@ def _python_of(
 
 
 def _ask_engine(
-    spec: Spec, image: LockedImage, engine: DockerEngine | None, reason: str
+    spec: Spec, image: LockedImage, engine: ContainerEngine | None, reason: str
 ) -> tuple[str | None, str]:
-    from reproenv.engine import DockerEngine
+    from reproenv.engine import open_engine
     from reproenv.oci.reference import pull_reference
-    from reproenv.settings import docker_executable
 
-    engine = engine or DockerEngine(docker_executable(None))
+    engine = engine or open_engine()
     try:
         engine.info()
     except ReproenvError as error:

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from reproenv.errors import bad_input
 from reproenv.fsutil import read_user_text
+from reproenv.model_base import StrictModel
 
 DEFAULT_BACKEND: Literal["uv", "pip-tools"] = "uv"  # the resolver of a first lock
 LOCK_FILE = "reproenv.lock"
@@ -26,24 +27,20 @@ LOCK_HEADER = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class LockedImage(_Strict):
+class LockedImage(StrictModel):
     reference: str  # upstream reference as written in the spec, normalised, without digest
     platform: str
     digest: str  # the platform's image manifest
     index_digest: str | None = Field(default=None, alias="index-digest")
 
 
-class LockedAptPackage(_Strict):
+class LockedAptPackage(StrictModel):
     name: str
     version: str
     platforms: tuple[str, ...]
 
 
-class LockedGpu(_Strict):
+class LockedGpu(StrictModel):
     """The CUDA decision and why: `reproenv lock --explain-gpu` prints it."""
 
     need: Literal["none", "cuda"]
@@ -60,12 +57,12 @@ class LockedGpu(_Strict):
     warnings: tuple[str, ...] = ()
 
 
-class LockedFile(_Strict):
+class LockedFile(StrictModel):
     name: str  # the file name: a wheel's tags say which platforms it installs on
     sha256: str
 
 
-class LockedPipPackage(_Strict):
+class LockedPipPackage(StrictModel):
     """One pinned distribution; the same name appears once per distinct set of files."""
 
     name: str
@@ -84,7 +81,7 @@ class LockedPipPackage(_Strict):
         return tuple(sorted({*(f"sha256:{f.sha256}" for f in files), *self.given_hashes}))
 
 
-class Lock(_Strict):
+class Lock(StrictModel):
     version: Literal[1] = LOCK_VERSION
     hash_scheme: Literal[1] = Field(default=HASH_SCHEME, alias="hash-scheme")
     reproenv_version: str = Field(alias="reproenv-version")

@@ -272,11 +272,10 @@ def _apt_pins(state: _Resolution, requested: tuple[str, ...]) -> tuple[LockedApt
         and previous.apt_snapshot == spec.apt_snapshot
     ):
         return previous.apt_packages
-    from reproenv.engine import DockerEngine
+    from reproenv.engine import open_engine
     from reproenv.lock.apt import resolve_apt
-    from reproenv.settings import docker_executable
 
-    engine = DockerEngine(docker_executable(None))
+    engine = open_engine()
     per_platform = [resolve_apt(spec, image, engine, requested) for image in images]
     merged: dict[tuple[str, str], set[str]] = {}
     for pins in per_platform:

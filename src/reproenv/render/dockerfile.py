@@ -3,8 +3,9 @@ Dockerfile kept in an output folder), with the project's own ignore rules merged
 
 from __future__ import annotations
 
+from reproenv.fsutil import GENERATED_MARKER
 from reproenv.plan.model import PROJECT_COPY, BuildPlan, ignore_file
-from reproenv.render.base import GENERATED_MARKER, render_template
+from reproenv.render.base import render_template
 
 PROJECT_RULES = "# the project's own .dockerignore rules, kept as written:"
 NEEDED_RULES = "# needed by the build, re-included in case a rule above excludes them:"

@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reproenv.errors import bad_input
-from reproenv.fsutil import write_atomic
-from reproenv.render.base import GENERATED_MARKER
+from reproenv.fsutil import GENERATED_MARKER, write_atomic
 
 
 def check_writable(project_dir: Path, files: Iterable[str], force: bool) -> None:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from reproenv.model_base import StrictModel
+
 DEFAULT_PYTHON = "3.11"
 DEFAULT_PLATFORM = "linux/amd64"
 DEFAULT_USER = "app"
@@ -27,11 +29,7 @@ RelativeFile = Annotated[str, StringConstraints(pattern=rf"^{_SEGMENT}(/{_SEGMEN
 DEFAULT_DOCKERFILE = "Dockerfile"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class RawPip(_Strict):
+class RawPip(StrictModel):
     requirements: list[str] = Field(default_factory=list)
     pyproject: bool = False  # lock [project].dependencies of pyproject.toml
     extras: list[Name] = Field(default_factory=list)  # its optional dependencies to include
@@ -47,14 +45,14 @@ class RawPip(_Strict):
     only_wheels: bool = Field(default=False, alias="only-wheels")
 
 
-class RawApt(_Strict):
+class RawApt(StrictModel):
     packages: list[AptPackage] = Field(default_factory=list)
     # a dated snapshot of the distribution's archive (snapshot.debian.org, snapshot.ubuntu.com),
     # so a rebuild years later finds the same package versions
     snapshot: Annotated[str, StringConstraints(pattern=r"^\d{8}T\d{6}Z$")] | None = None
 
 
-class RawImage(_Strict):
+class RawImage(StrictModel):
     base: str | None = None
     registry_mirror: str | None = Field(default=None, alias="registry-mirror")
     user: UserName | None = None
@@ -66,7 +64,7 @@ class RawImage(_Strict):
     dockerfile: RelativeFile | None = None
 
 
-class RawSpec(_Strict):
+class RawSpec(StrictModel):
     """`reproenv.toml` (or `[tool.reproenv]`) exactly as a person wrote it."""
 
     name: Name | None = None
@@ -86,6 +84,7 @@ class RawSpec(_Strict):
 class Spec(BaseModel):
     """The completed spec every later step reads: no optional fields left to interpret."""
 
+    # frozen only, not a StrictModel: reproenv builds it from a checked RawSpec, never from a file
     model_config = ConfigDict(frozen=True)
 
     project_dir: Path

@@ -177,11 +177,10 @@ def _run_in_image(
     scratch: Path,
     ca_cert: Path | None,
 ) -> subprocess.CompletedProcess[str]:
-    from reproenv.engine import DockerEngine
+    from reproenv.engine import open_engine
     from reproenv.oci.reference import pull_reference
-    from reproenv.settings import docker_executable
 
-    engine = DockerEngine(docker_executable(None))
+    engine = open_engine()
     engine.info()
     pinned = pull_reference(image.reference, image.digest, spec.registry_mirror)
     script = (
