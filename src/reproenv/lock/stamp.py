@@ -91,7 +91,7 @@ def _code_fingerprint() -> list[list[object]]:
     install, a patch) does not reuse a stamp its older code made."""
     package = Path(__file__).resolve().parent.parent
     found: list[list[object]] = []
-    for folder in ("", "spec", "lock", "detect"):  # "": the foundations at the top
+    for folder in ("", "spec", "lock", "lock/pip", "detect"):  # "": the foundations on top
         with os.scandir(package / folder) as entries:
             for entry in entries:
                 if entry.name.endswith(".py"):
