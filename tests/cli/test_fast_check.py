@@ -20,7 +20,12 @@ SPEC = 'name = "demo"\n[pip]\nrequirements = ["requirements.in"]\n'
 
 @pytest.fixture
 def index() -> Iterator[FakeIndex]:
-    with FakeIndex([FakePackage("lib", "1.0"), FakePackage("other", "2.0")]).serve() as served:
+    packages = [
+        FakePackage("lib", "1.0"),
+        FakePackage("other", "2.0"),
+        FakePackage("flit-core", "3.9"),
+    ]
+    with FakeIndex(packages).serve() as served:
         yield served
 
 
@@ -34,6 +39,28 @@ def project(cli: Cli, tmp_path: Path, index: FakeIndex) -> Path:
     result = cli("lock", cwd=folder)
     assert result.code == 0, result.output
     return folder
+
+
+HELPER = """[build-system]
+requires = ["flit_core"]
+build-backend = "flit_core.buildapi"
+
+[project]
+name = "helper"
+version = "0.1"
+dependencies = []
+"""
+
+
+@pytest.fixture
+def with_local_project(cli: Cli, project: Path) -> Path:
+    """The project with a local package of its own, `./libs/helper`, among its inputs."""
+    (project / "libs" / "helper").mkdir(parents=True)
+    (project / "libs" / "helper" / "pyproject.toml").write_text(HELPER)
+    _append("more.in", "./libs/helper\n")(project)  # type: ignore[operator]
+    result = cli("lock", cwd=project)
+    assert result.code == 0, result.output
+    return project
 
 
 def imported(cli: Cli, project: Path, *args: str) -> tuple[int, set[str]]:
@@ -123,6 +150,19 @@ def test_any_change_the_full_check_sees_is_seen(cli: Cli, project: Path, change:
     assert said in result.stderr
 
 
+def test_a_local_projects_metadata_counts_and_its_code_does_not(
+    cli: Cli, with_local_project: Path
+) -> None:
+    project = with_local_project
+    assert cli("lock", "--check", cwd=project).code == 0
+    (project / "libs" / "helper" / "helper.py").write_text("print('code')\n")
+    code, modules = imported(cli, project, "lock", "--check")
+    assert code == 0 and "typer" not in modules
+    _append("libs/helper/pyproject.toml", "# a change\n")(project)  # type: ignore[operator]
+    result = cli("lock", "--check", cwd=project)
+    assert result.code == 1 and "is stale" in result.stderr
+
+
 def test_another_setting_or_command_line_runs_the_full_check(cli: Cli, project: Path) -> None:
     assert cli("lock", "--check", cwd=project).code == 0
     setting = {"REPROENV_HTTP_TIMEOUT": "7", "PYTHONPROFILEIMPORTTIME": "1"}
@@ -151,11 +191,18 @@ def test_a_stale_check_leaves_no_stamp(cli: Cli, project: Path) -> None:
     assert not stamp_of(cli, project).exists()
 
 
+@pytest.mark.parametrize("local", [False, True], ids=["index packages", "a local project"])
 def test_the_stamp_lists_every_file_the_full_check_looks_at(
-    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli,
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    local: bool,
+    request: pytest.FixtureRequest,
 ) -> None:
     """What the check opens or stats, recorded as it runs in-process: a new input read by
     the check and missing from check_inputs() fails here."""
+    if local:
+        request.getfixturevalue("with_local_project")
     from reproenv.lock.state import check_inputs, export_state, lock_state
     from reproenv.spec.load import load_spec
 
@@ -187,6 +234,5 @@ def test_the_stamp_lists_every_file_the_full_check_looks_at(
     root = project.resolve()
     looked_at = {Path(p).resolve() for p in seen if Path(p).resolve().is_relative_to(root)}
     inputs = check_inputs(spec)
-    assert inputs is not None
     assert looked_at - {root} <= {p.resolve() for p in inputs}
     assert {"reproenv.toml", "more.in", "reproenv.lock"} <= {p.name for p in looked_at}

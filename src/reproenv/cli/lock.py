@@ -129,9 +129,7 @@ def _stamp(spec: Spec, result: dict[str, str]) -> None:
     from reproenv.lock.stamp import record_fresh
     from reproenv.lock.state import check_inputs
 
-    inputs = check_inputs(spec)
-    if inputs is not None:
-        record_fresh(spec.project_dir, inputs, result)
+    record_fresh(spec.project_dir, check_inputs(spec), result)
 
 
 def _summary(lock: Lock) -> str:

@@ -28,6 +28,7 @@ FRESH_RESULT = {"state": "fresh", "requirements-lock": "fresh"}
 MAX_STAMP_BYTES = 1 << 20  # a stamp lists a project's input files: anything larger is not one
 _PREFIX = "REPROENV_"
 _UNREADABLE = "unreadable"
+_FOLDER = "folder"
 _NOT_KEYED = {REGISTRY_USERNAME_ENV, REGISTRY_PASSWORD_ENV}  # credentials: never stored
 
 
@@ -106,5 +107,7 @@ def _digest(path: str) -> str | None:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        return _FOLDER  # a local project's folder: its presence is what counts
     except OSError:
         return _UNREADABLE  # a folder or a file without permission: never stamped

@@ -14,6 +14,7 @@ from reproenv.spec.model import SPEC_FILE, Spec
 
 # where loading the spec and checking the lock look, besides the requirement files
 _LOOKED_AT = (SPEC_FILE, "pyproject.toml", ".python-version", *ENVIRONMENT_FILES)
+_PROJECT_METADATA = ("pyproject.toml", "setup.cfg", "setup.py")  # as local_sources_hash reads
 
 
 class LockState(Enum):
@@ -39,10 +40,11 @@ def export_state(spec: Spec) -> ExportCheck | None:
     return check_export(spec, existing) if existing is not None else None
 
 
-def check_inputs(spec: Spec) -> list[Path] | None:
-    """Every file whose content or presence decides `lock --check`, for its stamp; None when
-    that is not a list of files (a local project's source tree is hashed as a whole)."""
-    if local_projects(spec):
-        return None
+def check_inputs(spec: Spec) -> list[Path]:
+    """Every path whose content or presence decides `lock --check`, for its stamp: a local
+    project counts by its folder and the metadata files a lock takes from it, not its code."""
     looked_at = [spec.project_dir / name for name in (*_LOOKED_AT, LOCK_FILE, REQUIREMENTS_LOCK)]
-    return looked_at + [path for path in requirement_files(spec) if path not in looked_at]
+    for project in local_projects(spec):
+        folder = (spec.project_dir / project.path).resolve()
+        looked_at += [folder, *(folder / name for name in _PROJECT_METADATA)]
+    return list(dict.fromkeys([*looked_at, *requirement_files(spec)]))
