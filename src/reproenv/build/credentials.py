@@ -14,14 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reproenv.lock.inputs import (
-    expand_env,
-    logical_lines,
-    requirement_files,
-    strip_credentials,
-)
+from reproenv.lock.inputs import requirement_files, strip_credentials
 from reproenv.lock.model import Lock
 from reproenv.spec.model import Spec
+from reproenv.spec.requirements import INDEX_OPTIONS, expand_env, read_lines
 
 
 def index_credentials(
@@ -86,7 +82,5 @@ def render_netrc(credentials: Mapping[str, tuple[str, str]]) -> str:
 def _declared_urls(spec: Spec) -> list[str]:
     urls = [u for u in (spec.index_url, *spec.extra_index_urls) if u]
     for path in requirement_files(spec):
-        for _, text in logical_lines(path):
-            if text.startswith(("--index-url", "-i", "--extra-index-url")):
-                urls.append(text.replace("=", " ", 1).split()[-1])
+        urls += [line.value for line in read_lines(path) if line.option in INDEX_OPTIONS]
     return urls

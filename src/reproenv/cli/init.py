@@ -172,6 +172,7 @@ def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
     """
     from reproenv.detect.conda import environment_file, read_environment
     from reproenv.errors import bad_input
+    from reproenv.spec.requirements import parse_line
 
     path = environment_file(project)
     if path is None:
@@ -185,9 +186,9 @@ def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
     )
     if not env.pip:
         return _CondaInputs(warnings=warnings, python=python)
-    includes = [_INCLUDE.match(line) for line in env.pip]
-    files = tuple(m.group("path") for m in includes if m)
-    if all(includes):
+    lines = [parse_line(line) for line in env.pip]
+    files = tuple(line.value for line in lines if line.option == "--requirement" and line.value)
+    if len(files) == len(lines):
         return _CondaInputs(
             requirements=files,
             warnings=warnings,
@@ -217,5 +218,4 @@ def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
     )
 
 
-_INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s+|=)(?P<path>\S+)$")
 _PYTHON = re.compile(r"^python\s*==?\s*(3\.\d{1,2})(?:\.[\d*]+)?(?:\s|=|$)")  # python=3.9[.*]

@@ -86,7 +86,7 @@ def check_export(spec: Spec, lock: Lock) -> ExportCheck:
 
 
 def _requirement_lines(text: str) -> list[str]:
-    from reproenv.lock.inputs import split_logical
+    from reproenv.spec.requirements import split_logical
 
     return sorted(" ".join(line.split()) for _, line in split_logical(text))
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shlex
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +13,15 @@ from reproenv.errors import bad_input
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import HASH_SCHEME
 from reproenv.spec.model import Spec
-
-_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
-_INCLUDE = re.compile(r"^\s*(-r|-c|--requirement|--constraint)(\s+|=)(?P<path>\S+)")
+from reproenv.spec.requirements import (
+    RequirementLine,
+    Source,
+    canonical_name,
+    expand_env,
+    parse_line,
+    parse_lines,
+    read_lines,
+)
 
 
 def requirement_files(spec: Spec) -> list[Path]:
@@ -30,18 +33,17 @@ def requirement_files(spec: Spec) -> list[Path]:
         if path in seen:
             continue
         seen.append(path)
-        for number, line in enumerate(read_user_text(path).splitlines(), start=1):
-            match = _INCLUDE.match(line)
-            if not match:
+        for line in read_lines(path):
+            if line.include is None:
                 continue
-            included = path.parent / shlex.split(match.group("path"))[0]
+            included = path.parent / line.include
             if not included.is_file():
                 raise bad_input(
-                    f"{path.name}:{number}: includes {match.group('path')}, which does not exist",
+                    f"{path.name}:{line.number}: includes {line.include}, which does not exist",
                     "missing-input-file",
                     "fix the path (relative to the including file) or create the file",
                     file=str(path),
-                    line=str(number),
+                    line=str(line.number),
                 )
             pending.append(included)
     return seen
@@ -95,86 +97,56 @@ def _relative(path: Path, root: Path) -> str:
 
 def locate_requirements(spec: Spec, names: set[str]) -> list[str]:
     """`file:line: requirement` for every input line that asks for one of `names`."""
-    from packaging.utils import canonicalize_name
-
-    wanted = {canonicalize_name(n) for n in names}
+    wanted = {canonical_name(n) for n in names}
     found: list[str] = []
     candidates = [
-        (_relative(path, spec.project_dir), number, line.strip())
+        (_relative(path, spec.project_dir), line)
         for path in requirement_files(spec)
-        for number, line in enumerate(read_user_text(path).splitlines(), start=1)
+        for line in read_lines(path)
     ]
-    candidates += [("pyproject.toml", 0, dep) for dep in spec.pyproject_dependencies]
-    for where, number, line in candidates:
-        match = _NAME.match(line)
-        if match and canonicalize_name(match.group(1)) in wanted:
-            found.append(f"{where}:{number}: {line}" if number else f"{where}: {line}")
+    candidates += [("pyproject.toml", parse_line(dep)) for dep in spec.pyproject_dependencies]
+    for where, line in candidates:
+        asked = line.requirement
+        if asked is not None and canonical_name(asked.name) in wanted:
+            place = f"{where}:{line.number}" if line.number else where
+            found.append(f"{place}: {line.text}")
     return found
 
 
 def locate_git_requirements(spec: Spec) -> list[str]:
     """`file:line: requirement` for every git+ requirement of the inputs."""
     return [
-        f"{_relative(path, spec.project_dir)}:{number}: {text}"
+        f"{_relative(path, spec.project_dir)}:{line.number}: {line.text}"
         for path in requirement_files(spec)
-        for number, text in logical_lines(path)
-        if _GIT.search(text)
+        for line in read_lines(path)
+        if line.is_git and not line.editable
     ]
-
-
-def logical_lines(path: Path) -> list[tuple[int, str]]:
-    return split_logical(read_user_text(path))
-
-
-def split_logical(text: str) -> list[tuple[int, str]]:
-    """(first line number, text) of each requirement, continuations joined, comments dropped."""
-    lines: list[tuple[int, str]] = []
-    pending: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        text = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
-        if not pending:
-            start = number
-        if text.endswith("\\"):
-            pending.append(text[:-1])
-            continue
-        joined = " ".join([*pending, text]).strip()
-        pending = []
-        if joined:
-            lines.append((start, joined))
-    return lines
-
-
-_VCS = re.compile(r"(^|@\s*|-e\s+)(git|hg|svn|bzr)\+")
-_DIRECT = re.compile(r"(^|\s)@\s|^[a-z]+://|^file:")
-_LOCAL = re.compile(r"^(-e\s+)?(\.{1,2}/|/|[A-Za-z]:\\)|^-e\s")
 
 
 def check_supported(spec: Spec) -> None:
     """Refuse, with file and line, what cannot be pinned by name, version and hash here."""
     for path in requirement_files(spec):
-        for number, text in logical_lines(path):
+        for line in read_lines(path):
+            source = line.source
             kind = (
-                "a VCS requirement" if _VCS.search(text)
-                else "a local path or editable requirement" if _LOCAL.search(text)
-                else "a direct URL requirement" if _DIRECT.search(text)
+                "a VCS requirement" if source is Source.VCS
+                else "a local path or editable requirement"
+                if source is Source.LOCAL or line.editable
+                else "a direct URL requirement" if source is Source.URL
                 else None
             )  # fmt: skip
-            if kind and not text.startswith(("--", "-r", "-c")):
+            if kind:
                 raise bad_input(
-                    f"{_relative(path, spec.project_dir)}:{number}: {text} is {kind}; this "
-                    "version of reproenv locks packages from an index only",
+                    f"{_relative(path, spec.project_dir)}:{line.number}: {line.text} is {kind}; "
+                    "this version of reproenv locks packages from an index only",
                     "unsupported-requirement",
                     "publish a release to an index (a private one works) and require it by "
                     "name, or add its wheel to an index you control",
                     file=str(path),
-                    line=str(number),
+                    line=str(line.number),
                 )
 
 
-_EDITABLE = re.compile(r"^(-e|--editable)(\s+|=)")
-_NAMED_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*@\s*(?P<path>\S+)")
-_GIT = re.compile(r"(^|@\s*)git\+")
 _SETUPTOOLS_FALLBACK = ("setuptools>=40.8.0",)  # what pip assumes without [build-system]
 
 
@@ -187,17 +159,6 @@ class LocalProject:
     build_requires: tuple[str, ...]  # [build-system].requires, locked as ordinary pins
 
 
-def local_path(text: str) -> str | None:
-    """The path of a local path requirement (`.`, `-e ./libs/foo`, `foo @ file:./libs/foo`)."""
-    text = _EDITABLE.sub("", text).split(";", 1)[0].strip()
-    named = _NAMED_PATH.match(text)
-    if named:
-        text = named.group("path")
-    if text.startswith("file:"):
-        text = re.sub(r"^file:(//localhost)?(//)?", "", text)
-    return text if _LOCAL.match(text) or text in (".", "..") else None
-
-
 def local_projects(spec: Spec) -> tuple[LocalProject, ...]:
     """The project itself (pip.pyproject with a [build-system], or a `.` / `-e .` line) and the
     local path requirements inside the project folder; paths outside it are refused."""
@@ -206,18 +167,17 @@ def local_projects(spec: Spec) -> tuple[LocalProject, ...]:
     if spec.pyproject and "build-system" in _pyproject(root):
         found["."] = _local_project(root, root, f"{spec.source.name}: pip.pyproject")
     for path in requirement_files(spec):
-        for number, text in logical_lines(path):
-            if text.startswith(("-r", "-c", "--requirement", "--constraint", "-i", "--index")):
-                continue
-            raw = local_path(text)
+        for line in read_lines(path):
+            raw = line.local_path
             if raw is None:
                 continue
+            number = line.number
             where = f"{_relative(path, root)}:{number}"
             # pip resolves a relative path against the working directory: the project folder
             target = (root / raw).resolve()
             if target != root and root not in target.parents:
                 raise bad_input(
-                    f"{where}: {text} is outside the project folder; the image is built from "
+                    f"{where}: {line.text} is outside the project folder; the image is built from "
                     "the project folder only",
                     "local-path-outside-project",
                     "move the package into the project (e.g. libs/), or publish it to an index "
@@ -285,35 +245,35 @@ def check_uv_supported(spec: Spec) -> None:
     """What the uv backend locks besides index packages: git requirements (pinned to the commit
     they resolve to) and local projects inside the project folder. The rest is refused."""
     for path in requirement_files(spec):
-        for number, text in logical_lines(path):
-            if text.startswith(("--", "-r", "-c", "-i")):
-                continue
-            if local_path(text) is not None:
-                continue  # checked by local_projects, which refuses paths outside
-            is_vcs = _VCS.search(text)
-            if is_vcs and _GIT.search(text) and not _EDITABLE.match(text):
-                continue
-            kind = (
-                "an editable VCS requirement" if is_vcs and _EDITABLE.match(text)
-                else "a VCS requirement other than git" if is_vcs
-                else "an editable requirement" if _EDITABLE.match(text)
-                else "a direct URL requirement" if _DIRECT.search(text)
-                else None
-            )  # fmt: skip
+        for line in read_lines(path):
+            kind = _uv_unsupported(line)
             if kind:
                 raise bad_input(
-                    f"{_relative(path, spec.project_dir)}:{number}: {text} is {kind}; reproenv "
-                    "locks index packages, git+ requirements and local projects",
+                    f"{_relative(path, spec.project_dir)}:{line.number}: {line.text} is {kind}; "
+                    "reproenv locks index packages, git+ requirements and local projects",
                     "unsupported-requirement",
                     "require it by name from an index, as `name @ git+https://…`, or as a "
                     "path inside the project",
                     file=str(path),
-                    line=str(number),
+                    line=str(line.number),
                 )
     local_projects(spec)
 
 
-_PINNED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==(?P<version>[^\s;]+)")
+def _uv_unsupported(line: RequirementLine) -> str | None:
+    """What the line is when the uv backend cannot lock it; None when it can."""
+    if line.is_option or line.local_path is not None:
+        return None  # a local path is checked by local_projects, which refuses paths outside
+    is_vcs = line.source is Source.VCS
+    if is_vcs and line.is_git and not line.editable:
+        return None
+    return (
+        "an editable VCS requirement" if is_vcs and line.editable
+        else "a VCS requirement other than git" if is_vcs
+        else "an editable requirement" if line.editable
+        else "a direct URL requirement" if line.source is Source.URL
+        else None
+    )  # fmt: skip
 
 
 def prehashed(spec: Spec) -> list[tuple[str, str, tuple[str, ...]]] | None:
@@ -328,14 +288,13 @@ def prehashed(spec: Spec) -> list[tuple[str, str, tuple[str, ...]]] | None:
 def hashed_pins(text: str) -> list[tuple[str, str, tuple[str, ...]]] | None:
     """(name, version, hashes) of pip's hash-checking format; None unless every line is one."""
     pins: list[tuple[str, str, tuple[str, ...]]] = []
-    for _, line in split_logical(text):
-        if line.startswith("-"):
+    for line in parse_lines(text):
+        if line.option is not None:
             continue  # options such as --index-url are carried by the index fields
-        match = _PINNED.match(line)
-        hashes = tuple(sorted(h.split("=", 1)[1] for h in line.split() if h.startswith("--hash=")))
-        if not match or not hashes:
+        pin = line.pin
+        if pin is None or not line.hashes:
             return None
-        pins.append((match.group("name"), match.group("version"), hashes))
+        pins.append((*pin, tuple(sorted(line.hashes))))
     return pins or None
 
 
@@ -344,35 +303,20 @@ def strip_credentials(url: str) -> str:
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)
 
 
-_INDEX_OPTION = re.compile(r"^(?P<option>--index-url|-i|--extra-index-url)(\s+|=)(?P<url>\S+)")
-
-
 def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
     """The package indexes the inputs name (spec, then -i/--extra-index-url lines), with
     ${VAR}s expanded and credentials removed: what pip needs again inside the build."""
     index_url = spec.index_url
     extras = list(spec.extra_index_urls)
     for path in requirement_files(spec):
-        for _, text in logical_lines(path):
-            match = _INDEX_OPTION.match(text)
-            if not match:
-                continue
-            if match.group("option") == "--extra-index-url":
-                extras.append(match.group("url"))
-            else:
-                index_url = match.group("url")
+        for line in read_lines(path):
+            if line.option == "--extra-index-url":
+                extras.append(line.value)
+            elif line.option == "--index-url":
+                index_url = line.value
 
     def clean(url: str) -> str:
         return strip_credentials(expand_env(url))
 
     cleaned = tuple(dict.fromkeys(clean(url) for url in extras))
     return (clean(index_url) if index_url else None), cleaned
-
-
-_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
-
-
-def expand_env(text: str, env: Mapping[str, str] | None = None) -> str:
-    """${VAR} and $VAR, as pip and uv expand them in requirement files; unknown ones stay."""
-    values = os.environ if env is None else env
-    return _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), text)

@@ -218,7 +218,7 @@ def read_pyproject_dependencies(
 
 def _checked_dependencies(path: Path, dependencies: object) -> list[str]:
     """[project].dependencies, each a valid PEP 508 requirement."""
-    from packaging.requirements import InvalidRequirement, Requirement  # ~30 ms: only when used
+    from reproenv.spec.requirements import requirement_error
 
     if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
         raise bad_input(
@@ -228,16 +228,15 @@ def _checked_dependencies(path: Path, dependencies: object) -> list[str]:
             key="project.dependencies",
         )
     for dependency in dependencies:
-        try:
-            Requirement(dependency)
-        except InvalidRequirement as exc:
+        error = requirement_error(dependency)
+        if error is not None:
             raise bad_input(
-                f"pyproject.toml: invalid dependency {dependency!r}: {exc}",
+                f"pyproject.toml: invalid dependency {dependency!r}: {error}",
                 "bad-requirement",
                 file=str(path),
                 key="project.dependencies",
                 package=dependency,
-            ) from None
+            )
     return dependencies
 
 

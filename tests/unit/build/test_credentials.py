@@ -61,3 +61,15 @@ def test_a_user_name_alone_takes_its_password_from_the_keyring(tmp_path: Path) -
     env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
     found = index_credentials(spec, lock_with("https://pkgs.lab.example/simple"), env=env)
     assert found == {"pkgs.lab.example": ("lab", "from-keyring")}
+
+
+def test_an_index_url_with_a_query_keeps_its_credentials(tmp_path: Path) -> None:
+    (tmp_path / "requirements.in").write_text(
+        "--extra-index-url https://lab:${TOKEN}@pkgs.lab.example/simple?tag=a\nnumpy\n"
+    )
+    (tmp_path / "reproenv.toml").write_text('[pip]\nrequirements = ["requirements.in"]\n')
+    lock = lock_with("https://pypi.example/simple", ("https://pkgs.lab.example/simple?tag=a",))
+    found = index_credentials(
+        load_spec(tmp_path, env={}), lock, env={"TOKEN": "s3cret", "HOME": str(tmp_path)}
+    )
+    assert found == {"pkgs.lab.example": ("lab", "s3cret")}

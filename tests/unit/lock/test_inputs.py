@@ -6,14 +6,16 @@ import pytest
 
 from reproenv.errors import ReproenvError
 from reproenv.lock.inputs import (
+    check_supported,
     check_uv_supported,
+    hashed_pins,
     input_hash,
-    local_path,
     local_projects,
     locate_git_requirements,
     requirement_files,
 )
 from reproenv.spec.load import load_spec
+from reproenv.spec.requirements import parse_line
 
 
 def project(tmp_path: Path, requirements: str = "numpy\n-r extra.txt\n") -> Path:
@@ -74,7 +76,7 @@ def test_input_hash_of_the_canonical_spec_is_pinned() -> None:
     ],
 )
 def test_local_path_forms(line: str, path: str | None) -> None:
-    assert local_path(line) == path
+    assert parse_line(line).local_path == path
 
 
 def test_local_projects_with_their_build_requirements(tmp_path: Path) -> None:
@@ -126,3 +128,59 @@ def test_git_and_local_lines_pass_the_uv_check(tmp_path: Path) -> None:
     assert locate_git_requirements(spec) == [
         "requirements.in:2: lab @ git+https://pkgs.lab.example/lab.git"
     ]
+
+
+WHEEL = "https://example.invalid/pkg-1.0-py3-none-any.whl"
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        (f"pkg @ {WHEEL}", "a direct URL requirement"),
+        (f"pkg@{WHEEL}", "a direct URL requirement"),  # PEP 508 needs no spaces around @
+        (f"pkg[extra]@ {WHEEL}", "a direct URL requirement"),
+        (WHEEL, "a direct URL requirement"),
+        ("lab@git+https://pkgs.lab.example/lab.git", "a VCS requirement"),
+        ("-e git+https://pkgs.lab.example/lab.git#egg=lab", "a VCS requirement"),
+        ("foo@file:./libs/foo", "a local path or editable requirement"),
+        ("-e .", "a local path or editable requirement"),
+        ("--editable=./libs/foo", "a local path or editable requirement"),
+    ],
+)
+def test_pip_tools_backend_refuses_what_is_not_an_index_package(
+    tmp_path: Path, line: str, kind: str
+) -> None:
+    spec = load_spec(project(tmp_path, f"numpy\n{line}\n"), env={})
+    with pytest.raises(ReproenvError) as caught:
+        check_supported(spec)
+    assert caught.value.message.startswith(f"requirements.in:2: {line} is {kind}")
+    assert caught.value.reference == "unsupported-requirement"
+
+
+def test_pip_tools_backend_takes_index_packages_and_options(tmp_path: Path) -> None:
+    lines = "-i https://pkgs.example/simple\nnumpy >= 1 ; python_version > '3'\nscipy==1.0\n"
+    check_supported(load_spec(project(tmp_path, lines), env={}))
+
+
+def test_uv_backend_refuses_a_direct_url_written_without_spaces(tmp_path: Path) -> None:
+    spec = load_spec(project(tmp_path, f"pkg@{WHEEL}\n"), env={})
+    with pytest.raises(ReproenvError) as caught:
+        check_uv_supported(spec)
+    assert "is a direct URL requirement" in caught.value.message
+
+
+def test_hashed_pins_in_any_pep_508_spelling() -> None:
+    text = (
+        "--index-url https://pkgs.example/simple\n"
+        "numpy == 1.0 --hash=sha256:bbb --hash=sha256:aaa\n"
+        "Scikit_Learn[alldeps]==1.5 ; python_version >= '3.9' \\\n    --hash=sha256:ccc\n"
+    )
+    assert hashed_pins(text) == [
+        ("numpy", "1.0", ("sha256:aaa", "sha256:bbb")),
+        ("Scikit_Learn", "1.5", ("sha256:ccc",)),
+    ]
+
+
+@pytest.mark.parametrize("line", ["numpy>=1.0 --hash=sha256:a", "numpy==1.0", "numpy==1.*"])
+def test_a_line_that_is_not_a_hashed_pin_needs_resolving(line: str) -> None:
+    assert hashed_pins(f"scipy==1.0 --hash=sha256:b\n{line}\n") is None

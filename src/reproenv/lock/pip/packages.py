@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from reproenv.errors import bad_input
 from reproenv.lock.model import LockedPipPackage
 from reproenv.spec.model import Spec
 
 MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
-
-
-def canonical_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def merge_platforms(

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.errors import bad_input, environment, redact
-from reproenv.lock.inputs import check_supported, expand_env, hashed_pins
+from reproenv.lock.inputs import check_supported, hashed_pins
 from reproenv.lock.locker import NO_UPGRADE, Upgrade
 from reproenv.lock.model import LockedImage, LockedPipPackage
 from reproenv.lock.pip.backend import BackendName, PipResolution
-from reproenv.lock.pip.packages import canonical_name
 from reproenv.lock.pip.uv import isolated_env, wheel_platform
 from reproenv.settings import PIP_TOOLS_IN_IMAGE_ENV
 from reproenv.spec.model import Spec
+from reproenv.spec.requirements import canonical_name, expand_env
 
 _HOST_PLATFORMS = {"x86_64": "linux/amd64", "aarch64": "linux/arm64"}
 

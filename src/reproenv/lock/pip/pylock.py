@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from reproenv.errors import bad_input, environment
 from reproenv.lock.inputs import strip_credentials
 from reproenv.lock.model import LockedFile, LockedPipPackage
-from reproenv.lock.pip.packages import MACHINES, canonical_name
+from reproenv.lock.pip.packages import MACHINES
 from reproenv.spec.model import Spec
+from reproenv.spec.requirements import canonical_name
 
 if TYPE_CHECKING:
     from packaging.tags import Tag

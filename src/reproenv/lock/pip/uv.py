@@ -17,7 +17,6 @@ from reproenv.fsutil import read_user_text
 from reproenv.lock.inputs import (
     LocalProject,
     check_uv_supported,
-    expand_env,
     local_projects,
     prehashed,
 )
@@ -25,10 +24,10 @@ from reproenv.lock.locker import NO_UPGRADE, Upgrade
 from reproenv.lock.model import LockedImage, LockedPipPackage
 from reproenv.lock.pip.backend import BackendName, PipResolution
 from reproenv.lock.pip.errors import resolution_error
-from reproenv.lock.pip.packages import canonical_name
 from reproenv.lock.pip.pylock import parse_pylock
 from reproenv.settings import NetworkSettings
 from reproenv.spec.model import Spec
+from reproenv.spec.requirements import canonical_name, expand_env
 
 # Conservative glibc floor for wheels: installable on every Debian/Ubuntu base reproenv
 # targets (bookworm has 2.36), while all common scientific wheels ship for it.
