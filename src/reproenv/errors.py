@@ -52,9 +52,18 @@ def environment(message: str, reference: str, hint: str = "", **context: str) ->
 # scheme: a pattern that starts with `[a-zA-Z][a-zA-Z0-9+.-]*` is tried at every letter of a
 # long word and rescans the rest of it each time (quadratic: minutes for a 200 kB line).
 # The userinfo part is possessive: it cannot contain "@", so backing off never helps.
-_URL_CREDENTIALS = re.compile(r"(?<=[a-zA-Z0-9+.-])://[^/@\s:][^/@\s]*+@")
+_URL_CREDENTIALS = re.compile(r"(?<=[a-zA-Z0-9+.-])://[^/@\s]*+@")
+# `user:pass@host/…` typed without a scheme, at the start (an image reference, a mirror
+# address); not a name before a digest (`python@sha256:…`)
+_LEADING_USERINFO = re.compile(r"^(\s*)[^/@\s]+@(?![a-z0-9.+_-]+:[a-fA-F0-9]*\s*$)")
 
 
-def redact(text: str) -> str:
-    """Remove credentials from URLs (index URLs, registry URLs) before text reaches any output."""
-    return _URL_CREDENTIALS.sub("://***@", text)
+def redact(text: str, *, mask: str = "***", schemeless: bool = False) -> str:
+    """Remove the credentials of URLs (index URLs, registry URLs): before text reaches any
+    output they become `mask`; with `mask=""` the userinfo goes altogether, as index URLs go
+    into the lock and the image. `schemeless` also masks a leading `user:pass@` without a
+    scheme, as an image reference or registry address may be typed."""
+    text = _URL_CREDENTIALS.sub(f"://{mask}@" if mask else "://", text)
+    if schemeless:
+        text = _LEADING_USERINFO.sub(rf"\g<1>{mask}@" if mask else r"\1", text)
+    return text

@@ -37,6 +37,7 @@ def test_redact_is_linear_on_a_200k_line(text: str) -> None:
         ("https://pkgs.lab.example/simple", "https://pkgs.lab.example/simple"),
         ("mail me@lab.example", "mail me@lab.example"),
         ("https://host/path@v1", "https://host/path@v1"),  # an @ after the host is no userinfo
+        ("https://:token@host/simple", "https://***@host/simple"),  # a password, no user name
     ],
 )  # fmt: skip
 def test_redact_removes_credentials_and_nothing_else(text: str, expected: str) -> None:
@@ -54,3 +55,21 @@ def test_a_long_line_with_a_credential_is_still_redacted_quickly() -> None:
 def test_errors_are_redacted_once_made() -> None:
     error = bad_input("cannot reach https://u:secret@h/x", "x", "try https://u:secret@h", k="v")
     assert "secret" not in error.message + error.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "mask", "schemeless", "expected"),
+    [
+        ("https://u:p@host/simple", "", False, "https://host/simple"),
+        ("git+https://tok@host/x.git", "", False, "git+https://host/x.git"),
+        ("https://:token@host/simple", "", False, "https://host/simple"),
+        ("me:pa55word@ghcr.io/org/img:1", "***", True, "***@ghcr.io/org/img:1"),
+        ("me:pa55word@ghcr.io/org/img:1", "***", False, "me:pa55word@ghcr.io/org/img:1"),
+        ("python:3.11@sha256:abc", "***", True, "python:3.11@sha256:abc"),
+        ("https://u:p@mirror.example", "***", True, "https://***@mirror.example"),
+    ],
+)  # fmt: skip
+def test_one_redaction_for_messages_the_lock_and_image_references(
+    text: str, mask: str, schemeless: bool, expected: str
+) -> None:
+    assert redact(text, mask=mask, schemeless=schemeless) == expected

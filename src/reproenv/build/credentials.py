@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reproenv.lock.inputs import requirement_files, strip_credentials
+from reproenv.errors import redact
+from reproenv.lock.inputs import requirement_files
 from reproenv.lock.model import Lock
 from reproenv.spec.model import Spec
 from reproenv.spec.requirements import INDEX_OPTIONS, expand_env, read_lines
@@ -35,7 +36,7 @@ def index_credentials(
             continue
         password = parts.password
         if password is None:  # a user name alone: its password lives in the keyring
-            services = (strip_credentials(expand_env(url, env)), parts.hostname)
+            services = (redact(expand_env(url, env), mask=""), parts.hostname)
             password = keyring_password(services, parts.username, env)
         if password is not None:
             found[parts.hostname] = (parts.username, password)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from reproenv.detect.conda import ENVIRONMENT_FILES
-from reproenv.errors import bad_input
+from reproenv.errors import bad_input, redact
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import HASH_SCHEME
 from reproenv.spec.model import Spec
@@ -298,11 +297,6 @@ def hashed_pins(text: str) -> list[tuple[str, str, tuple[str, ...]]] | None:
     return pins or None
 
 
-def strip_credentials(url: str) -> str:
-    """Index URLs go into the lock and the image without the user:password part."""
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", url)
-
-
 def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
     """The package indexes the inputs name (spec, then -i/--extra-index-url lines), with
     ${VAR}s expanded and credentials removed: what pip needs again inside the build."""
@@ -316,7 +310,7 @@ def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
                 index_url = line.value
 
     def clean(url: str) -> str:
-        return strip_credentials(expand_env(url))
+        return redact(expand_env(url), mask="")
 
     cleaned = tuple(dict.fromkeys(clean(url) for url in extras))
     return (clean(index_url) if index_url else None), cleaned

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reproenv.errors import ReproenvError, bad_input
+from reproenv.errors import ReproenvError, bad_input, redact
 from reproenv.settings import MIRROR_ENV
 
 DOCKER_HUB = "docker.io"
@@ -34,16 +34,6 @@ _REFERENCE_HINT = (
     "python:3.11-slim-bookworm or ghcr.io/org/image:1.0; repository names are lowercase."
 )
 
-# userinfo before a host, not a name before a digest (`python@sha256:...`)
-_USERINFO_RE = re.compile(
-    r"^(\s*(?:[a-zA-Z][\w+.-]*://)?)[^/@\s]+@(?![a-z0-9.+_-]+:[a-fA-F0-9]*\s*$)"
-)
-
-
-def _mask_userinfo(text: str) -> str:
-    """`user:pass@host/...` typed without a scheme, which `redact` doesn't recognise."""
-    return _USERINFO_RE.sub(r"\1***@", text)
-
 
 @dataclass(frozen=True)
 class ImageRef:
@@ -58,10 +48,10 @@ class ImageRef:
 
         def invalid(why: str) -> ReproenvError:
             return bad_input(
-                f"invalid image reference {_mask_userinfo(text)!r}: {why}",
+                f"invalid image reference {redact(text, schemeless=True)!r}: {why}",
                 reference="bad-image-reference",
                 hint=_REFERENCE_HINT,
-                image=_mask_userinfo(text),
+                image=redact(text, schemeless=True),
             )
 
         if not ref:
@@ -137,14 +127,14 @@ class Mirror:
 def parse_mirror(mirror: str) -> Mirror:
     def invalid(why: str) -> ReproenvError:
         return bad_input(
-            f"invalid registry mirror {_mask_userinfo(mirror)!r}: {why}",
+            f"invalid registry mirror {redact(mirror, schemeless=True)!r}: {why}",
             reference="bad-registry-mirror",
             hint=(
                 f"Set {MIRROR_ENV} (or the mirror setting) to host[:port] or "
                 "host[:port]/path/prefix, for example mirror.gcr.io or "
                 "harbor.example.com/dockerhub-proxy."
             ),
-            mirror=_mask_userinfo(mirror),
+            mirror=redact(mirror, schemeless=True),
         )
 
     text = mirror.strip()

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reproenv.errors import ReproenvError
-from reproenv.lock.inputs import strip_credentials
+from reproenv.errors import ReproenvError, redact
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.lock.pip.export import render_requirements_lock
 from reproenv.lock.pip.packages import merge_platforms
@@ -126,7 +125,7 @@ def test_private_index_is_named_without_credentials() -> None:
     assert (
         "--index-url https://private.example/simple/\n--extra-index-url https://b/simple\n" in text
     )
-    assert strip_credentials("https://u:p@host/simple") == "https://host/simple"
+    assert redact("https://u:p@host/simple", mask="") == "https://host/simple"
 
 
 def test_isolated_env_drops_pip_and_uv_settings() -> None:

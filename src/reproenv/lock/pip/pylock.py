@@ -6,8 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reproenv.errors import bad_input, environment
-from reproenv.lock.inputs import strip_credentials
+from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.lock.pip.packages import MACHINES
 from reproenv.spec.model import Spec
@@ -71,7 +70,7 @@ def parse_pylock(
 
 def _vcs_package(name: str, entry: dict[str, Any], platform: str) -> LockedPipPackage:
     vcs = entry["vcs"]
-    url = strip_credentials(str(vcs.get("url", "")))
+    url = redact(str(vcs.get("url", "")), mask="")
     return LockedPipPackage(
         name=name,
         version=str(entry.get("version", "")),
