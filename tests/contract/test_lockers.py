@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform as host
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from reproenv.errors import ExitCode, ReproenvError
 from reproenv.lock.locker import Locked, Locker, LockRequest, Upgrade
 from reproenv.lock.lockers import REGISTRY
 from reproenv.lock.model import Lock, LockedImage
+from reproenv.oci.platform import host_platform
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
 from tests.fakes.package_index import FakeIndex, FakePackage
@@ -25,7 +25,7 @@ PACKAGES = [
 ]
 # the host's target: a locker that runs its tool for the interpreter that runs it (pip-tools)
 # does so here, not in a base image
-PLATFORM = {"x86_64": "linux/amd64", "aarch64": "linux/arm64"}.get(host.machine())
+PLATFORM = host_platform()
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 IMAGE = LockedImage(
     reference="docker.io/library/python:3.11-slim-bookworm",

@@ -11,6 +11,20 @@ Platform = tuple[str, str, str | None]
 
 _ARCH_ALIASES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armhf": "arm"}
 
+# the platforms reproenv targets and their Linux machine names (`uname -m`, wheel tags, markers)
+MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
+
+
+def host_platform(machine: str | None = None) -> str | None:
+    """The target platform this machine is (`uname -m` as Linux or macOS spells it), if any."""
+    if machine is None:
+        import platform as host
+
+        machine = host.machine()
+    arch = _ARCH_ALIASES.get(machine.lower(), machine.lower())
+    candidate = f"linux/{arch}"
+    return candidate if candidate in MACHINES else None
+
 
 def normalise_platform(os_name: str, arch: str, variant: str | None) -> Platform:
     """Canonical (os, arch, variant), so that arm64 == arm64/v8 and arm == arm/v7 (containerd)."""

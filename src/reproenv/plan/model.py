@@ -8,6 +8,7 @@ from reproenv import __version__
 from reproenv.errors import bad_input
 from reproenv.lock.apt import sources_script, update_command
 from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
+from reproenv.oci.platform import host_platform
 from reproenv.spec.model import DEFAULT_DOCKERFILE, Spec
 
 VENV = "/opt/venv"
@@ -167,8 +168,5 @@ def check_installable(lock: Lock, where: dict[str, str]) -> None:
 
 def default_platform(platforms: tuple[str, ...]) -> str:
     """This machine's platform when the lock has it (so `run` works natively), else the first."""
-    import platform as host
-
-    machine = {"x86_64": "linux/amd64", "amd64": "linux/amd64", "aarch64": "linux/arm64",
-               "arm64": "linux/arm64"}.get(host.machine().lower())  # fmt: skip
+    machine = host_platform()
     return machine if machine in platforms else platforms[0]

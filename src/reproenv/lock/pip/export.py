@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reproenv.lock.model import LockedPipPackage
-from reproenv.lock.pip.packages import MACHINES
+from reproenv.oci.platform import MACHINES
 
 
 def render_requirements_lock(

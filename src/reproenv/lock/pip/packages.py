@@ -6,8 +6,6 @@ from reproenv.errors import bad_input
 from reproenv.lock.model import LockedPipPackage
 from reproenv.spec.model import Spec
 
-MACHINES = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
-
 
 def merge_platforms(
     per_platform: list[tuple[LockedPipPackage, ...]],

@@ -7,7 +7,6 @@ the target (same Python minor, same platform); otherwise it runs inside the pinn
 from __future__ import annotations
 
 import os
-import platform as host
 import shlex
 import subprocess
 import sys
@@ -21,11 +20,10 @@ from reproenv.lock.locker import NO_UPGRADE, Upgrade
 from reproenv.lock.model import LockedImage, LockedPipPackage
 from reproenv.lock.pip.backend import BackendName, PipResolution
 from reproenv.lock.pip.uv import isolated_env, wheel_platform
+from reproenv.oci.platform import host_platform
 from reproenv.settings import PIP_TOOLS_IN_IMAGE_ENV
 from reproenv.spec.model import Spec
 from reproenv.spec.requirements import canonical_name, expand_env
-
-_HOST_PLATFORMS = {"x86_64": "linux/amd64", "aarch64": "linux/arm64"}
 
 
 def piptools_version() -> str:
@@ -44,7 +42,7 @@ def piptools_version() -> str:
 def host_is_target(spec: Spec, platform: str) -> bool:
     same_python = f"{sys.version_info.major}.{sys.version_info.minor}" == spec.python
     on_linux = sys.platform.startswith("linux")
-    return on_linux and same_python and _HOST_PLATFORMS.get(host.machine()) == platform
+    return on_linux and same_python and host_platform() == platform
 
 
 @dataclass(frozen=True)

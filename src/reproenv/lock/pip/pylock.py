@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.model import LockedFile, LockedPipPackage
-from reproenv.lock.pip.packages import MACHINES
+from reproenv.oci.platform import MACHINES
 from reproenv.spec.model import Spec
 from reproenv.spec.requirements import canonical_name
 
