@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.registry_server import FakeRegistry, serve
+from tests.fakes.registry import FakeRegistry
+from tests.fakes.registry_server import serve
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

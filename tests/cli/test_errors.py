@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli, Result, snapshot
-from tests.fakes.registry_server import FakeRegistry
+from tests.fakes.registry import FakeRegistry
 
 
 def assert_clean_failure(result: Result, code: int, *needles: str) -> None:
