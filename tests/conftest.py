@@ -1,4 +1,5 @@
-"""Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine."""
+"""Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine, and the
+loopback-only network of every test not marked `network`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.offline import LoopbackOnly, RecordingProxy, recording_proxy
 from tests.fakes.registry import FakeRegistry
 from tests.fakes.registry_server import serve
 
@@ -21,6 +23,30 @@ EXAMPLES = REPO / "examples"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden expectations")
+
+
+@pytest.fixture(scope="session")
+def network_stand_in() -> Iterator[RecordingProxy]:
+    with recording_proxy() as proxy:
+        yield proxy
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    network_stand_in: RecordingProxy,
+) -> Iterator[LoopbackOnly | None]:
+    """Tests not marked `network` reach loopback only, in this process and in the processes
+    they start (which inherit the proxy variables); `network` tests reach what the host does."""
+    if request.node.get_closest_marker("network") is not None:
+        yield None
+        return
+    walls = LoopbackOnly(network_stand_in)
+    walls.install(monkeypatch)
+    yield walls
+    if walls.attempts:
+        pytest.fail(f"not marked `network`, but reached beyond loopback: {walls.attempts}")
 
 
 @pytest.fixture
