@@ -1,18 +1,18 @@
-"""Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine, and the
-loopback-only network of every test not marked `network`."""
+"""Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine, the
+loopback-only network of every test not marked `network`, and the fake GPU host of every test."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.fakes.gpu_host import BARE_HOST, HOST_VARIABLE, REPROENV_LAUNCH, FakeGpuHost
 from tests.fakes.offline import LoopbackOnly, RecordingProxy, recording_proxy
 from tests.fakes.registry import FakeRegistry
 from tests.fakes.registry_server import serve
@@ -49,6 +49,16 @@ def loopback_only(
         pytest.fail(f"not marked `network`, but reached beyond loopback: {walls.attempts}")
 
 
+@pytest.fixture(autouse=True)
+def fake_gpu_host(monkeypatch: pytest.MonkeyPatch) -> FakeGpuHost:
+    """Every test sees a machine without GPUs, whatever runs it (`use` gives it the captured
+    H100); the real probe is walled off, here and in the reproenv processes `Cli` starts."""
+    host = FakeGpuHost(BARE_HOST)
+    monkeypatch.setenv(HOST_VARIABLE, BARE_HOST)
+    host.install(monkeypatch)
+    return host
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
@@ -67,7 +77,8 @@ class Result:
 
 @dataclass
 class Cli:
-    """Runs reproenv as a user would: a separate process, exit code and all."""
+    """Runs reproenv as a user would: a separate process, exit code and all (on the fake GPU
+    host named by REPROENV_TEST_GPU_HOST, see tests/fakes/gpu_host.py)."""
 
     env: dict[str, str]
 
@@ -76,7 +87,7 @@ class Cli:
     ) -> Result:
         merged = {**self.env, **(env or {})}
         done = subprocess.run(
-            [sys.executable, "-m", "reproenv", *args],
+            [*REPROENV_LAUNCH, *args],
             cwd=cwd,
             env={k: v for k, v in merged.items() if v is not None},
             capture_output=True,

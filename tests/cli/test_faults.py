@@ -6,7 +6,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from reproenv.lock.model import parse_lock
 from tests.conftest import Cli, snapshot
+from tests.fakes.gpu_host import REPROENV_LAUNCH
 from tests.fakes.registry import FakeRegistry
 from tests.fakes.registry_server import serve
 
@@ -34,7 +34,7 @@ def locked_project(cli: Cli, sklearn_project: Path) -> Path:
 
 def start_lock(cli: Cli, project: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "reproenv", "lock"],
+        [*REPROENV_LAUNCH, "lock"],
         cwd=project,
         env=cli.env,
         stdout=subprocess.PIPE,
