@@ -22,7 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fakes.package_index import FakeIndex, FakePackage
-from tests.fakes.registry_server import FakeRegistry, serve
+from tests.fakes.registry import FakeRegistry
+from tests.fakes.registry_server import serve
 
 PACKAGES = [
     FakePackage("app", "1.0", requires=["lib>=1"]),

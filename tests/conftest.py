@@ -1,18 +1,21 @@
-"""Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine."""
+"""Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine, the
+loopback-only network of every test not marked `network`, and the fake GPU host of every test."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.fakes.registry_server import FakeRegistry, serve
+from tests.fakes.gpu_host import BARE_HOST, HOST_VARIABLE, REPROENV_LAUNCH, FakeGpuHost
+from tests.fakes.offline import LoopbackOnly, RecordingProxy, recording_proxy
+from tests.fakes.registry import FakeRegistry
+from tests.fakes.registry_server import serve
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -20,6 +23,40 @@ EXAMPLES = REPO / "examples"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden expectations")
+
+
+@pytest.fixture(scope="session")
+def network_stand_in() -> Iterator[RecordingProxy]:
+    with recording_proxy() as proxy:
+        yield proxy
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    network_stand_in: RecordingProxy,
+) -> Iterator[LoopbackOnly | None]:
+    """Tests not marked `network` reach loopback only, in this process and in the processes
+    they start (which inherit the proxy variables); `network` tests reach what the host does."""
+    if request.node.get_closest_marker("network") is not None:
+        yield None
+        return
+    walls = LoopbackOnly(network_stand_in)
+    walls.install(monkeypatch)
+    yield walls
+    if walls.attempts:
+        pytest.fail(f"not marked `network`, but reached beyond loopback: {walls.attempts}")
+
+
+@pytest.fixture(autouse=True)
+def fake_gpu_host(monkeypatch: pytest.MonkeyPatch) -> FakeGpuHost:
+    """Every test sees a machine without GPUs, whatever runs it (`use` gives it the captured
+    H100); the real probe is walled off, here and in the reproenv processes `Cli` starts."""
+    host = FakeGpuHost(BARE_HOST)
+    monkeypatch.setenv(HOST_VARIABLE, BARE_HOST)
+    host.install(monkeypatch)
+    return host
 
 
 @pytest.fixture
@@ -40,7 +77,8 @@ class Result:
 
 @dataclass
 class Cli:
-    """Runs reproenv as a user would: a separate process, exit code and all."""
+    """Runs reproenv as a user would: a separate process, exit code and all (on the fake GPU
+    host named by REPROENV_TEST_GPU_HOST, see tests/fakes/gpu_host.py)."""
 
     env: dict[str, str]
 
@@ -49,7 +87,7 @@ class Cli:
     ) -> Result:
         merged = {**self.env, **(env or {})}
         done = subprocess.run(
-            [sys.executable, "-m", "reproenv", *args],
+            [*REPROENV_LAUNCH, *args],
             cwd=cwd,
             env={k: v for k, v in merged.items() if v is not None},
             capture_output=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli, Result, snapshot
-from tests.fakes.registry_server import FakeRegistry
+from tests.fakes.registry import FakeRegistry
 
 
 def assert_clean_failure(result: Result, code: int, *needles: str) -> None:
@@ -66,12 +66,14 @@ def test_unsatisfiable_requirement(cli: Cli, sklearn_project: Path) -> None:
     assert_clean_failure(result, 2, "requirements.in", "numpy", "cannot be satisfied")
 
 
+@pytest.mark.network  # the pins are resolved on the index before the base
 def test_nonexistent_base_image_tag(cli: Cli, sklearn_project: Path) -> None:
     spec(sklearn_project, BASE_SPEC + '\n[image]\nbase = "python:3.11-no-such-tag"\n')
     result = failing(cli, sklearn_project, "lock")
     assert_clean_failure(result, 2, "python:3.11-no-such-tag")
 
 
+@pytest.mark.network  # the pins are resolved on the index before the base
 def test_registry_unreachable(cli: Cli, sklearn_project: Path) -> None:
     spec(sklearn_project, BASE_SPEC)
     env = {"REPROENV_REGISTRY_MIRROR": "127.0.0.1:9"}  # discard port: nothing listens
@@ -79,6 +81,7 @@ def test_registry_unreachable(cli: Cli, sklearn_project: Path) -> None:
     assert_clean_failure(result, 3, "127.0.0.1:9")
 
 
+@pytest.mark.network  # the pins are resolved on the index before the base
 def test_registry_answering_500(
     cli: Cli, sklearn_project: Path, fake_registry: FakeRegistry
 ) -> None:

@@ -6,7 +6,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,9 @@ import pytest
 
 from reproenv.lock.model import parse_lock
 from tests.conftest import Cli, snapshot
-from tests.fakes.registry_server import FakeRegistry, serve
+from tests.fakes.gpu_host import REPROENV_LAUNCH
+from tests.fakes.registry import FakeRegistry
+from tests.fakes.registry_server import serve
 
 pytestmark = pytest.mark.network
 
@@ -33,7 +34,7 @@ def locked_project(cli: Cli, sklearn_project: Path) -> Path:
 
 def start_lock(cli: Cli, project: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "reproenv", "lock"],
+        [*REPROENV_LAUNCH, "lock"],
         cwd=project,
         env=cli.env,
         stdout=subprocess.PIPE,
@@ -121,7 +122,7 @@ def test_registry_500_is_retried_then_exit_3(
     new_base_image(locked_project)
     env = {"REPROENV_REGISTRY_MIRROR": failing_server.address}
     assert_exit_3_and_lock_unchanged(cli, locked_project, env, "HTTP 500", "3 attempts")
-    manifests = [r for r in failing_server.requests if "/manifests/" in r]
+    manifests = [r for r in failing_server.paths if "/manifests/" in r]
     assert len(manifests) == 3
 
 
@@ -148,7 +149,7 @@ def test_index_500_is_retried_then_exit_3(
     with_index(locked_project, failing_server)
     env = {"REPROENV_HTTP_RETRIES": "1"}
     assert_exit_3_and_lock_unchanged(cli, locked_project, env, "package index", "500")
-    assert len([r for r in failing_server.requests if r.startswith("/simple/")]) >= 2
+    assert len([r for r in failing_server.paths if r.startswith("/simple/")]) >= 2
 
 
 def test_index_timeout_is_retried_then_exit_3(

@@ -61,9 +61,7 @@ def test_a_driver_too_old_for_the_default_wheel_asks_for_the_variant(
 def test_run_adds_gpus_only_when_needed_and_refuses_without_a_gpu() -> None:
     assert wants_gpus(None, cpu=False) is False
     assert wants_gpus("13.0", cpu=True) is False
-    if shutil.which("nvidia-smi"):
-        pytest.skip("this host has an NVIDIA driver: the no-GPU refusal cannot be shown here")
-    with pytest.raises(ReproenvError) as caught:  # this machine has no GPU
+    with pytest.raises(ReproenvError) as caught:  # the fake host has no GPU, whatever runs this
         wants_gpus("13.0", cpu=False)
     assert caught.value.reference == "gpu-missing"
     assert "--cpu" in caught.value.hint

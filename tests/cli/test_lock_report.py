@@ -15,7 +15,8 @@ import pytest
 
 from tests.conftest import Cli
 from tests.fakes.package_index import FakeIndex, FakePackage
-from tests.fakes.registry_server import FakeRegistry, serve
+from tests.fakes.registry import FakeRegistry
+from tests.fakes.registry_server import serve
 
 OLD, NEW = "2022-01-10T08:00:00Z", "2023-03-01T08:00:00Z"
 PACKAGES = [

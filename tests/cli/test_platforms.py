@@ -10,7 +10,8 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from tests.conftest import Cli
-from tests.fakes.registry_server import FakeRegistry, serve
+from tests.fakes.registry import FakeRegistry
+from tests.fakes.registry_server import serve
 
 pytestmark = pytest.mark.network
 

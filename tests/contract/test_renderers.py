@@ -7,19 +7,16 @@ import dataclasses
 import pytest
 
 from reproenv.fsutil import GENERATED_MARKER
-from reproenv.plan.model import BuildPlan
 from reproenv.render.base import Renderer
 from reproenv.render.registry import RENDERERS
+from tests.fakes.plans import make_build_plan
 
-PLAN = BuildPlan(
-    name="demo", python="3.11", platform="linux/amd64",
-    base_reference="docker.io/library/python:3.11-slim-bookworm",
-    base_digest="sha256:" + "ab" * 32,
-    platform_digest="sha256:" + "ab" * 32, apt_packages=("git",), has_pip_packages=True,
-    requirements_lock="requirements.lock", venv="/opt/venv", user="app", uid=1000,
-    workdir="/workspace", command=("python", "main.py"), lock_hash="b" * 64,
-    ca_secret_id="reproenv-ca", reproenv_version="0.1.0",
-)  # fmt: skip
+PLAN = make_build_plan(
+    digest="sha256:" + "ab" * 32,
+    apt_packages=("git",),
+    command=("python", "main.py"),
+    lock_hash="b" * 64,
+)
 
 
 @pytest.fixture(params=RENDERERS, ids=[r.name for r in RENDERERS])

@@ -20,7 +20,8 @@ import pytest
 from tests.conftest import Cli, DockerHost
 from tests.fakes.package_index import FakeIndex, FakePackage
 
-pytestmark = [pytest.mark.docker]
+# network: apt in the pinned base pins (and the build installs) Python from the distro archive
+pytestmark = [pytest.mark.docker, pytest.mark.network]
 
 TEST_REPOSITORY = "reproenv-test/cuda"  # published by scripts/infra.sh
 TEST_TAG = f"{TEST_REPOSITORY}:12.9.1-runtime-debian12"

@@ -1,135 +1,53 @@
-"""A fake OCI registry on loopback: enough of the distribution API to pin an image by digest.
+"""The fake registry of `tests.fakes.registry` on loopback HTTP, for a real `reproenv` process.
 
-Serves one Docker v2 image manifest (and its config blob) per repository:tag, over plain
-HTTP, so a real `reproenv` process can lock against it without a Docker engine.
+Plain HTTP on 127.0.0.1, as dockerd treats loopback registries; the token service (when the
+registry asks for bearer auth) is the same server's /token.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
+
 from tests.fakes.http import QuietHandler
+from tests.fakes.registry import REALM, FakeRegistry
 
-MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
-MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-
-
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-@dataclass
-class FakeRegistry:
-    images: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (repo, tag) -> manifest
-    blobs: dict[str, bytes] = field(default_factory=dict)
-    status_override: int | None = None  # answer every request with this status
-    delay: float = 0.0  # seconds to sit on each request before answering (timeouts)
-    requests: list[str] = field(default_factory=list)
-    port: int = 0
-
-    def add_image(
-        self, repository: str, tag: str, arch: str = "amd64", env: tuple[str, ...] = ()
-    ) -> str:
-        """`env`: the config's Env (official python images set PYTHON_VERSION=3.11.x)."""
-        document: dict[str, object] = {"architecture": arch, "os": "linux", "rootfs": {}}
-        if env:
-            document["config"] = {"Env": list(env)}
-        config = json.dumps(document).encode()
-        self.blobs[_digest(config)] = config
-        manifest = json.dumps(
-            {
-                "schemaVersion": 2,
-                "mediaType": MANIFEST_V2,
-                "config": {
-                    "mediaType": "application/vnd.docker.container.image.v1+json",
-                    "size": len(config),
-                    "digest": _digest(config),
-                },
-                "layers": [],
-            },
-            sort_keys=True,
-        ).encode()
-        self.images[(repository, tag)] = manifest
-        self.images[(repository, _digest(manifest))] = manifest  # as registries serve it too
-        return _digest(manifest)
-
-    def add_index(
-        self, repository: str, tag: str, archs: tuple[str, ...], env: tuple[str, ...] = ()
-    ) -> dict[str, str]:
-        """A multi-platform tag, as official images have: returns arch -> manifest digest."""
-        digests = {arch: self.add_image(repository, f"{tag}-{arch}", arch, env) for arch in archs}
-        for arch, manifest_digest in digests.items():
-            self.images[(repository, manifest_digest)] = self.images[(repository, f"{tag}-{arch}")]
-        index = json.dumps(
-            {
-                "schemaVersion": 2,
-                "mediaType": MANIFEST_LIST,
-                "manifests": [
-                    {
-                        "mediaType": MANIFEST_V2,
-                        "digest": manifest_digest,
-                        "size": len(self.images[(repository, manifest_digest)]),
-                        "platform": {"os": "linux", "architecture": arch},
-                    }
-                    for arch, manifest_digest in digests.items()
-                ],
-            },
-            sort_keys=True,
-        ).encode()
-        self.images[(repository, tag)] = index
-        digests["index"] = _digest(index)
-        return digests
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+# httpx computed these for its own response; the handler writes its own
+_HOP_HEADERS = {"content-length", "transfer-encoding", "connection"}
 
 
 def _handler(registry: FakeRegistry) -> type[BaseHTTPRequestHandler]:
     class Handler(QuietHandler):
         def do_GET(self) -> None:
-            registry.requests.append(self.path)
-            if registry.delay:
-                time.sleep(registry.delay)
-            if registry.status_override is not None:
-                self._send(registry.status_override, b'{"errors":[]}')
-                return
-            if self.path.rstrip("/") == "/v2":
-                self._send(200, b"{}")
-                return
-            if "/manifests/" in self.path:
-                repository, reference = self.path[len("/v2/") :].split("/manifests/")
-                manifest = registry.images.get((repository, reference))
-                if manifest is None:
-                    body = json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN"}]}).encode()
-                    self._send(404, body, {"Content-Type": "application/json"})
-                    return
-                kind = MANIFEST_LIST if b'"manifests"' in manifest else MANIFEST_V2
-                headers = {"Content-Type": kind, "Docker-Content-Digest": _digest(manifest)}
-                self._send(200, manifest, headers)
-                return
-            if "/blobs/" in self.path:
-                blob = registry.blobs.get(self.path.rsplit("/", 1)[1])
-                self._send(200 if blob else 404, blob or b"")
-                return
-            self._send(404)
+            length = int(self.headers.get("Content-Length") or 0)
+            request = httpx.Request(
+                self.command,
+                f"http://{registry.host}{self.path}",
+                headers=[(k, v) for k, v in self.headers.items() if k.lower() != "host"],
+                content=self.rfile.read(length) if length else b"",
+            )
+            response = registry.handle(request)
+            headers = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
+            self._send(response.status_code, response.content, headers)
 
         do_HEAD = do_GET
+        do_POST = do_GET  # the token service takes refresh tokens as a form
 
     return Handler
 
 
 @contextmanager
 def serve(registry: FakeRegistry) -> Iterator[FakeRegistry]:
+    """Serves `registry` on a free loopback port until the block ends; its host becomes
+    127.0.0.1:<port> (and its token realm that server's /token, unless one was set)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(registry))
-    registry.port = server.server_address[1]
+    registry.host = f"127.0.0.1:{server.server_address[1]}"
+    if registry.realm == REALM:
+        registry.realm = f"http://{registry.host}/token"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -21,17 +21,10 @@ from reproenv.cli.run_cmd import RunRequest, host_path, identity, run_options
 from reproenv.cli.shell import SHELL_COMMAND
 from reproenv.engine import DockerEngine, RunOptions, run_arguments, terminal_modes
 from reproenv.errors import ExitCode, ReproenvError
-from reproenv.plan.model import BuildPlan
+from tests.fakes.plans import make_build_plan
 
 DIGEST = "sha256:" + "ee" * 32
-PLAN = BuildPlan(
-    name="demo", python="3.11", platform="linux/amd64",
-    base_reference="docker.io/library/python:3.11-slim-bookworm", base_digest=DIGEST,
-    platform_digest=DIGEST,
-    apt_packages=(), has_pip_packages=True, requirements_lock="requirements.lock",
-    venv="/opt/venv", user="app", uid=1000, workdir="/workspace", command=(),
-    lock_hash="a" * 64, ca_secret_id="reproenv-ca", reproenv_version="0.1.0",
-)  # fmt: skip
+PLAN = make_build_plan(digest=DIGEST)
 
 
 def recording_docker(folder: Path, exit_code: int = 0) -> tuple[str, Path, Path]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 import tarfile
@@ -13,17 +12,10 @@ import pytest
 from reproenv.build.context import LEGACY_DOCKERFILE
 from reproenv.build.service import base_image_arg, build_image, legacy_ignore_note
 from reproenv.engine import Builder, DockerEngine, EngineInfo
-from reproenv.plan.model import BuildPlan
+from tests.fakes.plans import make_build_plan
 
 DIGEST = "sha256:" + "ee" * 32
-PLAN = BuildPlan(
-    name="demo", python="3.11", platform="linux/amd64",
-    base_reference="docker.io/library/python:3.11-slim-bookworm", base_digest=DIGEST,
-    platform_digest=DIGEST,
-    apt_packages=(), has_pip_packages=True, requirements_lock="requirements.lock",
-    venv="/opt/venv", user="app", uid=1000, workdir="/workspace", command=(),
-    lock_hash="a" * 64, ca_secret_id="reproenv-ca", reproenv_version="0.1.0",
-)  # fmt: skip
+PLAN = make_build_plan(digest=DIGEST)
 
 
 def recording_docker(folder: Path) -> tuple[str, Path]:
@@ -88,7 +80,7 @@ def test_buildkit_reads_the_dockerfile_from_the_output_folder(tmp_path: Path) ->
     (project / ".reproenv").mkdir(parents=True)
     (project / ".reproenv" / "Dockerfile").write_text("FROM scratch\n# from the folder\n")
     (project / "Dockerfile").write_text("FROM the-projects-own\n")
-    plan = dataclasses.replace(PLAN, dockerfile=".reproenv/Dockerfile")
+    plan = make_build_plan(digest=DIGEST, dockerfile=".reproenv/Dockerfile")
     engine = DockerEngine(executable, env=dict(os.environ))
     info = EngineInfo(executable, "20.10.24", "20.10.24", Builder.BUILDKIT)
     build_image(engine, info, plan, project, mirror=None, ca_cert=None)
@@ -111,7 +103,7 @@ def test_legacy_builds_from_an_output_folder_get_a_filtered_context_on_stdin(
     # record argv and keep the tar it is sent on stdin
     script.write_text(f'#!/bin/sh\necho "$*" > {tmp_path}/argv\ncat > {tmp_path}/stdin.tar\n')
     script.chmod(0o755)
-    plan = dataclasses.replace(PLAN, dockerfile=".reproenv/Dockerfile")
+    plan = make_build_plan(digest=DIGEST, dockerfile=".reproenv/Dockerfile")
     engine = DockerEngine(str(script), env=dict(os.environ))
     info = EngineInfo(str(script), "28.2.2", "20.10.24", Builder.LEGACY)
     build_image(engine, info, plan, project, mirror=None, ca_cert=None)

@@ -6,127 +6,30 @@ answer from the captured files, as the real tools answered on that host.
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 import json
 import shutil
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import CompletedProcess
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from reproenv.host.probe import probe_host
 from reproenv.host.report import HostGpuReport, max_cuda_for_driver
+from tests.fakes.gpu_host import (
+    CAPTURES,
+    FakeNvidiaSmi,
+    FakeNvml,
+    NoNvml,
+    no_commands,
+    no_docker,
+)
 
-CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "gpu" / "h100-driver580-cuda13"
 H100 = "NVIDIA H100 80GB HBM3"
 UUID = "GPU-00000000-1111-2222-3333-444444444444"  # the capture's placeholder
 H100_MEMORY = 81559 * 1024 * 1024  # nvidia-smi's 81559 MiB; NVML gave the same bytes
-
-
-class NVMLError(Exception):
-    """Stands for pynvml.NVMLError (its subclasses carry the NVML return code)."""
-
-
-class FakeNvml:
-    """Answers the NVML calls with what nvidia-ml-py returned on the captured host."""
-
-    NVMLError = NVMLError
-
-    def __init__(self, capture: dict[str, Any], *, as_bytes: bool = False) -> None:
-        self.capture = capture
-        self.as_bytes = as_bytes  # nvidia-ml-py before 11.5 returned bytes
-        self.initialised = False
-
-    def _str(self, value: str) -> str | bytes:
-        return value.encode() if self.as_bytes else value
-
-    def nvmlInit(self) -> None:
-        self.initialised = True
-
-    def nvmlShutdown(self) -> None:
-        self.initialised = False
-
-    def nvmlSystemGetDriverVersion(self) -> str | bytes:
-        return self._str(self.capture["driver"])
-
-    def nvmlSystemGetCudaDriverVersion(self) -> int:
-        return int(self.capture["cuda_driver"])
-
-    def nvmlDeviceGetCount(self) -> int:
-        return 1
-
-    def nvmlDeviceGetHandleByIndex(self, index: int) -> int:
-        if index != 0:
-            raise NVMLError("Invalid Argument")
-        return index
-
-    def nvmlDeviceGetName(self, handle: int) -> str | bytes:
-        return self._str(self.capture["name"])
-
-    def nvmlDeviceGetCudaComputeCapability(self, handle: int) -> tuple[int, int]:
-        major, minor = self.capture["cc"]
-        return major, minor
-
-    def nvmlDeviceGetMemoryInfo(self, handle: int) -> SimpleNamespace:
-        return SimpleNamespace(total=self.capture["mem"], free=0, used=0)
-
-    def nvmlDeviceGetUUID(self, handle: int) -> str | bytes:
-        # not in the capture: answer as NVML does for an unsupported query
-        raise NVMLError("Not Supported")
-
-
-class NoNvml(FakeNvml):
-    """pynvml installed, libnvidia-ml.so absent: nvmlInit fails as it does on such hosts."""
-
-    def __init__(self) -> None:
-        super().__init__({})
-
-    def nvmlInit(self) -> None:
-        raise NVMLError("NVML Shared Library Not Found")
-
-
-@dataclass
-class FakeNvidiaSmi:
-    """A command runner answering `nvidia-smi` from the captures; other commands are absent.
-
-    `--query-gpu` answers any subset of the captured query's columns, in the asked order,
-    with or without the header, as nvidia-smi does.
-    """
-
-    xml: str = field(default_factory=lambda: (CAPTURES / "nvidia-smi-q.xml").read_text())
-    query_csv: str | None = field(
-        default_factory=lambda: (CAPTURES / "nvidia-smi-query.txt").read_text()
-    )
-    calls: list[list[str]] = field(default_factory=list)
-
-    def __call__(self, argv: Sequence[str]) -> CompletedProcess[str]:
-        argv = list(argv)
-        self.calls.append(argv)
-        if argv[0] != "nvidia-smi":
-            raise FileNotFoundError(2, "No such file or directory", argv[0])
-        if argv[1:] == ["-q", "-x"]:
-            return CompletedProcess(argv, 0, self.xml, "")
-        query = next(a for a in argv if a.startswith("--query-gpu=")).split("=", 1)[1]
-        if self.query_csv is None:
-            return CompletedProcess(argv, 2, "", 'Field "compute_cap" is not a valid field\n')
-        rows = list(csv.reader(self.query_csv.splitlines(), skipinitialspace=True))
-        header = [name.split(" [")[0] for name in rows[0]]  # "memory.total [MiB]"
-        columns = [header.index(name) for name in query.split(",")]
-        body = rows[1:] if "noheader" in argv[-1] else [rows[0], *rows[1:]]
-        lines = [", ".join(row[c] for c in columns) for row in body]
-        return CompletedProcess(argv, 0, "\n".join(lines) + "\n", "")
-
-    def ran(self, flag: str) -> bool:
-        return any(any(a.startswith(flag) for a in call) for call in self.calls)
-
-
-def no_commands(argv: Sequence[str]) -> CompletedProcess[str]:
-    raise FileNotFoundError(2, "No such file or directory", argv[0])
 
 
 def proc_with_captured_driver(root: Path) -> Path:
@@ -134,10 +37,6 @@ def proc_with_captured_driver(root: Path) -> Path:
     version.parent.mkdir(parents=True)
     shutil.copyfile(CAPTURES / "proc-driver.txt", version)
     return root
-
-
-def no_docker() -> None:
-    return None
 
 
 @pytest.fixture
@@ -275,18 +174,15 @@ def test_as_dict_is_json(nvml_capture: dict[str, Any], tmp_path: Path) -> None:
         assert json.loads(json.dumps(other.as_dict()))["source"] in {"nvml", "none"}
 
 
-@pytest.mark.skipif(
-    shutil.which("nvidia-smi") is not None
-    or Path("/proc/driver/nvidia/version").exists()
-    or importlib.util.find_spec("pynvml") is not None,
-    reason="this host has NVIDIA tooling; the test is for a host without a GPU",
-)
-def test_this_host_without_gpu_reports_none() -> None:
-    report = probe_host()  # every seam real: no pynvml, no nvidia-smi, no driver here
+def test_a_host_without_gpu_reports_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # nvidia-ml-py is not installed
+    # no pynvml, no nvidia-smi, no driver: as on a machine without a GPU
+    report = probe_host(run=no_commands, proc_root=tmp_path, docker_info=no_docker)
     assert report.source == "none"
     assert report.gpus == ()
     assert report.driver_version is None
     assert report.max_cuda is None
+    assert "NVML not used: nvidia-ml-py (pynvml) is not installed" in report.notes
     json.dumps(report.as_dict())
 
 

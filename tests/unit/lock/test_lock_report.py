@@ -26,7 +26,8 @@ from reproenv.oci.client import RegistryClient
 from reproenv.oci.manifest import python_version_of
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
-from tests.fakes.registry_server import FakeRegistry, serve
+from tests.fakes.registry import FakeRegistry
+from tests.fakes.registry_server import serve
 from tests.unit.lock.test_model import sample_lock
 
 AMD64 = ("linux/amd64",)

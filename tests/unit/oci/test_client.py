@@ -1,9 +1,9 @@
-"""Digest pinning against a fake OCI registry served through httpx.MockTransport (no network)."""
+"""Digest pinning against the fake OCI registry of tests/fakes, served through httpx.MockTransport
+(no network)."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import stat
 from pathlib import Path
@@ -17,172 +17,13 @@ from reproenv.oci.client import RegistryClient, ResolvedImage
 from reproenv.oci.manifest import DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST
 from reproenv.oci.reference import ImageRef
 from reproenv.settings import NetworkSettings
+from tests.fakes.registry import HUB_API, FakeRegistry, sha256
 
-HUB_API = "registry-1.docker.io"
-REALM = "https://auth.fake.test/token"
 DIGEST_A = "sha256:" + "a" * 64
-
-
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document, indent=2).encode()
-
-
-class FakeRegistry:
-    """A minimal distribution-spec registry: manifests, blobs, bearer or basic auth."""
-
-    def __init__(
-        self,
-        host: str = HUB_API,
-        *,
-        auth: str | None = None,
-        users: dict[str, str] | None = None,
-        anonymous: bool = True,
-        digest_header: bool = True,
-    ) -> None:
-        self.host = host
-        self.auth = auth  # None, "bearer" or "basic"
-        self.users = users or {}
-        self.anonymous = anonymous
-        self.digest_header = digest_header
-        self.manifests: dict[tuple[str, str], tuple[bytes, str]] = {}
-        self.blobs: dict[tuple[str, str], bytes] = {}
-        self.requests: list[httpx.Request] = []
-        self.tokens: dict[str, str | None] = {}  # token -> user (None: anonymous)
-        self.status_override: int | None = None
-
-    # -- content --------------------------------------------------------------------------
-
-    def add_manifest(self, repo: str, body: bytes, media_type: str, *tags: str) -> str:
-        digest = sha256(body)
-        for reference in (digest, *tags):
-            self.manifests[(repo, reference)] = (body, media_type)
-        return digest
-
-    def add_blob(self, repo: str, body: bytes) -> str:
-        digest = sha256(body)
-        self.blobs[(repo, digest)] = body
-        return digest
-
-    def add_image(self, repo: str, os_name: str, arch: str, variant: str | None = None) -> str:
-        """A single-platform Docker v2 image (config blob + manifest); returns its digest."""
-        config: dict[str, Any] = {"architecture": arch, "os": os_name, "rootfs": {}}
-        if variant:
-            config["variant"] = variant
-        config_bytes = encode(config)
-        config_digest = self.add_blob(repo, config_bytes)
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": DOCKER_MANIFEST,
-            "config": {
-                "mediaType": "application/vnd.docker.container.image.v1+json",
-                "size": len(config_bytes),
-                "digest": config_digest,
-            },
-            "layers": [],
-        }
-        return self.add_manifest(repo, encode(manifest), DOCKER_MANIFEST)
-
-    # -- HTTP -----------------------------------------------------------------------------
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
-
-    def registry_requests(self, kind: str = "") -> list[httpx.Request]:
-        return [
-            r
-            for r in self.requests
-            if r.url.netloc.decode() == self.host
-            and f"/{kind}" in r.url.path
-            and "/v2/" in r.url.path
-        ]
-
-    def token_requests(self) -> list[httpx.Request]:
-        return [r for r in self.requests if str(r.url).startswith(REALM)]
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if str(request.url).startswith(REALM):
-            return self._token(request)
-        if request.url.netloc.decode() != self.host:
-            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-        if self.status_override is not None:
-            return httpx.Response(self.status_override, text="boom")
-        path = request.url.path
-        if path == "/v2/":
-            return self._check_auth(request, "") or httpx.Response(200, json={})
-        repo, kind, reference = self._split(path)
-        denied = self._check_auth(request, repo)
-        if denied is not None:
-            return denied
-        if kind == "manifests":
-            found = self.manifests.get((repo, reference))
-            if found is None:
-                return _error(404, "MANIFEST_UNKNOWN", "manifest unknown")
-            body, media_type = found
-            headers = {"Content-Type": media_type}
-            if self.digest_header:
-                headers["Docker-Content-Digest"] = sha256(body)
-            return httpx.Response(200, content=body, headers=headers)
-        blob = self.blobs.get((repo, reference))
-        if blob is None:
-            return _error(404, "BLOB_UNKNOWN", "blob unknown")
-        return httpx.Response(200, content=blob)
-
-    @staticmethod
-    def _split(path: str) -> tuple[str, str, str]:
-        rest = path.removeprefix("/v2/")
-        for kind in ("manifests", "blobs"):
-            marker = f"/{kind}/"
-            if marker in rest:
-                repo, reference = rest.rsplit(marker, 1)
-                return repo, kind, reference
-        raise AssertionError(f"unexpected path {path}")
-
-    def _check_auth(self, request: httpx.Request, repo: str) -> httpx.Response | None:
-        header = request.headers.get("authorization", "")
-        if self.auth == "bearer":
-            token = header.removeprefix("Bearer ")
-            if header.startswith("Bearer ") and token in self.tokens:
-                return None
-            challenge = f'Bearer realm="{REALM}",service="fake.test"'
-            if repo:
-                challenge += f',scope="repository:{repo}:pull"'
-            return _error(401, "UNAUTHORIZED", "authentication required", challenge)
-        if self.auth == "basic":
-            if header.startswith("Basic ") and self._user(header) is not None:
-                return None
-            return _error(401, "UNAUTHORIZED", "authentication required", 'Basic realm="fake"')
-        return None
-
-    def _user(self, header: str) -> str | None:
-        decoded = base64.b64decode(header.removeprefix("Basic ")).decode()
-        user, _, password = decoded.partition(":")
-        return user if self.users.get(user) == password else None
-
-    def _token(self, request: httpx.Request) -> httpx.Response:
-        header = request.headers.get("authorization", "")
-        if header:
-            user = self._user(header)
-            if user is None:
-                return _error(401, "UNAUTHORIZED", "incorrect username or password")
-        elif not self.anonymous:
-            return _error(401, "UNAUTHORIZED", "login required")
-        else:
-            user = None
-        token = f"token-{len(self.tokens) + 1}-{user or 'anonymous'}"
-        self.tokens[token] = user
-        # Docker Hub sends both; the client must accept either.
-        return httpx.Response(200, json={"token": token, "access_token": token})
-
-
-def _error(status: int, code: str, message: str, challenge: str | None = None) -> httpx.Response:
-    headers = {"WWW-Authenticate": challenge} if challenge else {}
-    body = {"errors": [{"code": code, "message": message}]}
-    return httpx.Response(status, json=body, headers=headers)
 
 
 def make_client(
@@ -279,7 +120,7 @@ def test_resolve_index_without_media_type_field_uses_content_type(tmp_path: Path
 
 def test_resolve_single_manifest_reads_config_platform(tmp_path: Path) -> None:
     registry = FakeRegistry(host="localhost:5000")
-    digest = registry.add_image("team/img", "linux", "amd64")
+    digest = registry.add_image("team/img", arch="amd64")
     registry.manifests[("team/img", "dev")] = registry.manifests[("team/img", digest)]
     client = make_client(registry, tmp_path)
 
@@ -297,7 +138,7 @@ def test_resolve_single_manifest_reads_config_platform(tmp_path: Path) -> None:
 
 def test_single_manifest_of_other_platform_is_platform_missing(tmp_path: Path) -> None:
     registry = FakeRegistry(host="localhost:5000")
-    digest = registry.add_image("img", "linux", "arm64", "v8")
+    digest = registry.add_image("img", arch="arm64", variant="v8")
     registry.manifests[("img", "1")] = registry.manifests[("img", digest)]
     client = make_client(registry, tmp_path)
 
@@ -313,7 +154,7 @@ def test_single_manifest_of_other_platform_is_platform_missing(tmp_path: Path) -
 
 def test_resolve_by_digest_requests_the_digest(tmp_path: Path) -> None:
     registry = FakeRegistry(host="127.0.0.1:5055")
-    digest = registry.add_image("library/python", "linux", "amd64")
+    digest = registry.add_image("library/python", arch="amd64")
     client = make_client(registry, tmp_path, mirror="127.0.0.1:5055")
 
     resolved = client.resolve(ImageRef.parse(f"python:3.11@{digest}"), ["linux/amd64"])
@@ -324,7 +165,7 @@ def test_resolve_by_digest_requests_the_digest(tmp_path: Path) -> None:
 
 def test_accept_header_always_lists_docker_v2_types(tmp_path: Path) -> None:
     registry = FakeRegistry(host="localhost:5000")
-    digest = registry.add_image("img", "linux", "amd64")
+    digest = registry.add_image("img", arch="amd64")
     registry.manifests[("img", "latest")] = registry.manifests[("img", digest)]
     make_client(registry, tmp_path).resolve(ImageRef.parse("localhost:5000/img"), ["linux/amd64"])
 
@@ -337,7 +178,7 @@ def test_accept_header_always_lists_docker_v2_types(tmp_path: Path) -> None:
 
 def test_digest_is_computed_from_body_without_header(tmp_path: Path) -> None:
     registry = FakeRegistry(host="localhost:5000", digest_header=False)
-    digest = registry.add_image("img", "linux", "amd64")
+    digest = registry.add_image("img", arch="amd64")
     body, media_type = registry.manifests[("img", digest)]
     registry.manifests[("img", "1")] = (body, media_type)
 
@@ -543,7 +384,7 @@ def test_auths_answer_when_the_store_has_no_entry(tmp_path: Path) -> None:
 
 def test_basic_auth_registry(tmp_path: Path) -> None:
     registry = FakeRegistry(host="registry.internal", auth="basic", users={"dave": "pw"})
-    digest = registry.add_image("img", "linux", "amd64")
+    digest = registry.add_image("img", arch="amd64")
     registry.manifests[("img", "1")] = registry.manifests[("img", digest)]
     env = {"REPROENV_REGISTRY_USERNAME": "dave", "REPROENV_REGISTRY_PASSWORD": "pw"}
     client = make_client(registry, tmp_path, env=env)
@@ -708,7 +549,7 @@ def test_ping_failures(tmp_path: Path) -> None:
 
 def test_transient_failures_are_retried_with_backoff(tmp_path: Path) -> None:
     registry = FakeRegistry(host="ghcr.io")
-    digest = registry.add_image("o/i", "linux", "amd64")
+    digest = registry.add_image("o/i", arch="amd64")
     registry.manifests[("o/i", "1")] = registry.manifests[("o/i", digest)]
     failures = iter([503, 500])
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 import sys
@@ -12,31 +11,14 @@ from reproenv.lock.apt import sources_script, update_command
 from reproenv.plan.model import BuildPlan
 from reproenv.render.dockerfile import project_rules, render_dockerfile
 from reproenv.render.registry import render_all
+from tests.fakes.plans import make_build_plan
 
 DIGEST = "sha256:" + "cd" * 32
 
 
 def plan(**changes: object) -> BuildPlan:
-    base = BuildPlan(
-        name="demo",
-        python="3.11",
-        platform="linux/amd64",
-        base_reference="docker.io/library/python:3.11-slim-bookworm",
-        base_digest=DIGEST,
-        platform_digest=DIGEST,
-        apt_packages=(),
-        has_pip_packages=True,
-        requirements_lock="requirements.lock",
-        venv="/opt/venv",
-        user="app",
-        uid=1000,
-        workdir="/workspace",
-        command=("python", "train.py"),
-        lock_hash="f" * 64,
-        ca_secret_id="reproenv-ca",
-        reproenv_version="0.1.0",
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    own = {"digest": DIGEST, "command": ("python", "train.py"), "lock_hash": "f" * 64}
+    return make_build_plan(**{**own, **changes})
 
 
 PLANS = {
