@@ -23,7 +23,8 @@ class Backend(StrEnum):
 
 
 CheckOption = Annotated[
-    bool, typer.Option("--check", help="Exit 1 if reproenv.lock is stale; write nothing.")
+    bool,
+    typer.Option("--check", help="Exit 1 if reproenv.lock is stale; write nothing in the project."),
 ]
 UpgradeOption = Annotated[
     bool, typer.Option("--upgrade", "-U", help="Move every pin (and the base digest).")
