@@ -76,12 +76,17 @@ def find_ca_cert(explicit: Path | None, env: Mapping[str, str] | None = None) ->
     return None
 
 
-def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
+    """reproenv's own cache; None where there is none to use (no HOME, no passwd entry)."""
     env = os.environ if env is None else env
     if env.get(CACHE_DIR_ENV):
         return Path(env[CACHE_DIR_ENV])
-    base = env.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "reproenv"
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "reproenv"
+    try:
+        return Path.home() / ".cache" / "reproenv"
+    except RuntimeError:
+        return None
 
 
 def docker_executable(explicit: str | None, env: Mapping[str, str] | None = None) -> str:

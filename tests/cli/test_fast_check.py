@@ -75,7 +75,9 @@ def imported(cli: Cli, project: Path, *args: str) -> tuple[int, set[str]]:
 
 
 def stamp_of(cli: Cli, project: Path) -> Path:
-    return stamp_path(project.resolve(), cli.env)
+    path = stamp_path(project.resolve(), cli.env)
+    assert path is not None
+    return path
 
 
 @pytest.mark.parametrize("args", [(), ("--json",), ("--project", "."), ("--json", "-p", ".")])

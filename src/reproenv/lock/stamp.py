@@ -32,9 +32,12 @@ _FOLDER = "folder"
 _NOT_KEYED = {REGISTRY_USERNAME_ENV, REGISTRY_PASSWORD_ENV}  # credentials: never stored
 
 
-def stamp_path(project_dir: str | Path, env: Mapping[str, str] | None = None) -> Path:
+def stamp_path(project_dir: str | Path, env: Mapping[str, str] | None = None) -> Path | None:
+    cache = cache_dir(env)
+    if cache is None:
+        return None
     key = hashlib.sha256(os.fsencode(os.path.realpath(project_dir))).hexdigest()[:32]
-    return cache_dir(env) / "check" / f"{key}.json"
+    return cache / "check" / f"{key}.json"
 
 
 def record_fresh(
@@ -55,15 +58,20 @@ def record_fresh(
         return
     document = {"schema": SCHEMA, "key": _key(env), "files": digests, "result": dict(result)}
     text = json.dumps(document, separators=(",", ":")) + "\n"
-    with contextlib.suppress(OSError):
-        write_atomic(stamp_path(project_dir, env), text, 0o600)
+    path = stamp_path(project_dir, env)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            write_atomic(path, text, 0o600)
 
 
 def stamped_fresh(project_dir: str, env: Mapping[str, str] | None = None) -> bool:
     """True when the project's stamp holds: every recorded file and setting is as it was."""
     env = os.environ if env is None else env
+    path = stamp_path(project_dir, env)
+    if path is None:
+        return False
     try:
-        with stamp_path(project_dir, env).open("rb") as handle:
+        with path.open("rb") as handle:
             raw = handle.read(MAX_STAMP_BYTES + 1)
         document = json.loads(raw) if len(raw) <= MAX_STAMP_BYTES else None
     except (OSError, ValueError):
