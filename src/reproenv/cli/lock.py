@@ -127,10 +127,11 @@ def _check(spec: Spec, as_json: bool) -> None:
 def _stamp(spec: Spec, result: dict[str, str]) -> None:
     """Let the next `lock --check` answer from the files alone (cli/entry.py); only a fresh
     lock with a fresh requirements.lock is recorded, the one answer with nothing to add."""
-    from reproenv.lock.stamp import record_fresh
+    from reproenv.lock.stamp import FRESH_RESULT, record_fresh
     from reproenv.lock.state import check_inputs
 
-    record_fresh(spec.project_dir, check_inputs(spec), result)
+    if result == FRESH_RESULT:
+        record_fresh(spec.project_dir, check_inputs(spec))
 
 
 def _summary(lock: Lock) -> str:

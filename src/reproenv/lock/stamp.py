@@ -41,22 +41,17 @@ def stamp_path(project_dir: str | Path, env: Mapping[str, str] | None = None) ->
 
 
 def record_fresh(
-    project_dir: Path,
-    files: Iterable[Path],
-    result: Mapping[str, str],
-    env: Mapping[str, str] | None = None,
+    project_dir: Path, files: Iterable[Path], env: Mapping[str, str] | None = None
 ) -> None:
-    """Write the stamp of a check that found the lock fresh; a cache that cannot be written is
+    """Write the stamp of a check that answered FRESH_RESULT; a cache that cannot be written is
     no error (the next check just runs in full)."""
     from reproenv.fsutil import write_atomic
 
     env = os.environ if env is None else env
-    if dict(result) != FRESH_RESULT:
-        return
     digests = {os.fspath(path): _digest(os.fspath(path)) for path in files}
     if _UNREADABLE in digests.values():
         return
-    document = {"schema": SCHEMA, "key": _key(env), "files": digests, "result": dict(result)}
+    document = {"schema": SCHEMA, "key": _key(env), "files": digests}
     text = json.dumps(document, separators=(",", ":")) + "\n"
     path = stamp_path(project_dir, env)
     if path is not None:
@@ -79,9 +74,7 @@ def stamped_fresh(project_dir: str, env: Mapping[str, str] | None = None) -> boo
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         return False
     files = document.get("files")
-    if document.get("result") != FRESH_RESULT or document.get("key") != _key(env):
-        return False
-    if not isinstance(files, dict) or not files:
+    if document.get("key") != _key(env) or not isinstance(files, dict) or not files:
         return False
     return all(digest != _UNREADABLE and _digest(path) == digest for path, digest in files.items())
 
@@ -118,4 +111,4 @@ def _digest(path: str) -> str | None:
     except IsADirectoryError:
         return _FOLDER  # a local project's folder: its presence is what counts
     except OSError:
-        return _UNREADABLE  # a folder or a file without permission: never stamped
+        return _UNREADABLE  # a file without permission, say: never stamped

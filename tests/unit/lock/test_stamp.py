@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reproenv.lock.stamp import FRESH_RESULT, record_fresh, stamp_path, stamped_fresh
+from reproenv.lock.stamp import record_fresh, stamp_path, stamped_fresh
 from reproenv.settings import cache_dir
 
 
@@ -31,7 +31,7 @@ def inputs(project: Path) -> list[Path]:
 
 
 def test_a_recorded_project_holds_until_a_file_changes(env: dict[str, str], project: Path) -> None:
-    record_fresh(project, inputs(project), FRESH_RESULT, env)
+    record_fresh(project, inputs(project), env)
     assert stamped_fresh(str(project), env)
     (project / "requirements.in").write_text("lib\nother\n")
     assert not stamped_fresh(str(project), env)
@@ -49,34 +49,26 @@ def test_a_recorded_project_holds_until_a_file_changes(env: dict[str, str], proj
 def test_presence_counts_as_much_as_content(
     env: dict[str, str], project: Path, change: Callable[[Path], object]
 ) -> None:
-    record_fresh(project, inputs(project), FRESH_RESULT, env)
+    record_fresh(project, inputs(project), env)
     change(project)
     assert not stamped_fresh(str(project), env)
 
 
 def test_a_setting_or_the_credentials_left_out(env: dict[str, str], project: Path) -> None:
-    record_fresh(
-        project, inputs(project), FRESH_RESULT, {**env, "REPROENV_REGISTRY_PASSWORD": "s3"}
-    )
+    record_fresh(project, inputs(project), {**env, "REPROENV_REGISTRY_PASSWORD": "s3"})
     stamp = stamp_path(project, env)
     assert stamp is not None and "s3" not in stamp.read_text()
     assert stamped_fresh(str(project), env)  # the password is no part of the key
     assert not stamped_fresh(str(project), {**env, "REPROENV_HTTP_TIMEOUT": "5"})
 
 
-def test_only_a_fresh_answer_is_recorded(env: dict[str, str], project: Path) -> None:
-    record_fresh(project, inputs(project), {"state": "stale"}, env)
-    stamp = stamp_path(project, env)
-    assert stamp is not None and not stamp.exists()
-
-
 def test_an_unreadable_input_is_never_stamped(env: dict[str, str], project: Path) -> None:
-    record_fresh(project, [project / "requirements.in" / "below-a-file"], FRESH_RESULT, env)
+    record_fresh(project, [project / "requirements.in" / "below-a-file"], env)
     assert not stamped_fresh(str(project), env)
 
 
 def test_a_stamp_from_other_code_or_schema_is_ignored(env: dict[str, str], project: Path) -> None:
-    record_fresh(project, inputs(project), FRESH_RESULT, env)
+    record_fresh(project, inputs(project), env)
     stamp = stamp_path(project, env)
     assert stamp is not None
     document = json.loads(stamp.read_text())
@@ -95,7 +87,7 @@ def test_no_home_means_no_cache_and_no_error(
 
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
     assert cache_dir({}) is None
-    record_fresh(project, inputs(project), FRESH_RESULT, {})
+    record_fresh(project, inputs(project), {})
     assert not stamped_fresh(str(project), {})
 
 
@@ -103,5 +95,5 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path, project: Pat
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     env = {"REPROENV_CACHE_DIR": str(blocked)}
-    record_fresh(project, inputs(project), FRESH_RESULT, env)
+    record_fresh(project, inputs(project), env)
     assert not stamped_fresh(str(project), env)
