@@ -3,7 +3,7 @@ of reproenv.lock for the target platforms. The service (`lock/steps.py`) calls t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,6 +41,9 @@ class LockRequest:
     images: Mapping[str, LockedImage] = field(default_factory=dict)
     # framework build indexes the GPU decision asked for (pip's; other lockers ignore them)
     variant_indexes: tuple[str, ...] = ()
+    # called once the resolver is running: the service waits for it before it loads its
+    # later steps, so that work does not delay the resolver's start
+    started: Callable[[], None] = field(default=lambda: None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

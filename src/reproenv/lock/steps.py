@@ -6,11 +6,12 @@ A second ecosystem's locker (conda) is a step of its own beside the pip one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reproenv import __version__
 from reproenv.errors import ReproenvError, bad_input
@@ -23,6 +24,8 @@ from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
     from reproenv.oci.client import RegistryClient, ResolvedImage
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -135,13 +138,26 @@ def _pip(state: _Resolution) -> None:
     # if the decision changes
     on_cuda_base = previous is not None and previous.gpu is not None and previous.gpu.base_image
     known = state.spec_images is not None or state.kept_images or on_cuda_base
+    running = threading.Event()
+    request = replace(state.request, started=running.set)
     with ThreadPoolExecutor(max_workers=2) as pool:
         # the resolver waits on the index: the later steps' modules (the CUDA tables' models)
-        # load meanwhile instead of after it
-        pool.submit(_import_later_steps)
+        # and the base's lookup load meanwhile instead of after it, but only once it runs, so
+        # that they do not hold the interpreter while it is being started
+        pool.submit(_once_running, running, _import_later_steps)
         if not known:
-            state.lookup = pool.submit(_resolve_images, state.spec, state.registry)
-        state.pip = state.pip_locker.lock(state.request)
+            state.lookup = pool.submit(
+                _once_running, running, _resolve_images, state.spec, state.registry
+            )
+        try:
+            state.pip = state.pip_locker.lock(request)
+        finally:
+            running.set()  # a locker that ran no resolver
+
+
+def _once_running(running: threading.Event, work: Callable[..., _T], *args: Any) -> _T:
+    running.wait()
+    return work(*args)
 
 
 def _import_later_steps() -> None:

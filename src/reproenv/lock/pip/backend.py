@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -57,4 +58,5 @@ class PipBackend(Protocol):
         preferences: tuple[LockedPipPackage, ...],
         upgrade: Upgrade,
         variant_indexes: tuple[str, ...],
+        started: Callable[[], None],
     ) -> PipResolution: ...

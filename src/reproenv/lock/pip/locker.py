@@ -72,7 +72,7 @@ class PipLocker:
             return self.backend.resolve(
                 request.spec, platform, request.ca_cert, request.images.get(platform),
                 preferences=preferences, upgrade=request.upgrade,
-                variant_indexes=request.variant_indexes,
+                variant_indexes=request.variant_indexes, started=request.started,
             )  # fmt: skip
 
         if not self.backend.parallel or len(request.platforms) < 2:

@@ -11,6 +11,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,9 +64,11 @@ class PipToolsBackend:
         preferences: tuple[LockedPipPackage, ...],
         upgrade: Upgrade,
         variant_indexes: tuple[str, ...],
+        started: Callable[[], None],
     ) -> PipResolution:
         if image is None:  # the service looks the digests up first (`runs_in_base`)
             raise RuntimeError(f"no pinned base for {platform}: pip-compile may run in it")
+        started()  # its container starts now; pip-compile runs far longer than the wait
         return resolve_piptools(
             spec, platform, ca_cert, image, preferences=preferences, upgrade=upgrade
         )

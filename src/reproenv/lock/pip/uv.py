@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,10 +84,11 @@ class UvBackend:
         preferences: tuple[LockedPipPackage, ...],
         upgrade: Upgrade,
         variant_indexes: tuple[str, ...],
+        started: Callable[[], None],
     ) -> PipResolution:
         return resolve_pip(
             spec, platform, ca_cert, preferences=preferences, upgrade=upgrade,
-            variant_indexes=variant_indexes,
+            variant_indexes=variant_indexes, started=started,
         )  # fmt: skip
 
 
@@ -99,6 +100,7 @@ def resolve_pip(
     preferences: tuple[LockedPipPackage, ...] = (),
     upgrade: Upgrade = NO_UPGRADE,
     variant_indexes: tuple[str, ...] = (),
+    started: Callable[[], None] = lambda: None,
 ) -> PipResolution:
     """Resolve for one platform. uv writes PEP 751 (pylock.toml), which names every file it
     chose: only the wheels that install on `platform` end up in the lock."""
@@ -124,7 +126,9 @@ def resolve_pip(
             for name, pin, hashes in sorted(given)
         ))  # fmt: skip
     wanted = tuple(p for p in preferences if platform in p.platforms)
-    packages = _compile(spec, platform, ca_cert, projects, wanted, upgrade, variant_indexes)
+    packages = _compile(
+        spec, platform, ca_cert, projects, wanted, upgrade, variant_indexes, started
+    )
     return PipResolution(version, target, packages)
 
 
@@ -159,6 +163,7 @@ def _compile(
     preferences: tuple[LockedPipPackage, ...],
     upgrade: Upgrade,
     variant_indexes: tuple[str, ...],
+    started: Callable[[], None],
 ) -> tuple[LockedPipPackage, ...]:
     inputs = list(spec.requirements)
     if spec.pyproject_dependencies:
@@ -190,18 +195,27 @@ def _compile(
         if shutil.which("keyring"):
             # index URLs that carry a user name get its password from the keyring
             command += ["--keyring-provider", "subprocess"]
-        result = subprocess.run(
-            command,
-            cwd=spec.project_dir,
-            env=isolated_env(ca_cert),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise resolution_error(spec, result.stderr)
+        returncode, stderr = _run_uv(command, spec.project_dir, isolated_env(ca_cert), started)
+        if returncode != 0:
+            raise resolution_error(spec, stderr)
         text = output.read_text(encoding="utf-8")
         return parse_pylock(text, platform, spec, local_ok=bool(projects))
+
+
+def _run_uv(
+    command: list[str], cwd: Path, env: dict[str, str], started: Callable[[], None]
+) -> tuple[int, str]:
+    """`subprocess.run`, with `started` called once uv is running."""
+    with subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    ) as process:
+        started()
+        try:
+            _, stderr = process.communicate()
+        except BaseException:  # Ctrl-C included: no uv is left running, as with `run`
+            process.kill()
+            raise
+        return process.returncode, stderr
 
 
 def exclude_newer_timestamp(value: str) -> str:
