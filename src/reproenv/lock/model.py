@@ -81,6 +81,24 @@ class LockedPipPackage(StrictModel):
         return tuple(sorted({*(f"sha256:{f.sha256}" for f in files), *self.given_hashes}))
 
 
+class LockedCondaPackage(StrictModel):
+    """One conda package record the solver chose. conda records are per subdir: an arch
+    record holds one platform, a noarch one every platform that installs it."""
+
+    name: str
+    version: str
+    build: str
+    subdir: str  # linux-64, linux-aarch64, noarch
+    channel: str  # the channel's URL as the spec gave it, without credentials
+    url: str  # the package file, without credentials: the build adds a channel's token
+    sha256: str
+    md5: str
+    platforms: tuple[str, ...]  # reproenv's names: linux/amd64
+    depends: tuple[str, ...] = ()  # its match specs, as conda-lock.yml and installers need
+    constrains: tuple[str, ...] = ()
+    size: int | None = None
+
+
 class Lock(StrictModel):
     version: Literal[1] = LOCK_VERSION
     hash_scheme: Literal[1] = Field(default=HASH_SCHEME, alias="hash-scheme")
@@ -107,6 +125,11 @@ class Lock(StrictModel):
     pip_exclude_newer: str | None = Field(default=None, alias="pip-exclude-newer")
     pip_packages: tuple[LockedPipPackage, ...] = Field(alias="pip-packages")
     gpu: LockedGpu | None = None
+    # conda: the channels in priority order, the solver and the records it chose; absent in
+    # a pip project's lock, so its bytes stay as they were
+    conda_channels: tuple[str, ...] = Field(default=(), alias="conda-channels")
+    conda_solver: str | None = Field(default=None, alias="conda-solver")
+    conda_packages: tuple[LockedCondaPackage, ...] = Field(default=(), alias="conda-packages")
     # the project itself and local path requirements inside it, installed after the pins
     # (their build backends are among the pins); paths relative to the project, "." itself
     local_projects: tuple[str, ...] = Field(default=(), alias="local-projects")
@@ -126,6 +149,20 @@ class Lock(StrictModel):
         )
 
 
+def _canonical_conda(data: dict[str, Any]) -> None:
+    if not data["conda-packages"]:
+        del data["conda-packages"], data["conda-channels"]
+        return
+    for package in data["conda-packages"]:
+        package["platforms"] = sorted(package["platforms"])
+        for key in ("depends", "constrains"):
+            if not package[key]:
+                del package[key]
+    data["conda-packages"] = sorted(
+        data["conda-packages"], key=lambda p: (p["name"], p["subdir"], p["platforms"], p["url"])
+    )
+
+
 def _canonical(lock: Lock) -> dict[str, Any]:
     data: dict[str, Any] = lock.model_dump(by_alias=True, exclude_none=True, mode="json")
     for package in data["pip-packages"]:
@@ -143,6 +180,7 @@ def _canonical(lock: Lock) -> dict[str, Any]:
         del data["resolver-backend"]  # the default: uv locks keep their bytes
     if not data["pip-extra-index-urls"]:
         del data["pip-extra-index-urls"]
+    _canonical_conda(data)
     if not data["local-projects"]:
         del data["local-projects"]  # older locks have none: their bytes stay the same
     if not data["warnings"]:  # absent, as in locks made before the field existed
