@@ -168,9 +168,7 @@ def test_init_copies_the_pip_list_and_lock_locks_it(
     locked = cli("lock", cwd=tmp_path)
     assert locked.code == 0, locked.output
     assert pins(tmp_path)["lib"] == "1.0" and "oldnum" in pins(tmp_path)
-    assert (
-        "environment.yml is not locked: reproenv does not lock conda environments" in locked.stderr
-    )
+    assert "environment.yml is not locked: the spec names no conda environment" in locked.stderr
 
 
 def test_an_environment_file_alone_is_refused_not_locked_empty(cli: Cli, tmp_path: Path) -> None:
@@ -183,7 +181,7 @@ def test_an_environment_file_alone_is_refused_not_locked_empty(cli: Cli, tmp_pat
     result = cli("lock", cwd=tmp_path)
     assert result.code == 2, result.output
     assert "environment.yml is this project's only input (2 conda packages)" in result.stderr
-    assert "does not lock conda environments yet" in result.stderr
+    assert 'add [conda] environment = ["environment.yml"]' in result.stderr
     assert not (tmp_path / "reproenv.lock").exists()
 
 

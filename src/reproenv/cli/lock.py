@@ -140,8 +140,12 @@ def _summary(lock: Lock) -> str:
     names = {p.name for p in lock.pip_packages}
     apt = {p.name for p in lock.apt_packages}
     image = lock.images[0]
+    conda = {p.name for p in lock.conda_packages}
+    subdirs = ", ".join(sorted({p.subdir for p in lock.conda_packages} - {"noarch"}))
+    solved = f"{len(conda)} conda packages ({lock.conda_solver}; {subdirs}), " if conda else ""
     return (
-        f"locked {len(names)} pip packages ({lock.resolver}; {', '.join(lock.wheel_platforms)})"
+        f"locked {solved}{len(names)} pip packages "
+        f"({lock.resolver}; {', '.join(lock.wheel_platforms)})"
         + (f", {len(apt)} apt packages" if apt else "")
         + f" and {image.reference} for {', '.join(lock.platforms)} -> {LOCK_FILE}, "
         f"{REQUIREMENTS_LOCK}"

@@ -1,7 +1,7 @@
 """The CUDA a conda environment file asks for: `pytorch-cuda`, `cuda-version`, `cudatoolkit`.
 
-reproenv does not lock conda environments yet; this reads `environment.yml` so the GPU decision
-can say what it asks for instead of silently ignoring it. Pure: no conda, no network.
+It reads `environment.yml` for the GPU decision and for `init`, which copies its lists into
+the spec. Pure: no conda, no network.
 """
 
 from __future__ import annotations

@@ -185,7 +185,10 @@ def _decide_none(spec: Spec, packages: tuple[LockedPipPackage, ...]) -> LockedGp
 
 
 def _conda_note(spec: Spec) -> str | None:
-    """What the project's environment.yml asks of CUDA, which the lock does not act on."""
+    """What the project's environment.yml asks of CUDA, which the lock does not act on (the
+    spec has no [conda] table that names it)."""
+    if spec.conda is not None:
+        return None
     try:
         conda = conda_cuda(spec.project_dir)
     except ReproenvError as error:  # the lock does not depend on it: a note, not a failure
@@ -194,9 +197,9 @@ def _conda_note(spec: Spec) -> str | None:
         return None
     cuda = f"CUDA {conda.cuda[0]}.{conda.cuda[1]}" if conda.cuda else "a CUDA build"
     return (
-        f"{conda.file} asks for {cuda} ({'; '.join(conda.evidence)}), but reproenv does not "
-        "lock conda environments yet: the image gets the pip inputs only; list the GPU "
-        "packages in pip requirements (e.g. torch, cupy-cuda12x) to have them locked"
+        f"{conda.file} asks for {cuda} ({'; '.join(conda.evidence)}), but the spec names "
+        "no conda environment, so the image gets the pip inputs only; add [conda] environment "
+        f'= ["{conda.file}"] to the spec to lock it'
     )
 
 

@@ -11,7 +11,7 @@ from reproenv.detect.conda import ENVIRONMENT_FILES
 from reproenv.errors import bad_input, redact
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import HASH_SCHEME
-from reproenv.spec.model import Spec
+from reproenv.spec.model import CondaSpec, Spec
 from reproenv.spec.requirements import (
     RequirementLine,
     Source,
@@ -83,8 +83,30 @@ def input_hash(spec: Spec) -> str:
             environment = (spec.project_dir / name).read_bytes()
             document["conda-environment"] = [name, hashlib.sha256(environment).hexdigest()]
             break
+    if spec.conda is not None:
+        document["conda"] = _conda_inputs(spec, spec.conda)
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def conda_files(spec: Spec) -> list[Path]:
+    """The environment files or the lock file the spec's [conda] table names."""
+    if spec.conda is None:
+        return []
+    named = spec.conda.files + ((spec.conda.lockfile,) if spec.conda.lockfile else ())
+    return [spec.project_dir / name for name in named]
+
+
+def _conda_inputs(spec: Spec, conda: CondaSpec) -> dict[str, object]:
+    return {
+        "files": {
+            _relative(path, spec.project_dir): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in conda_files(spec)
+        },
+        "channels": list(conda.channels),
+        "channel-priority": conda.channel_priority,
+        "lockfile-environment": conda.lockfile_environment or "",
+    }
 
 
 def _relative(path: Path, root: Path) -> str:

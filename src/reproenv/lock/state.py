@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reproenv.detect.conda import ENVIRONMENT_FILES
 from reproenv.lock.exports import ExportCheck, check_export
-from reproenv.lock.inputs import input_hash, local_projects, requirement_files
+from reproenv.lock.inputs import conda_files, input_hash, local_projects, requirement_files
 from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, read_lock
 from reproenv.spec.model import SPEC_FILE, Spec
 
@@ -47,4 +47,4 @@ def check_inputs(spec: Spec) -> list[Path]:
     for project in local_projects(spec):
         folder = (spec.project_dir / project.path).resolve()
         looked_at += [folder, *(folder / name for name in _PROJECT_METADATA)]
-    return list(dict.fromkeys([*looked_at, *requirement_files(spec)]))
+    return list(dict.fromkeys([*looked_at, *requirement_files(spec), *conda_files(spec)]))

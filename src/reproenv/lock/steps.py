@@ -40,6 +40,7 @@ class _Resolution:
     kept_images: tuple[LockedImage, ...] | None = None  # the previous digests, still right
     spec_images: tuple[LockedImage, ...] | None = None  # the spec's base, once looked up
     lookup: Future[list[ResolvedImage]] | None = None  # the spec's base, being looked up
+    conda: Locked = field(default_factory=lambda: Locked({}))
     pip: Locked = field(default_factory=lambda: Locked({}))
     gpu: LockedGpu | None = None
     images: tuple[LockedImage, ...] = ()
@@ -85,14 +86,18 @@ def resolve(
         apt_packages=state.apt,
         python_apt=tuple(sorted(state.python_apt)),
         gpu=state.gpu,
-        warnings=(*state.pip.warnings, *state.warnings),
+        warnings=(*state.conda.warnings, *state.pip.warnings, *state.warnings),
+        **state.conda.section,
         **state.pip.section,
     )
 
 
 def refuse_conda_only(spec: Spec) -> None:
-    """An environment file and nothing else to lock: an error, not a lock of 0 packages."""
-    if spec.requirements or spec.pyproject_dependencies or spec.apt_packages:
+    """An environment file the spec does not name, and nothing else to lock: an error, not a
+    lock of 0 packages."""
+    if spec.conda is not None or spec.requirements or spec.pyproject_dependencies:
+        return
+    if spec.apt_packages:
         return
     from reproenv.detect.conda import environment_file, read_environment
 
@@ -103,17 +108,23 @@ def refuse_conda_only(spec: Spec) -> None:
     pip = f" and {len(found.pip)} in its pip: list" if found.pip else ""
     raise bad_input(
         f"{path.name} is this project's only input ({len(found.conda)} conda packages{pip}), "
-        "and reproenv does not lock conda environments yet: nothing would be locked",
-        "conda-not-supported",
-        "list the pip packages in a requirements file named in pip.requirements (`reproenv "
-        "init --force` copies the pip: list into one), and the conda ones there too where PyPI "
-        "has them; conda-lock or pixi lock conda environments",
+        "and the spec does not name it: nothing would be locked",
+        "conda-not-in-spec",
+        f'add [conda] environment = ["{path.name}"] to the spec',
         file=str(path),
     )
 
 
 def _conda_only(state: _Resolution) -> None:
     refuse_conda_only(state.spec)
+
+
+def _conda(state: _Resolution) -> None:
+    if state.spec.conda is None:
+        return
+    from reproenv.lock.conda.locker import CondaLocker
+
+    state.conda = CondaLocker().lock(state.request)
 
 
 def _inputs(state: _Resolution) -> None:
@@ -242,6 +253,11 @@ STEPS: tuple[Step, ...] = (
         "base digests for pip",
         "a backend that resolves inside each platform's base needs its digest first",
         _digests_before_pip,
+    ),
+    Step(
+        "conda per platform",
+        "before pip: the environment's Python is the one its pip part is resolved for",
+        _conda,
     ),
     Step(
         "pip per platform",

@@ -36,13 +36,13 @@ def lock_warnings(spec: Spec, lock: Lock) -> list[str]:
             "serves today, without apt.snapshot: once its archive moves on, a rebuild cannot "
             'install them; set apt.snapshot = "YYYYMMDDTHHMMSSZ" to install from a dated snapshot'
         )
-    found_file = environment_file(spec.project_dir)
+    found_file = environment_file(spec.project_dir) if spec.conda is None else None
     environment = found_file.name if found_file else None
     # the GPU decision already says so when the file asks for CUDA
     if environment and not any(w.startswith(environment) for w in gpu):
         found.append(
-            f"{environment} is not locked: reproenv does not lock conda environments yet, so the "
-            "image gets the pip inputs only (list its pip: packages in pip.requirements; "
-            "`reproenv init` does that)"
+            f"{environment} is not locked: the spec names no conda environment, so the image "
+            f'gets the pip inputs only; add [conda] environment = ["{environment}"] to the spec '
+            "to lock it"
         )
     return list(dict.fromkeys(found))

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from reproenv.errors import ReproenvError, bad_input
 from reproenv.fsutil import read_user_text
 from reproenv.settings import MIRROR_ENV
+from reproenv.spec.environment import complete_conda
 from reproenv.spec.model import (
     DEFAULT_DOCKERFILE,
     DEFAULT_PLATFORM,
@@ -149,6 +150,7 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         gpu=raw.gpu,
         cuda=raw.cuda,
         gpu_driver=raw.gpu_driver,
+        conda=complete_conda(raw.conda, project_dir, spec_path),
     )
 
 

@@ -64,6 +64,21 @@ class RawImage(StrictModel):
     dockerfile: RelativeFile | None = None
 
 
+class RawConda(StrictModel):
+    # environment files, merged in this order as conda-lock merges them
+    environment: list[RelativeFile] = Field(default_factory=list)
+    # replace the files' channels, in priority order (as `conda-lock -c` does)
+    channels: list[str] = Field(default_factory=list)
+    # strict: a package comes from the first channel that has it, as conda-forge recommends
+    channel_priority: Literal["strict", "disabled"] = Field(
+        default="strict", alias="channel-priority"
+    )
+    # a conda-lock.yml or pixi.lock used as it is, not solved again
+    lockfile: RelativeFile | None = None
+    # the pixi.lock environment to take
+    environment_name: Name | None = Field(default=None, alias="lockfile-environment")
+
+
 class RawSpec(StrictModel):
     """`reproenv.toml` (or `[tool.reproenv]`) exactly as a person wrote it."""
 
@@ -78,7 +93,32 @@ class RawSpec(StrictModel):
     )
     pip: RawPip = Field(default_factory=RawPip)
     apt: RawApt = Field(default_factory=RawApt)
+    conda: RawConda | None = None
     image: RawImage = Field(default_factory=RawImage)
+
+
+class CondaEntry(StrictModel):
+    """A match spec or a `pip:` line of an environment file, with where it was written."""
+
+    text: str
+    file: str  # relative to the project
+    line: int  # 0: not written in the file, but derived from it (the spec's python)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+class CondaSpec(StrictModel):
+    """The conda side of a project: what to solve, from which channels, or a lock file to take."""
+
+    files: tuple[str, ...] = ()  # the environment files, relative to the project
+    channels: tuple[str, ...] = ()
+    specs: tuple[CondaEntry, ...] = ()
+    pip: tuple[CondaEntry, ...] = ()
+    channel_priority: Literal["strict", "disabled"] = "strict"
+    lockfile: str | None = None
+    lockfile_environment: str | None = None
 
 
 class Spec(BaseModel):
@@ -113,6 +153,7 @@ class Spec(BaseModel):
     gpu: str = "auto"
     cuda: str | None = None
     gpu_driver: str | None = None
+    conda: CondaSpec | None = None  # None: not a conda project
 
     @property
     def base_is_default(self) -> bool:

@@ -67,7 +67,7 @@ def test_the_decision_says_what_the_environment_file_asks_and_that_it_is_not_loc
     gpu = decide_gpu(load_spec(tmp_path, env={}), ())
     assert gpu.need == "none"
     assert any(
-        "environment.yml asks for CUDA 12.1" in w and "does not lock conda environments" in w
+        "environment.yml asks for CUDA 12.1" in w and "names no conda environment" in w
         for w in gpu.warnings
     )
 

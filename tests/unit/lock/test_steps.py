@@ -22,6 +22,7 @@ def test_the_steps_run_in_the_documented_order() -> None:
         "conda only",
         "inputs",
         "base digests for pip",
+        "conda per platform",
         "pip per platform",
         "GPU decision and variant re-resolve",
         "base digests",

@@ -1,0 +1,97 @@
+"""The conda locker: the spec's environment files solved for every target platform, the
+previous lock's records kept while they fit. The second `Locker` beside pip's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reproenv.lock.conda.solve import solve, without_token
+from reproenv.lock.conda.target import target
+from reproenv.lock.locker import Locked, LockRequest
+from reproenv.lock.model import LockedCondaPackage
+from reproenv.settings import cache_dir
+from reproenv.spec.model import CondaEntry, Spec
+
+
+@dataclass(frozen=True)
+class CondaLocker:
+    name: str = "conda"
+    needs_base: bool = False
+
+    def lock(self, request: LockRequest) -> Locked:
+        spec, conda = request.spec, request.spec.conda
+        if conda is None:
+            return Locked({})
+        keep = _kept(request)
+        specs = _with_python(spec)
+        cache = cache_dir()
+        solved = [
+            solve(
+                conda,
+                specs,
+                target(spec, platform, _base(request, platform)),
+                keep=[k for k in keep if platform in k.platforms],
+                cache_dir=cache / "conda" if cache else None,
+            )
+            for platform in request.platforms
+        ]
+        request.started()
+        return Locked(
+            {
+                "conda_channels": tuple(without_token(c) for c in conda.channels),
+                "conda_solver": f"py-rattler {_rattler_version()}",
+                "conda_packages": merge_platforms(solved),
+            }
+        )
+
+
+def _kept(request: LockRequest) -> tuple[LockedCondaPackage, ...]:
+    previous, upgrade = request.previous, request.upgrade
+    if previous is None or upgrade.everything:
+        return ()
+    moving = set(upgrade.packages)
+    return tuple(p for p in previous.conda_packages if p.name not in moving)
+
+
+def _base(request: LockRequest, platform: str) -> str | None:
+    image = request.images.get(platform)
+    return image.reference if image is not None else None
+
+
+def _with_python(spec: Spec) -> tuple[CondaEntry, ...]:
+    """The environment's specs; with the spec's Python when they name none, so the image's
+    Python is the one the pip part is resolved for."""
+    specs = spec.conda.specs if spec.conda is not None else ()
+    if any(_name(entry.text) == "python" for entry in specs):
+        return specs
+    pin = CondaEntry(text=f"python {spec.python}.*", file=spec.source.name, line=0)
+    return (*specs, pin)
+
+
+def _name(text: str) -> str:
+    head = text.split("::")[-1].strip()
+    for stop in " =<>!~[":
+        head = head.split(stop, 1)[0]
+    return head.lower()
+
+
+def merge_platforms(
+    solved: Sequence[Sequence[LockedCondaPackage]],
+) -> tuple[LockedCondaPackage, ...]:
+    """One record per file: a noarch package solved for several platforms lists them all."""
+    merged: dict[str, LockedCondaPackage] = {}
+    for records in solved:
+        for record in records:
+            found = merged.get(record.url)
+            platforms = (*found.platforms, *record.platforms) if found else record.platforms
+            merged[record.url] = record.model_copy(
+                update={"platforms": tuple(sorted(set(platforms)))}
+            )
+    return tuple(sorted(merged.values(), key=lambda p: (p.name, p.subdir, p.url)))
+
+
+def _rattler_version() -> str:
+    from importlib.metadata import version
+
+    return version("py-rattler")
