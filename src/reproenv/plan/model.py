@@ -151,7 +151,17 @@ def make_plan(
 
 def check_installable(lock: Lock, where: dict[str, str]) -> None:
     """Refuse to render an image the lock cannot give: git requirements are pinned to their
-    commit in the lock, but pip cannot check a repository against a hash."""
+    commit in the lock, but pip cannot check a repository against a hash; conda records are
+    locked, but not yet installed by the image."""
+    if lock.conda_packages:
+        raise bad_input(
+            f"reproenv.lock holds {len(lock.conda_packages)} conda packages, but this version "
+            "of reproenv cannot install a conda environment in the image yet: the image would "
+            "lack them",
+            "conda-not-installable",
+            "keep the lock (it pins every record with its sha256); to build now, install the "
+            "locked records with conda-lock or pixi, or list what PyPI has in pip.requirements",
+        )
     pinned = [p for p in lock.pip_packages if p.vcs]
     if not pinned:
         return

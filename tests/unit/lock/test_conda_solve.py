@@ -29,7 +29,8 @@ def _record(name: str, version: str, build: str, subdir: str, *depends: str) -> 
     return record
 
 
-def _channel(root: Path) -> str:
+def repodata_channel(root: Path) -> str:
+    """A file:// channel of repodata alone: python, two numpys, cupy (needs __cuda), tqdm."""
     arch = {
         "python-3.11.9-h0_0.conda": ("python", "3.11.9", "h0_0", "__glibc >=2.17"),
         "numpy-1.26.4-py311_0.conda": ("numpy", "1.26.4", "py311_0", "python 3.11.*"),
@@ -51,7 +52,7 @@ def _channel(root: Path) -> str:
 
 @pytest.fixture
 def conda(tmp_path: Path) -> CondaSpec:
-    return CondaSpec(files=("environment.yml",), channels=(_channel(tmp_path / "channel"),))
+    return CondaSpec(files=("environment.yml",), channels=(repodata_channel(tmp_path / "channel"),))
 
 
 def _entries(*texts: str) -> tuple[CondaEntry, ...]:

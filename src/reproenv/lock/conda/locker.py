@@ -23,6 +23,17 @@ class CondaLocker:
         spec, conda = request.spec, request.spec.conda
         if conda is None:
             return Locked({})
+        if conda.lockfile is not None:
+            from reproenv.errors import bad_input
+
+            raise bad_input(
+                f"conda.lockfile = {conda.lockfile!r}: taking a conda-lock.yml or pixi.lock as "
+                "it is comes in a later version of reproenv",
+                "conda-lockfile-not-supported",
+                "name the environment file it was made from in conda.environment instead",
+                file=str(spec.source),
+                key="conda.lockfile",
+            )
         keep = _kept(request)
         specs = _with_python(spec)
         cache = cache_dir()

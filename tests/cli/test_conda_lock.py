@@ -1,0 +1,85 @@
+"""`reproenv lock` of a conda project through the real CLI: the records with their hashes in
+reproenv.lock, the lines of unsatisfiable specs, a relock byte for byte, `lock --check` from
+the files alone, and `generate` refusing an image that would lack the environment."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from tests.conftest import Cli
+from tests.unit.lock.test_conda_solve import repodata_channel
+
+ENVIRONMENT = """\
+name: demo
+channels:
+  - {channel}
+dependencies:
+  - python=3.11
+  - numpy
+  - tqdm
+"""
+
+
+def _project(tmp_path: Path, extra: str = "") -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    channel = repodata_channel(tmp_path / "channel")
+    (folder / "environment.yml").write_text(ENVIRONMENT.format(channel=channel) + extra)
+    (folder / "reproenv.toml").write_text(
+        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n'
+    )
+    return folder
+
+
+def test_a_conda_project_locks_its_records_with_their_hashes(cli: Cli, tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    result = cli("lock", cwd=folder)
+    assert result.code == 0, result.output
+    assert "locked 3 conda packages (py-rattler " in result.stderr
+    lock = tomllib.loads((folder / "reproenv.lock").read_text())
+    records = {p["name"]: p for p in lock["conda-packages"]}
+    assert {n: p["version"] for n, p in records.items()} == {
+        "numpy": "1.26.4",  # 2.1.0 needs a newer glibc than the bookworm base has
+        "python": "3.11.9",
+        "tqdm": "4.67.0",
+    }
+    assert all(len(p["sha256"]) == 64 and len(p["md5"]) == 32 for p in records.values())
+    assert records["tqdm"]["subdir"] == "noarch"
+    assert lock["conda-channels"] == [(tmp_path / "channel").as_uri()]
+    first = (folder / "reproenv.lock").read_bytes()
+    (folder / "reproenv.lock").unlink()
+    assert cli("lock", cwd=folder).code == 0
+    assert (folder / "reproenv.lock").read_bytes() == first  # the same inputs, the same bytes
+
+
+def test_lock_check_answers_from_the_files_and_sees_an_edit(cli: Cli, tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    assert cli("lock", cwd=folder).code == 0
+    # the channel gone: the check does not need it
+    (tmp_path / "channel" / "linux-64" / "repodata.json").unlink()
+    assert cli("lock", "--check", cwd=folder).code == 0
+    environment = folder / "environment.yml"
+    environment.write_text(environment.read_text() + "  - cupy\n")
+    assert cli("lock", "--check", cwd=folder).code == 1
+
+
+def test_an_unsatisfiable_spec_exits_2_naming_its_line(cli: Cli, tmp_path: Path) -> None:
+    folder = _project(tmp_path, "  - numpy >=2\n")
+    result = cli("lock", cwd=folder)
+    assert result.code == 2, result.output
+    assert "environment.yml:8: numpy >=2" in result.stderr
+    assert "__glibc >=2.39" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (folder / "reproenv.lock").exists()
+
+
+def test_generate_refuses_an_image_that_would_lack_the_environment(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = _project(tmp_path)
+    assert cli("lock", cwd=folder).code == 0
+    result = cli("generate", cwd=folder)
+    assert result.code == 2, result.output
+    assert "cannot install a conda environment in the image yet" in result.stderr
+    assert not (folder / "Dockerfile").exists()
