@@ -6,7 +6,7 @@ made from `CondaPackage` descriptions by tests/fakes/conda_packages.py) into cha
 indexes them with `rattler.index.index_fs` (so the repodata is what the real tooling writes,
 sha256 and md5 of the archives included) and serves the folders over HTTP on 127.0.0.1,
 optionally behind an anaconda.org-style token. `standard_packages()` is the locker tests'
-channel.
+channel, `synthetic_repodata()` a large one for the solver's benchmark.
 
     channel = build_channel(tmp_path / "channels" / "local", standard_packages())
     with ChannelServer(channel.parent) as server:
@@ -48,6 +48,7 @@ from tests.fakes.conda_packages import (
     package_bytes,
     write_package,
 )
+from tests.fakes.conda_synthetic import synthetic_repodata
 from tests.fakes.http import QuietHandler
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "repodata",
     "standard_conda_channel",
     "standard_packages",
+    "synthetic_repodata",
     "write_package",
 ]
 

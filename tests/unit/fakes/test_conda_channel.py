@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -22,8 +23,10 @@ from tests.fakes.conda_channel import (
     package_bytes,
     repodata,
     standard_packages,
+    synthetic_repodata,
     write_package,
 )
+from tests.fakes.conda_synthetic import synthetic_names
 
 
 def solve(
@@ -235,3 +238,19 @@ def test_solved_records_install_from_the_channel(
     assert (site / "tqdm" / "__init__.py").read_text() == '__version__ = "4.67.0"\n'
     assert (prefix / "bin" / "python").read_bytes().startswith(b"#!/bin/sh")
     assert (prefix / "conda-meta" / "numpy-2.1.0-py3h0_0.json").is_file()
+
+
+def test_the_synthetic_channel_is_large_deterministic_and_solves(tmp_path: Path) -> None:
+    first = synthetic_repodata(tmp_path / "a")
+    synthetic_repodata(tmp_path / "b")
+    count = 0
+    for subdir in ("noarch", "linux-64"):
+        body = (first / subdir / "repodata.json").read_bytes()
+        assert body == (tmp_path / "b" / subdir / "repodata.json").read_bytes()
+        count += len(json.loads(body)["packages.conda"])
+    assert 5000 <= count < 5100
+    names = synthetic_names(first)
+    assert len(names) > 300
+    records = solve(tmp_path, [str(first)], names[-40:])
+    assert set(names[-40:]) <= set(records)
+    assert len(records) > 100  # the fan-out pulls in much of the channel
