@@ -1,5 +1,6 @@
 """Shared fixtures: a real `reproenv` process, a fake registry, the real Docker engine, the
-loopback-only network of every test not marked `network`, and the fake GPU host of every test."""
+loopback-only network of every test not marked `network`, the fake GPU host of every test, and
+the served conda channel of tests/fakes/conda_channel.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.conda_channel import conda_channel, standard_conda_channel  # noqa: F401 (fixtures)
 from tests.fakes.gpu_host import BARE_HOST, HOST_VARIABLE, REPROENV_LAUNCH, FakeGpuHost
 from tests.fakes.offline import LoopbackOnly, RecordingProxy, recording_proxy
 from tests.fakes.registry import FakeRegistry
