@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 from tests.conftest import Cli
+from tests.fakes.conda_channel import ChannelServer
 from tests.unit.lock.test_conda_solve import repodata_channel
 
 ENVIRONMENT = """\
@@ -83,3 +84,36 @@ def test_generate_refuses_an_image_that_would_lack_the_environment(
     assert result.code == 2, result.output
     assert "cannot install a conda environment in the image yet" in result.stderr
     assert not (folder / "Dockerfile").exists()
+
+
+def test_a_served_channel_locks_per_platform_and_its_token_stays_out(
+    cli: Cli, standard_conda_channel: Path, tmp_path: Path
+) -> None:
+    token = "tk-2f9c1e77"
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "reproenv.toml").write_text(
+        'name = "demo"\npython = "3.11"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
+        '[conda]\nenvironment = ["environment.yml"]\n'
+    )
+    with ChannelServer(standard_conda_channel.parent, token=token) as server:
+        channel = server.url("standard").replace("/standard", "/t/${CONDA_TOKEN}/standard")
+        (folder / "environment.yml").write_text(
+            f"channels:\n  - {channel}\ndependencies:\n  - python=3.11\n  - scikit-learn\n"
+        )
+        env = {"CONDA_TOKEN": token}
+        result = cli("lock", cwd=folder, env=env)
+        assert result.code == 0, result.output
+        assert any(f"/t/{token}/" in path for path in server.requests)  # it was needed
+    text = (folder / "reproenv.lock").read_text()
+    lock = tomllib.loads(text)
+    found = {(p["name"], p["subdir"]): p["version"] for p in lock["conda-packages"]}
+    for subdir in ("linux-64", "linux-aarch64"):
+        assert found[("python", subdir)] == "3.11.9"
+        assert found[("numpy", subdir)] == "2.1.0"
+        assert found[("scikit-learn", subdir)] == "1.5.0"
+    threadpoolctl = [p for p in lock["conda-packages"] if p["name"] == "threadpoolctl"]
+    assert [p["platforms"] for p in threadpoolctl] == [["linux/amd64", "linux/arm64"]]
+    assert lock["conda-channels"] == [channel]  # as written: the token stays in the env
+    for output in (text, result.stdout, result.stderr, (folder / "requirements.lock").read_text()):
+        assert token not in output

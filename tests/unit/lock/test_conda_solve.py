@@ -130,6 +130,8 @@ def test_lock_urls_carry_no_token_or_password() -> None:
         "https://h.example/chan/noarch/a-1-0.conda"
     )
     assert "pw" not in without_token("https://user:pw@h.example/chan")
+    kept = "https://h.example/t/${CONDA_TOKEN}/chan"
+    assert without_token(kept) == kept  # a variable is no secret: the build fills it in
 
 
 def test_a_noarch_record_solved_for_two_platforms_is_one_entry(

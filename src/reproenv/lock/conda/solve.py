@@ -28,8 +28,9 @@ _ARCHSPEC = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 # the kernel the solver assumes: packages ask for `__linux >=3.10` at most; the host's kernel
 # runs the container, so the image cannot know it
 LINUX = "4.18"
-# anaconda.org's channel tokens: https://conda.anaconda.org/t/<token>/channel
-_TOKEN = re.compile(r"/t/[^/]+(?=/)")
+# anaconda.org's channel tokens: https://conda.anaconda.org/t/<token>/channel; a `${VAR}` in
+# its place is no secret and is kept, so the build can fill it in again
+_TOKEN = re.compile(r"/t/(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}/)[^/]+(?=/)")
 
 
 @dataclass(frozen=True)
