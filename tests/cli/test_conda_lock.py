@@ -117,3 +117,32 @@ def test_a_served_channel_locks_per_platform_and_its_token_stays_out(
     assert lock["conda-channels"] == [channel]  # as written: the token stays in the env
     for output in (text, result.stdout, result.stderr, (folder / "requirements.lock").read_text()):
         assert token not in output
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "conda"
+
+
+def test_a_conda_lock_file_and_a_pixi_lock_lock_to_what_they_pin(cli: Cli, tmp_path: Path) -> None:
+    from reproenv.lock.conda.lockfiles import read_conda_lock
+    from reproenv.lock.conda.pixi import read_pixi_lock
+
+    platforms = ("linux/amd64", "linux/arm64")
+    for name, read in (
+        ("conda-lock.yml", lambda p: read_conda_lock(p, platforms)),
+        ("pixi.lock", lambda p: read_pixi_lock(p, None, platforms)),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / name).write_bytes((FIXTURES / name).read_bytes())
+        (folder / "reproenv.toml").write_text(
+            f'name = "demo"\npython = "3.11"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
+            f'[conda]\nlockfile = "{name}"\n'
+        )
+        result = cli("lock", cwd=folder)
+        assert result.code == 0, result.output
+        lock = tomllib.loads((folder / "reproenv.lock").read_text())
+        pinned = {(p.name, p.url, p.sha256) for p in read(folder / name).packages}
+        locked = {(p["name"], p["url"], p["sha256"]) for p in lock["conda-packages"]}
+        assert locked == pinned and pinned, name
+        assert lock["conda-solver"] == f"{name} used as it is"
+        assert cli("lock", "--check", cwd=folder).code == 0

@@ -24,16 +24,7 @@ class CondaLocker:
         if conda is None:
             return Locked({})
         if conda.lockfile is not None:
-            from reproenv.errors import bad_input
-
-            raise bad_input(
-                f"conda.lockfile = {conda.lockfile!r}: taking a conda-lock.yml or pixi.lock as "
-                "it is comes in a later version of reproenv",
-                "conda-lockfile-not-supported",
-                "name the environment file it was made from in conda.environment instead",
-                file=str(spec.source),
-                key="conda.lockfile",
-            )
+            return _taken_as_it_is(request, conda.lockfile, conda.lockfile_environment)
         keep = _kept(request)
         specs = _with_python(spec)
         cache = cache_dir()
@@ -55,6 +46,35 @@ class CondaLocker:
                 "conda_packages": merge_platforms(solved),
             }
         )
+
+
+def _taken_as_it_is(request: LockRequest, lockfile: str, environment: str | None) -> Locked:
+    """A conda-lock.yml or pixi.lock: its records for the spec's platforms, not solved again."""
+    from reproenv.lock.conda.lockfiles import read_conda_lock
+    from reproenv.lock.conda.pixi import read_pixi_lock
+    from reproenv.spec.environment import LOCKFILE_KINDS
+
+    path = request.spec.project_dir / lockfile
+    if LOCKFILE_KINDS[path.name] == "pixi":
+        taken = read_pixi_lock(path, environment, request.platforms)
+    else:
+        taken = read_conda_lock(path, request.platforms)
+    warnings: tuple[str, ...] = ()
+    if taken.pip:
+        names = ", ".join(sorted({entry.name for entry in taken.pip}))
+        warnings = (
+            f"{path.name} pins {len(taken.pip)} PyPI packages ({names}); they are not in "
+            "reproenv.lock: list them in a requirements file named in pip.requirements",
+        )
+    request.started()
+    return Locked(
+        {
+            "conda_channels": tuple(without_token(c) for c in taken.channels),
+            "conda_solver": f"{path.name} used as it is",
+            "conda_packages": taken.packages,
+        },
+        warnings,
+    )
 
 
 def _kept(request: LockRequest) -> tuple[LockedCondaPackage, ...]:
