@@ -26,7 +26,9 @@ from reproenv.model_base import StrictModel
 
 CONDA_LOCK_VERSION = 1
 # the one map between reproenv's platforms and conda's subdirs
-SUBDIRS: Mapping[str, str] = {"linux/amd64": "linux-64", "linux/arm64": "linux-aarch64"}
+# conda's subdir of each target platform: the one map the solver and the lock files share
+CondaSubdir = Literal["linux-64", "linux-aarch64", "noarch"]
+SUBDIRS: Mapping[str, CondaSubdir] = {"linux/amd64": "linux-64", "linux/arm64": "linux-aarch64"}
 PLATFORMS: Mapping[str, str] = {subdir: platform for platform, subdir in SUBDIRS.items()}
 NOARCH = "noarch"
 _ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")

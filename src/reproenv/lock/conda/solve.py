@@ -12,9 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from reproenv.errors import bad_input, environment, redact
+from reproenv.lock.conda.lockfiles import SUBDIRS, CondaSubdir
 from reproenv.lock.model import LockedCondaPackage
 from reproenv.spec.model import CondaEntry, CondaSpec
 from reproenv.spec.requirements import expand_env
@@ -22,8 +23,6 @@ from reproenv.spec.requirements import expand_env
 if TYPE_CHECKING:
     from rattler import Gateway, GenericVirtualPackage, RepoDataRecord
 
-CondaSubdir = Literal["linux-64", "linux-aarch64", "noarch"]
-SUBDIRS: dict[str, CondaSubdir] = {"linux/amd64": "linux-64", "linux/arm64": "linux-aarch64"}
 _ARCHSPEC = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 # the kernel the solver assumes: packages ask for `__linux >=3.10` at most; the host's kernel
 # runs the container, so the image cannot know it
