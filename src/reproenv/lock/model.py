@@ -130,6 +130,9 @@ class Lock(StrictModel):
     conda_channels: tuple[str, ...] = Field(default=(), alias="conda-channels")
     conda_solver: str | None = Field(default=None, alias="conda-solver")
     conda_packages: tuple[LockedCondaPackage, ...] = Field(default=(), alias="conda-packages")
+    # what installs the records in the image's builder stage (py-rattler), pinned with hashes
+    # like every pip package, but not part of the environment
+    conda_installer: tuple[LockedPipPackage, ...] = Field(default=(), alias="conda-installer")
     # the project itself and local path requirements inside it, installed after the pins
     # (their build backends are among the pins); paths relative to the project, "." itself
     local_projects: tuple[str, ...] = Field(default=(), alias="local-projects")
@@ -149,10 +152,25 @@ class Lock(StrictModel):
         )
 
 
+def _canonical_pip(package: dict[str, Any]) -> dict[str, Any]:
+    package["platforms"] = sorted(package["platforms"])
+    package["wheels"] = sorted(package["wheels"], key=lambda f: f["name"])
+    package["given-hashes"] = sorted(package["given-hashes"])
+    for key in ("wheels", "given-hashes"):  # empty lists say nothing: keep the file short
+        if not package[key]:
+            del package[key]
+    return package
+
+
 def _canonical_conda(data: dict[str, Any]) -> None:
+    installer = data.pop("conda-installer")
     if not data["conda-packages"]:
         del data["conda-packages"], data["conda-channels"]
         return
+    if installer:
+        data["conda-installer"] = sorted(
+            (_canonical_pip(p) for p in installer), key=lambda p: (p["name"], p["platforms"])
+        )
     for package in data["conda-packages"]:
         package["platforms"] = sorted(package["platforms"])
         for key in ("depends", "constrains"):
@@ -165,13 +183,7 @@ def _canonical_conda(data: dict[str, Any]) -> None:
 
 def _canonical(lock: Lock) -> dict[str, Any]:
     data: dict[str, Any] = lock.model_dump(by_alias=True, exclude_none=True, mode="json")
-    for package in data["pip-packages"]:
-        package["platforms"] = sorted(package["platforms"])
-        package["wheels"] = sorted(package["wheels"], key=lambda f: f["name"])
-        package["given-hashes"] = sorted(package["given-hashes"])
-        for key in ("wheels", "given-hashes"):  # empty lists say nothing: keep the file short
-            if not package[key]:
-                del package[key]
+    data["pip-packages"] = [_canonical_pip(p) for p in data["pip-packages"]]
     data["pip-packages"] = sorted(
         data["pip-packages"], key=lambda p: (p["name"], p["platforms"], p["version"])
     )
