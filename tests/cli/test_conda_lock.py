@@ -5,11 +5,31 @@ the files alone, and `generate` refusing an image that would lack the environmen
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from reproenv.lock.conda.installer import INSTALLER, installer_version
 from tests.conftest import Cli
 from tests.fakes.conda_channel import ChannelServer
+from tests.fakes.package_index import FakeIndex, FakePackage
 from tests.unit.lock.test_conda_solve import repodata_channel
+
+
+@pytest.fixture(scope="module")
+def index() -> Iterator[FakeIndex]:
+    """The pip index: the builder stage's installer (py-rattler) is pinned from it, offline."""
+    with FakeIndex([FakePackage(INSTALLER, installer_version())]).serve() as running:
+        yield running
+
+
+@pytest.fixture
+def cli(cli: Cli, index: FakeIndex) -> Cli:
+    return Cli({**cli.env, "REPROENV_TEST_INDEX": index.url})
+
+
+PIP_INDEX = '[pip]\nindex-url = "${REPROENV_TEST_INDEX}"\n'
 
 ENVIRONMENT = """\
 name: demo
@@ -28,7 +48,7 @@ def _project(tmp_path: Path, extra: str = "") -> Path:
     channel = repodata_channel(tmp_path / "channel")
     (folder / "environment.yml").write_text(ENVIRONMENT.format(channel=channel) + extra)
     (folder / "reproenv.toml").write_text(
-        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n'
+        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n' + PIP_INDEX
     )
     return folder
 
@@ -48,6 +68,11 @@ def test_a_conda_project_locks_its_records_with_their_hashes(cli: Cli, tmp_path:
     assert all(len(p["sha256"]) == 64 and len(p["md5"]) == 32 for p in records.values())
     assert records["tqdm"]["subdir"] == "noarch"
     assert lock["conda-channels"] == [(tmp_path / "channel").as_uri()]
+    # the builder stage's installer, pinned from the spec's index with its hash
+    (installer,) = lock["conda-installer"]
+    assert (installer["name"], installer["version"]) == (INSTALLER, installer_version())
+    assert installer["wheels"][0]["name"].endswith("-py3-none-any.whl")
+    assert "py-rattler" not in {p["name"] for p in lock["pip-packages"]}
     first = (folder / "reproenv.lock").read_bytes()
     (folder / "reproenv.lock").unlink()
     assert cli("lock", cwd=folder).code == 0
@@ -94,7 +119,7 @@ def test_a_served_channel_locks_per_platform_and_its_token_stays_out(
     folder.mkdir()
     (folder / "reproenv.toml").write_text(
         'name = "demo"\npython = "3.11"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
-        '[conda]\nenvironment = ["environment.yml"]\n'
+        '[conda]\nenvironment = ["environment.yml"]\n' + PIP_INDEX
     )
     with ChannelServer(standard_conda_channel.parent, token=token) as server:
         channel = server.url("standard").replace("/standard", "/t/${CONDA_TOKEN}/standard")
@@ -136,7 +161,7 @@ def test_a_conda_lock_file_and_a_pixi_lock_lock_to_what_they_pin(cli: Cli, tmp_p
         (folder / name).write_bytes((FIXTURES / name).read_bytes())
         (folder / "reproenv.toml").write_text(
             f'name = "demo"\npython = "3.11"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
-            f'[conda]\nlockfile = "{name}"\n'
+            f'[conda]\nlockfile = "{name}"\n' + PIP_INDEX
         )
         result = cli("lock", cwd=folder)
         assert result.code == 0, result.output
