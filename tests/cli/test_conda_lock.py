@@ -20,7 +20,14 @@ from tests.unit.lock.test_conda_solve import repodata_channel
 @pytest.fixture(scope="module")
 def index() -> Iterator[FakeIndex]:
     """The pip index: the builder stage's installer (py-rattler) is pinned from it, offline."""
-    with FakeIndex([FakePackage(INSTALLER, installer_version())]).serve() as running:
+    packages = [
+        FakePackage(INSTALLER, installer_version()),
+        FakePackage("numpy", "1.26.4"),
+        FakePackage("numpy", "2.1.0"),
+        FakePackage("plotlib", "1.0", requires=["numpy>=1.20"]),
+        FakePackage("extra-tool", "3.0"),
+    ]
+    with FakeIndex(packages).serve() as running:
         yield running
 
 
@@ -171,3 +178,32 @@ def test_a_conda_lock_file_and_a_pixi_lock_lock_to_what_they_pin(cli: Cli, tmp_p
         assert locked == pinned and pinned, name
         assert lock["conda-solver"] == f"{name} used as it is"
         assert cli("lock", "--check", cwd=folder).code == 0
+
+
+def test_the_pip_part_is_resolved_around_what_conda_installs(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "project"
+    (folder / "envs").mkdir(parents=True)
+    channel = repodata_channel(tmp_path / "channel")
+    (folder / "envs" / "environment.yml").write_text(
+        f"channels: [{channel}]\ndependencies:\n  - python=3.11\n  - numpy\n"
+        "  - pip:\n    - plotlib\n    - -r extra.txt\n"
+    )
+    (folder / "envs" / "extra.txt").write_text("extra-tool\n")  # beside the environment file
+    (folder / "reproenv.toml").write_text(
+        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["envs/environment.yml"]\n'
+        + PIP_INDEX
+    )
+    result = cli("lock", cwd=folder)
+    assert result.code == 0, result.output
+    lock = tomllib.loads((folder / "reproenv.lock").read_text())
+    # numpy is conda's (1.26.4): pip agrees with it and does not pin it again
+    assert {p["name"]: p["version"] for p in lock["pip-packages"]} == {
+        "extra-tool": "3.0",
+        "plotlib": "1.0",
+    }
+    assert {p["name"]: p["version"] for p in lock["conda-packages"]}["numpy"] == "1.26.4"
+    assert "numpy" not in (folder / "requirements.lock").read_text()
+    # the included file is an input: an edit makes the lock stale
+    assert cli("lock", "--check", cwd=folder).code == 0
+    (folder / "envs" / "extra.txt").write_text("extra-tool==3.0\n")
+    assert cli("lock", "--check", cwd=folder).code == 1

@@ -99,20 +99,11 @@ def _base(request: LockRequest, platform: str) -> str | None:
 
 
 def _with_python(spec: Spec) -> tuple[CondaEntry, ...]:
-    """The environment's specs; with the spec's Python when they name none, so the image's
-    Python is the one the pip part is resolved for."""
+    """The environment's specs and the spec's Python: the pip part is resolved for that one,
+    and an environment file that pins another is refused with both named."""
     specs = spec.conda.specs if spec.conda is not None else ()
-    if any(_name(entry.text) == "python" for entry in specs):
-        return specs
-    pin = CondaEntry(text=f"python {spec.python}.*", file=spec.source.name, line=0)
+    pin = CondaEntry(text=f"python {spec.python}.*", file=f"{spec.source.name} (python)", line=0)
     return (*specs, pin)
-
-
-def _name(text: str) -> str:
-    head = text.split("::")[-1].strip()
-    for stop in " =<>!~[":
-        head = head.split(stop, 1)[0]
-    return head.lower()
 
 
 def merge_platforms(
