@@ -32,6 +32,7 @@ DATA_DIR_ENV = "REPROENV_DATA_DIR"
 TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
 PIP_TOOLS_IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"
 CACHE_DIR_ENV = "REPROENV_CACHE_DIR"
+CONDA_MIRROR_ENV = "REPROENV_CONDA_MIRROR"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(MIRROR_ENV, "none", "Docker Hub images through a mirror (host[:port][/prefix])"),
@@ -50,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
         CACHE_DIR_ENV,
         "$XDG_CACHE_HOME/reproenv or ~/.cache/reproenv",
         "reproenv's own cache (the records that let `lock --check` answer fast)",
+    ),
+    Setting(
+        CONDA_MIRROR_ENV,
+        "none",
+        "conda channels named without a URL read from a mirror (a channel alias)",
     ),
 )
 

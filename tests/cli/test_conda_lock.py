@@ -207,3 +207,38 @@ def test_the_pip_part_is_resolved_around_what_conda_installs(cli: Cli, tmp_path:
     assert cli("lock", "--check", cwd=folder).code == 0
     (folder / "envs" / "extra.txt").write_text("extra-tool==3.0\n")
     assert cli("lock", "--check", cwd=folder).code == 1
+
+
+def test_channels_by_name_are_read_from_the_mirror_and_locked_as_upstream(
+    cli: Cli, standard_conda_channel: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    mirror_root = tmp_path / "mirror"
+    shutil.copytree(standard_conda_channel, mirror_root / "conda-forge")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "environment.yml").write_text(
+        "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - tqdm\n"
+    )
+    (folder / "reproenv.toml").write_text(
+        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n' + PIP_INDEX
+    )
+    with ChannelServer(mirror_root) as server:
+        env = {"REPROENV_CONDA_MIRROR": server.address + "/"}
+        result = cli("lock", cwd=folder, env=env)
+        assert result.code == 0, result.output
+        assert any(path.startswith("/conda-forge/") for path in server.requests)
+        first = (folder / "reproenv.lock").read_bytes()
+        lock = tomllib.loads(first.decode())
+        assert lock["conda-channels"] == ["conda-forge"]
+        for record in lock["conda-packages"]:
+            assert record["url"].startswith("https://conda.anaconda.org/conda-forge/"), record
+            assert record["channel"] == "https://conda.anaconda.org/conda-forge"
+        # a relock through the mirror keeps the upstream records: the same bytes
+        (folder / "environment.yml").write_text(
+            (folder / "environment.yml").read_text() + "  # a comment\n"
+        )
+        assert cli("lock", cwd=folder, env=env).code == 0
+    relocked = tomllib.loads((folder / "reproenv.lock").read_text())
+    assert relocked["conda-packages"] == lock["conda-packages"]

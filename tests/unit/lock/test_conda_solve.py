@@ -170,3 +170,22 @@ def test_cuda_comes_from_the_target_driver_first(tmp_path: Path) -> None:
     assert target_cuda(load_spec(tmp_path, env={})) == "12.4"
     (tmp_path / "reproenv.toml").write_text(f'gpu = "none"\n{table}')
     assert target_cuda(load_spec(tmp_path, env={})) is None
+
+
+def test_a_channel_name_is_read_through_the_mirror_and_locked_upstream() -> None:
+    from reproenv.lock.conda.solve import channel_url, upstream
+
+    assert channel_url("conda-forge", None) == "https://conda.anaconda.org/conda-forge"
+    assert (
+        channel_url("conda-forge", "http://m.example/conda/")
+        == "http://m.example/conda/conda-forge"
+    )
+    assert channel_url("https://h.example/ch", "http://m.example") == "https://h.example/ch"
+    read = "http://m.example/conda/conda-forge/noarch/tqdm-4.67.0-pyh_0.conda"
+    assert upstream(read, "http://m.example/conda") == (
+        "https://conda.anaconda.org/conda-forge/noarch/tqdm-4.67.0-pyh_0.conda"
+    )
+    assert (
+        upstream("https://h.example/ch/x.conda", "http://m.example")
+        == "https://h.example/ch/x.conda"
+    )

@@ -3,6 +3,7 @@ previous lock's records kept while they fit. The second `Locker` beside pip's.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from reproenv.lock.conda.solve import solve, without_token
 from reproenv.lock.conda.target import target
 from reproenv.lock.locker import Locked, LockRequest
 from reproenv.lock.model import LockedCondaPackage, LockedPipPackage
-from reproenv.settings import cache_dir
+from reproenv.settings import CONDA_MIRROR_ENV, cache_dir
 from reproenv.spec.model import CondaEntry, Spec
 
 
@@ -36,6 +37,7 @@ class CondaLocker:
                 target(spec, platform, _base(request, platform)),
                 keep=[k for k in keep if platform in k.platforms],
                 cache_dir=cache / "conda" if cache else None,
+                mirror=os.environ.get(CONDA_MIRROR_ENV) or None,
             )
             for platform in request.platforms
         ]

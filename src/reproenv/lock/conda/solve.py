@@ -61,6 +61,28 @@ class Target:
         ]
 
 
+# where conda reads a channel given by name, and what the lock records for it
+CHANNEL_ALIAS = "https://conda.anaconda.org"
+
+
+def channel_url(channel: str, mirror: str | None) -> str:
+    """A channel as the solver reads it: a name through the mirror (else conda's alias)."""
+    expanded = expand_env(channel)
+    if "://" in expanded:
+        return expanded
+    return f"{(mirror or CHANNEL_ALIAS).rstrip('/')}/{expanded.strip('/')}"
+
+
+def upstream(url: str, mirror: str | None) -> str:
+    """A URL read through the mirror, as the lock keeps it: the upstream one, without token."""
+    clean = without_token(url)
+    if mirror:
+        prefix = without_token(expand_env(mirror)).rstrip("/") + "/"
+        if clean.startswith(prefix):
+            return f"{CHANNEL_ALIAS}/{clean[len(prefix) :]}"
+    return clean
+
+
 def without_token(url: str) -> str:
     """A channel or package URL as the lock keeps it: no token, no user:password."""
     return redact(_TOKEN.sub("", url), mask="")
@@ -73,9 +95,10 @@ def solve(
     *,
     keep: Sequence[LockedCondaPackage] = (),
     cache_dir: Path | None = None,
+    mirror: str | None = None,
 ) -> tuple[LockedCondaPackage, ...]:
     """The records to install for `target`; those of `keep` are preferred while they fit."""
-    return asyncio.run(_solve(conda, specs, target, keep, cache_dir))
+    return asyncio.run(_solve(conda, specs, target, keep, cache_dir, mirror))
 
 
 async def _solve(
@@ -84,6 +107,7 @@ async def _solve(
     target: Target,
     keep: Sequence[LockedCondaPackage],
     cache_dir: Path | None,
+    mirror: str | None,
 ) -> tuple[LockedCondaPackage, ...]:
     import rattler
     from rattler.exceptions import SolverError
@@ -91,11 +115,11 @@ async def _solve(
     from reproenv.lock.conda.rattler_errors import FETCH_ERRORS as _FETCH_ERRORS
 
     _check_specs(specs)
-    channels = [expand_env(channel) for channel in conda.channels]
+    channels = [channel_url(channel, mirror) for channel in conda.channels]
     gateway = rattler.Gateway(cache_dir=cache_dir) if cache_dir else rattler.Gateway()
     platforms: list[CondaSubdir] = [target.subdir, "noarch"]
     try:
-        locked = await _kept_records(gateway, channels, platforms, keep)
+        locked = await _kept_records(gateway, channels, platforms, keep, mirror)
         records = await rattler.solve(
             channels,
             [entry.text for entry in specs],
@@ -118,7 +142,9 @@ async def _solve(
             "conda-channel-unreachable",
             "check the channel URLs in the environment file or conda.channels, and the network",
         ) from None
-    return tuple(sorted((_locked(r, target.platform) for r in records), key=lambda p: p.name))
+    return tuple(
+        sorted((_locked(r, target.platform, mirror) for r in records), key=lambda p: p.name)
+    )
 
 
 async def _kept_records(
@@ -126,16 +152,17 @@ async def _kept_records(
     channels: list[str],
     platforms: list[CondaSubdir],
     keep: Sequence[LockedCondaPackage],
+    mirror: str | None,
 ) -> list[RepoDataRecord]:
     """The channels' records of the previous lock's files: the solver keeps them if it can."""
     if not keep:
         return []
     wanted = {package.url for package in keep}
     found = await gateway.query(channels, platforms, [p.name for p in keep], recursive=False)
-    return [r for records in found for r in records if without_token(r.url) in wanted]
+    return [r for records in found for r in records if upstream(r.url, mirror) in wanted]
 
 
-def _locked(record: RepoDataRecord, platform: str) -> LockedCondaPackage:
+def _locked(record: RepoDataRecord, platform: str, mirror: str | None) -> LockedCondaPackage:
     if record.sha256 is None or record.md5 is None:
         raise bad_input(
             f"the channel lists {record.file_name} without a sha256 or md5",
@@ -147,8 +174,8 @@ def _locked(record: RepoDataRecord, platform: str) -> LockedCondaPackage:
         version=str(record.version),
         build=str(record.build),
         subdir=record.subdir,
-        channel=without_token(str(record.channel)).rstrip("/"),
-        url=without_token(record.url),
+        channel=upstream(str(record.channel), mirror).rstrip("/"),
+        url=upstream(record.url, mirror),
         sha256=record.sha256.hex(),
         md5=record.md5.hex(),
         platforms=(platform,),
