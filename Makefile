@@ -88,6 +88,7 @@ test: venv lint
 bench: venv
 	@eval "$$(bash scripts/infra.sh)" && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_skeleton.py
 	@eval "$$(bash scripts/infra.sh)" && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_lock.py
+	@eval "$$(bash scripts/infra.sh)" && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_conda.py
 
 clean:
 	rm -rf build $(VENV)
