@@ -140,7 +140,8 @@ async def _solve(
             f"the conda channels could not be read for {target.subdir}: "
             f"{redact(_TOKEN.sub('/t/***', str(error)))}",
             "conda-channel-unreachable",
-            "check the channel URLs in the environment file or conda.channels, and the network",
+            "check the channel URLs in the environment file or conda.channels and the network; "
+            "set REPROENV_CONDA_MIRROR to read channels named without a URL from a mirror",
         ) from None
     return tuple(
         sorted((_locked(r, target.platform, mirror) for r in records), key=lambda p: p.name)
