@@ -152,32 +152,34 @@ dependencies:
 """
 
 
-def test_init_copies_the_pip_list_and_lock_locks_it(
-    cli: Cli, index: FakeIndex, tmp_path: Path
+def test_init_names_the_environment_in_conda_and_keeps_its_pip_list(
+    cli: Cli, tmp_path: Path
 ) -> None:
     (tmp_path / "environment.yml").write_text(ENVIRONMENT)
-    (tmp_path / "requirements-extra.txt").write_text(f"--index-url {index.url}\noldnum\n")
+    (tmp_path / "requirements-extra.txt").write_text("oldnum\n")
     result = cli("init", cwd=tmp_path)
     assert result.code == 0, result.output
-    assert "environment.yml with 3 conda packages: not locked" in result.stderr
+    assert "environment.yml (3 conda packages and 2 pip: lines) is named in [conda]" in (
+        result.stderr
+    )
     spec = tomllib.loads((tmp_path / "reproenv.toml").read_text())
-    # the extra file is an input through the copied list, not a second time
-    assert spec["pip"]["requirements"] == ["requirements-environment.in"]
-    copied = (tmp_path / "requirements-environment.in").read_text()
-    assert copied.endswith("lib==1.0\n-r requirements-extra.txt\n")
-    locked = cli("lock", cwd=tmp_path)
-    assert locked.code == 0, locked.output
-    assert pins(tmp_path)["lib"] == "1.0" and "oldnum" in pins(tmp_path)
-    assert "environment.yml is not locked: the spec names no conda environment" in locked.stderr
+    assert spec["conda"] == {"environment": ["environment.yml"]}
+    # the extra file is an input through the environment's pip: list, not a second time
+    assert spec["pip"]["requirements"] == []
+    assert not (tmp_path / "requirements-environment.in").exists()
 
 
 def test_an_environment_file_alone_is_refused_not_locked_empty(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "environment.yml").write_text("dependencies:\n  - python=3.10\n  - numpy\n")
     init = cli("init", cwd=tmp_path)
     assert init.code == 0, init.output
-    assert "not locked" in init.stderr and "nothing to lock" in init.stderr
+    assert "name no conda channel" in init.stderr  # what the lock will refuse, said now
     # the environment's Python is the spec's: the default base follows it
-    assert tomllib.loads((tmp_path / "reproenv.toml").read_text())["python"] == "3.10"
+    spec_file = tmp_path / "reproenv.toml"
+    assert tomllib.loads(spec_file.read_text())["python"] == "3.10"
+    # a spec that does not name the environment file has nothing to lock
+    text = spec_file.read_text()
+    spec_file.write_text(text.replace('[conda]\nenvironment = ["environment.yml"]\n', ""))
     result = cli("lock", cwd=tmp_path)
     assert result.code == 2, result.output
     assert "environment.yml is this project's only input (2 conda packages)" in result.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +23,9 @@ def init(
     ] = None,
 ) -> None:
     """Look at the project and write reproenv.toml."""
+    from rich.markup import escape
+
+    from reproenv.cli.init_conda import check_written_spec, conda_inputs, no_python_declared
     from reproenv.detect.pip import find_pip_inputs
     from reproenv.errors import bad_input
     from reproenv.fsutil import write_atomic
@@ -42,33 +43,33 @@ def init(
             file=str(path),
         )
     found = find_pip_inputs(project)
-    conda = _conda_inputs(project, force)
-    # a file the environment's pip: list includes is an input through the copy of that list
-    own_inputs = [r for r in found.requirements if r not in conda.included]
-    requirements = tuple(dict.fromkeys([*own_inputs, *conda.requirements]))
-    python = conda.python if conda.python and _no_python_declared(project) else None
+    conda = conda_inputs(project)
+    # a file the environment's pip: list includes is an input through the environment file
+    requirements = tuple(r for r in found.requirements if r not in conda.included)
+    python = conda.python if conda.python and no_python_declared(project) else None
     python = python or detect_python_version(project)
     project_name = name or project_name_from_dir(project)
 
     command = ["python", found.entrypoint] if found.entrypoint else []
     own = _own_docker_files(project)
-    spec_text = _spec_text(project_name, python, command, requirements, found.pyproject, own)
-    for derived, derived_text in conda.writes:
-        write_atomic(derived, derived_text)
+    spec_text = _spec_text(
+        project_name, python, command, requirements, found.pyproject, own, conda.file
+    )
     write_atomic(path, spec_text)
-    inputs = ", ".join([*requirements, *(["pyproject.toml"] if found.pyproject else [])])
-    note(f"wrote {SPEC_FILE} (Python {python}; inputs: {inputs or 'none found'})")
+    inputs = [*([conda.file] if conda.file else []), *requirements]
+    inputs += ["pyproject.toml"] if found.pyproject else []
+    note(f"wrote {SPEC_FILE} (Python {python}; inputs: {', '.join(inputs) or 'none found'})")
     if own:
         note(
             f"the project has its own {' and '.join(own)}: `reproenv generate` writes "
             f"{OUTPUT_DOCKERFILE} (image.dockerfile) and leaves them as they are"
         )
-    for message in conda.warnings:
-        warn(message)
+    # rich reads `[conda]` and `[conda-forge]` as markup: these are plain text
     for message in conda.notes:
-        note(message)
-    if not inputs and conda.warnings:
-        warn("nothing to lock: `reproenv lock` refuses until pip.requirements names a file")
+        note(escape(message))
+    if conda.file:
+        for message in check_written_spec(project):
+            warn(escape(message))
 
 
 def _toml_list(items: tuple[str, ...] | list[str]) -> str:
@@ -82,6 +83,7 @@ def _spec_text(
     requirements: tuple[str, ...],
     pyproject: bool,
     own: list[str],
+    environment: str | None = None,
 ) -> str:
     """reproenv.toml as init writes it: what was found, and the keys to edit as comments."""
     from reproenv.spec.model import default_base_image
@@ -97,6 +99,16 @@ def _spec_text(
             else ['# command = ["python", "train.py"]']
         ),
         "",
+        *(
+            [
+                "# the conda environment (its pip: list included), solved by `reproenv lock`",
+                "[conda]",
+                f"environment = {_toml_list([environment])}",
+                "",
+            ]
+            if environment
+            else []
+        ),
         "[pip]",
         f"requirements = {_toml_list(requirements)}",
         f"pyproject = {'true' if pyproject else 'false'}",
@@ -134,88 +146,3 @@ def _own_docker_files(project: Path) -> list[str]:
 
     names = ("Dockerfile", ".dockerignore")
     return [n for n in names if (project / n).is_file() and not generated_by_reproenv(project / n)]
-
-
-DERIVED_REQUIREMENTS = "requirements-environment.in"  # init's copy of environment.yml's pip:
-
-
-@dataclass(frozen=True)
-class _CondaInputs:
-    requirements: tuple[str, ...] = ()
-    writes: tuple[tuple[Path, str], ...] = ()
-    included: tuple[str, ...] = ()  # the -r files of the pip: list
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    python: str | None = None  # `python=3.9` among the conda packages
-
-
-def _no_python_declared(project: Path) -> bool:
-    """Neither .python-version nor requires-python: the environment file's pin may speak."""
-    import tomllib
-
-    if (project / ".python-version").is_file():
-        return False
-    try:
-        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return True
-    project_table = data.get("project")
-    return not (isinstance(project_table, dict) and "requires-python" in project_table)
-
-
-def _conda_inputs(project: Path, force: bool) -> _CondaInputs:
-    """An environment file's pip: list as a requirements input (conda packages are not locked).
-
-    `-r file` lines alone name files the spec lists directly; any other line makes init copy
-    the whole list, in order, to requirements-environment.in (its `-r` paths stay relative to
-    the project, as they were to the environment file beside it).
-    """
-    from reproenv.detect.conda import environment_file, read_environment
-    from reproenv.errors import bad_input
-    from reproenv.spec.requirements import parse_line
-
-    path = environment_file(project)
-    if path is None:
-        return _CondaInputs()
-    env = read_environment(path)
-    pinned = (_PYTHON.match(spec) for spec in env.conda)
-    python = next((m.group(1) for m in pinned if m), None)
-    warnings = (
-        f"found {env.file} with {len(env.conda)} conda packages: not locked (reproenv does not "
-        "lock conda environments yet); list the ones PyPI has in a requirements file",
-    )
-    if not env.pip:
-        return _CondaInputs(warnings=warnings, python=python)
-    lines = [parse_line(line) for line in env.pip]
-    files = tuple(line.value for line in lines if line.option == "--requirement" and line.value)
-    if len(files) == len(lines):
-        return _CondaInputs(
-            requirements=files,
-            warnings=warnings,
-            python=python,
-            notes=(f"{env.file}'s pip: list includes {', '.join(files)}: listed as inputs",),
-        )
-    derived = project / DERIVED_REQUIREMENTS
-    text = (
-        f"# the pip: list of {env.file}, copied by `reproenv init`: keep the two in step (or "
-        f"replace that list with `- -r {DERIVED_REQUIREMENTS}`)\n" + "\n".join(env.pip) + "\n"
-    )
-    if derived.exists() and derived.read_text(encoding="utf-8") != text and not force:
-        raise bad_input(
-            f"{DERIVED_REQUIREMENTS} already exists and is not {env.file}'s pip: list",
-            "spec-exists",
-            "remove it, or pass --force to write it afresh",
-            file=str(derived),
-        )
-    copied = f"{env.file}'s pip: list ({len(env.pip)} lines) copied to {DERIVED_REQUIREMENTS}"
-    return _CondaInputs(
-        requirements=(DERIVED_REQUIREMENTS,),
-        writes=((derived, text),),
-        included=files,
-        warnings=warnings,
-        python=python,
-        notes=(f"{copied}, an input",),
-    )
-
-
-_PYTHON = re.compile(r"^python\s*==?\s*(3\.\d{1,2})(?:\.[\d*]+)?(?:\s|=|$)")  # python=3.9[.*]

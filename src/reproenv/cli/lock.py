@@ -104,19 +104,26 @@ def lock(
 
 def _check(spec: Spec, as_json: bool) -> None:
     """`lock --check`: offline, writes nothing; exit 1 when the lock is stale or missing, or
-    requirements.lock was edited."""
+    an export (requirements.lock, conda-lock.yml) was edited."""
     from reproenv.errors import ExitCode
+    from reproenv.lock.exports import ExportState
     from reproenv.lock.model import LOCK_FILE
-    from reproenv.lock.state import LockState, export_state, lock_state
+    from reproenv.lock.state import LockState, export_states, lock_state
 
     state = lock_state(spec)
-    export = export_state(spec) if state is LockState.FRESH else None
-    result = {"state": state.value, **({"requirements-lock": export.state.value} if export else {})}
+    exports = export_states(spec) if state is LockState.FRESH else None
+    result = {"state": state.value}
+    if exports is not None:
+        requirements, conda = exports
+        result["requirements-lock"] = requirements.state.value
+        if conda.state is not ExportState.FRESH:  # said only when it needs saying
+            result["conda-lock"] = conda.state.value
     if as_json:
         print(json.dumps(result))
     if state is LockState.FRESH:
-        if export is not None:
-            _check_export(export)
+        failed = [export for export in exports or () if not _check_export(export)]
+        if failed:
+            raise typer.Exit(int(ExitCode.CHECK_FAILED))
         note(f"{LOCK_FILE} is up to date")
         _stamp(spec, result)
         return
@@ -152,19 +159,19 @@ def _summary(lock: Lock) -> str:
     )
 
 
-def _check_export(export: ExportCheck) -> None:
-    """requirements.lock in `--check`: an edit fails it; missing or laid out otherwise is not a
-    failure, as every command that needs the file writes it from reproenv.lock."""
-    from reproenv.errors import ExitCode
+def _check_export(export: ExportCheck) -> bool:
+    """An export in `--check` (False: it fails the check): an edit fails it; missing or laid
+    out otherwise is not a failure, as every command that needs the file writes it from
+    reproenv.lock."""
     from reproenv.lock.exports import ExportState
-    from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK
+    from reproenv.lock.model import LOCK_FILE
 
     if export.is_edit:
         note(
-            f"{REQUIREMENTS_LOCK} does not match {LOCK_FILE} ({export.detail}); run "
+            f"{export.file} does not match {LOCK_FILE} ({export.detail}); run "
             "`reproenv lock` to rewrite it, or restore it"
         )
-        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+        return False
     if export.state is not ExportState.FRESH:
         what = (
             "is missing"
@@ -172,9 +179,10 @@ def _check_export(export: ExportCheck) -> None:
             else f"has the pins of {LOCK_FILE} in another layout"
         )
         note(
-            f"{REQUIREMENTS_LOCK} {what}; `reproenv lock`, `generate` and `build` write it "
+            f"{export.file} {what}; `reproenv lock`, `generate` and `build` write it "
             f"from {LOCK_FILE}"
         )
+    return True
 
 
 def _explain_gpu(lock: Lock) -> None:

@@ -7,7 +7,7 @@ the spec. Pure: no conda, no network.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,3 +161,95 @@ def _pinned_cuda(match: re.Match[str]) -> tuple[tuple[int, int], str] | None:
         return None
     major, minor = version[1], version[2]
     return (int(major), int(minor or 0)), f"{major}.{minor}" if minor else major
+
+
+_GPU_FRAMEWORKS = ("pytorch", "tensorflow", "jaxlib", "cupy")
+
+
+@dataclass(frozen=True)
+class CondaGpuNeed:
+    """The CUDA conda packages carry: `source` names the package that set `cuda`."""
+
+    cuda: tuple[int, int] | None
+    source: str = ""  # "cudatoolkit 11.1 in environment.yml:12"
+    frameworks: tuple[str, ...] = ()  # "pytorch 1.9.1"
+    cpu_only: tuple[str, ...] = ()  # GPU frameworks in a CPU build
+    evidence: tuple[str, ...] = ()
+
+
+def cuda_from_entries(entries: Iterable[tuple[str, str]]) -> CondaGpuNeed:
+    """The CUDA an environment file's match specs ask for, before anything is solved;
+    `entries` are (match spec, where it was written: "environment.yml:12")."""
+    pins: list[tuple[tuple[int, int], str]] = []
+    builds: list[tuple[tuple[int, int], str]] = []
+    frameworks: list[str] = []
+    evidence: list[str] = []
+    for text, where in entries:
+        match = _SPEC.match(text)
+        if match is None:
+            continue
+        name, build = match["name"].lower(), match["build"] or ""
+        version = match["version"] if match["op"] in (None, "=", "==") else None
+        named = f"{name} {version}" if version else name
+        pinned = _pinned_cuda(match) if name in _CUDA_PINS else None
+        if pinned is not None:
+            pins.append((pinned[0], f"{name} {pinned[1]} in {where}"))
+            evidence.append(f"{text} ({where}): {_CUDA_PINS[name]} CUDA {pinned[1]}")
+        elif name in _GPU_FRAMEWORKS:
+            frameworks.append(named)
+            if built := _CUDA_BUILD.search(build):
+                found = _build_cuda(built)
+                if found is not None:
+                    builds.append((found, f"{named} ({build}) in {where}"))
+                evidence.append(f"{text} ({where}): a CUDA build of {name}")
+    return _need(pins, builds, frameworks, (), evidence)
+
+
+def cuda_from_records(
+    records: Iterable[tuple[str, str, str]], written: Mapping[str, str] | None = None
+) -> CondaGpuNeed:
+    """The CUDA the solved (or taken) conda records carry; `records` are (name, version,
+    build): a CUDA package's version, else a framework's `cuda…` build string. `written`
+    says where a package was asked for (name -> "environment.yml:12"), for the reason."""
+    written = written or {}
+    pins: list[tuple[tuple[int, int], str]] = []
+    builds: list[tuple[tuple[int, int], str]] = []
+    frameworks: list[str] = []
+    cpu_only: list[str] = []
+    evidence: list[str] = []
+    for name, version, build in records:
+        if name in _CUDA_PINS and (found := _CUDA_VERSION.match(version)):
+            cuda = (int(found[1]), int(found[2] or 0))
+            pins.append((cuda, _locked(name, version, written)))
+            evidence.append(f"{name} {version}: {_CUDA_PINS[name]} CUDA {cuda[0]}.{cuda[1]}")
+        elif name in _GPU_FRAMEWORKS:
+            built = _CUDA_BUILD.search(build)
+            cuda_build = _build_cuda(built) if built else None
+            if cuda_build is None:
+                cpu_only.append(f"{name} {version} ({build})")
+                continue
+            frameworks.append(f"{name} {version}")
+            builds.append((cuda_build, _locked(name, f"{version} ({build})", written)))
+            evidence.append(f"{name} {version} {build}: a CUDA build")
+    return _need(pins, builds, frameworks, cpu_only, evidence)
+
+
+def _locked(name: str, version: str, written: Mapping[str, str]) -> str:
+    where = written.get(name)
+    return f"{name} {version}, locked for {where}" if where else f"{name} {version} (locked)"
+
+
+def _need(
+    pins: list[tuple[tuple[int, int], str]],
+    builds: list[tuple[tuple[int, int], str]],
+    frameworks: list[str],
+    cpu_only: tuple[str, ...] | list[str],
+    evidence: list[str],
+) -> CondaGpuNeed:
+    """A CUDA package decides over a build string; of several, the newest (the driver must
+    run it), the first written on a tie."""
+    found = pins or builds
+    if not found:
+        return CondaGpuNeed(None, cpu_only=tuple(cpu_only), evidence=tuple(evidence))
+    cuda, source = max(found, key=lambda item: item[0])  # max keeps the first of equals
+    return CondaGpuNeed(cuda, source, tuple(frameworks), tuple(cpu_only), tuple(evidence))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from reproenv.compat.alternatives import builds_driver_runs, newer_torch_too_old, upgrade_to
 from reproenv.compat.data_files import torch_data
-from reproenv.compat.drivers import driver_runs, driver_verdict
+from reproenv.compat.drivers import driver_runs
 from reproenv.compat.torch_choice import CudaChoice, choose_torch
 from reproenv.compat.torch_releases import torch_data_range, torch_in_data
 from reproenv.compat.versions import parse_cuda
@@ -28,7 +28,14 @@ from reproenv.lock.gpu_base import (
     wanted_cuda,
     why_base,
 )
-from reproenv.lock.model import LockedGpu, LockedPipPackage
+from reproenv.lock.gpu_conda import (
+    conda_cuda_decision,
+    conda_gpu_need,
+    container_requirement,
+    refuse_conda_cuda,
+    with_conda,
+)
+from reproenv.lock.model import LockedCondaPackage, LockedGpu, LockedPipPackage
 from reproenv.settings import TORCH_INDEX_ENV
 from reproenv.spec.model import Spec
 
@@ -105,11 +112,19 @@ def decide_gpu(
     spec: Spec,
     packages: tuple[LockedPipPackage, ...],
     probe: Callable[[], HostGpuReport] | None = None,
+    *,
+    conda: tuple[LockedCondaPackage, ...] = (),
 ) -> LockedGpu:
+    """`conda`: the locked conda records of a spec with [conda]; none yet, its specs speak."""
+    conda_need = conda_gpu_need(spec, conda)
     if spec.gpu == "none":
+        refuse_conda_cuda(spec, conda_need)
         return _decide_none(spec, packages)
     pins = [(p.name, p.version) for p in packages]
     need = detect_need(pins, spec.project_dir)
+    if need.cuda is None and conda_need is not None and conda_need.cuda is not None:
+        driver, driver_source, _ = _target(spec, probe)
+        return conda_cuda_decision(conda_need, conda_need.cuda, driver, driver_source)
     if need.cuda is None:
         if spec.gpu == "cuda":
             raise bad_input(
@@ -121,16 +136,18 @@ def decide_gpu(
                 file=str(spec.source),
                 key="gpu",
             )
-        why = "; ".join(need.cpu_only) or "no GPU framework in the lock"
+        cpu_only = (*need.cpu_only, *(conda_need.cpu_only if conda_need else ()))
+        why = "; ".join(cpu_only) or "no GPU framework in the lock"
         if need.hints:
             why += f" (the code imports {', '.join(need.hints)}: a CUDA build would need a GPU)"
-        conda = _conda_note(spec)
-        return LockedGpu(need="none", reason=why, warnings=(conda,) if conda else ())
+        note = _conda_note(spec)
+        return LockedGpu(need="none", reason=why, warnings=(note,) if note else ())
     driver, driver_source, arch = _target(spec, probe)
     decided = _decide_cuda(spec, need, need.cuda, driver, driver_source, packages, arch)
-    conda = _conda_note(spec)
-    if conda:
-        return decided.model_copy(update={"warnings": (*decided.warnings, conda)})
+    decided = with_conda(decided, conda_need)
+    note = _conda_note(spec)
+    if note:
+        return decided.model_copy(update={"warnings": (*decided.warnings, note)})
     return decided
 
 
@@ -262,7 +279,7 @@ def _decide_cuda(
     return LockedGpu(
         need="cuda",
         cuda=f"{cuda[0]}.{cuda[1]}",
-        require_cuda=_container_requirement(cuda, driver),
+        require_cuda=container_requirement(cuda, driver),
         frameworks=need.frameworks,
         bundled=need.bundled,
         driver=driver,
@@ -347,13 +364,3 @@ def _unknown_torch_variant(spec: Spec, torch: str, bundled: tuple[int, int]) -> 
         f"reproenv's CUDA data (torch {torch_data_range()}), so only its index can tell "
         "whether it has one",
     )
-
-
-def _container_requirement(cuda: tuple[int, int], driver: str | None) -> str | None:
-    """The CUDA the container toolkit is told to require, when it is not `cuda` itself: a
-    driver running it through minor-version compatibility reports an older CUDA, which a plain
-    `cuda>=X.Y` would refuse at start; the major's X.0 lets every driver of the family run it."""
-    if driver is None:
-        return None
-    verdict, _ = driver_verdict(driver, cuda, f"CUDA {cuda[0]}.{cuda[1]}")
-    return f"{cuda[0]}.0" if verdict == "minor-version-compatibility" else None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
+from reproenv.lock.conda_export import CONDA_LOCK
 from reproenv.lock.exports import (
     FRESH,
     ExportCheck,
@@ -33,6 +34,8 @@ from reproenv.lock.model import (
 from reproenv.lock.state import lock_path
 from reproenv.spec.model import Spec
 
+EXPORTS = (REQUIREMENTS_LOCK, CONDA_LOCK)
+
 
 class LockMode(Enum):
     AUTO = "auto"  # relock when stale
@@ -55,9 +58,9 @@ class LockResult:
 
 def write_lock(spec: Spec, lock: Lock) -> str:
     text = dump_lock(lock)
-    for path in (lock_path(spec), spec.project_dir / REQUIREMENTS_LOCK):
+    for path in (lock_path(spec), *(spec.project_dir / name for name in EXPORTS)):
         remove_stale_temps(path)
-    # the lock first: requirements.lock is an export of it, rewritten from it when stale
+    # the lock first: the exports are derived from it, rewritten from it when stale
     write_atomic(lock_path(spec), text)
     sync_exports(spec, lock)
     return text

@@ -93,7 +93,8 @@ def _code_fingerprint() -> list[list[object]]:
     install, a patch) does not reuse a stamp its older code made."""
     package = Path(__file__).resolve().parent.parent
     found: list[list[object]] = []
-    for folder in ("", "spec", "lock", "lock/pip", "detect"):  # "": the foundations on top
+    # "": the foundations on top; lock/conda renders conda-lock.yml, which the check compares
+    for folder in ("", "spec", "lock", "lock/pip", "lock/conda", "detect"):
         with os.scandir(package / folder) as entries:
             for entry in entries:
                 if entry.name.endswith(".py"):

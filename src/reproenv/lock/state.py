@@ -7,7 +7,8 @@ from enum import Enum
 from pathlib import Path
 
 from reproenv.detect.conda import ENVIRONMENT_FILES
-from reproenv.lock.exports import ExportCheck, check_export
+from reproenv.lock.conda_export import CONDA_LOCK
+from reproenv.lock.exports import ExportCheck, check_export, check_exports
 from reproenv.lock.inputs import conda_files, input_hash, local_projects, requirement_files
 from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, read_lock
 from reproenv.spec.model import SPEC_FILE, Spec
@@ -35,15 +36,25 @@ def lock_state(spec: Spec) -> LockState:
 
 
 def export_state(spec: Spec) -> ExportCheck | None:
-    """requirements.lock against reproenv.lock, offline (`lock --check`); None without a lock."""
+    """The exports against reproenv.lock, offline, the one that most needs saying; None
+    without a lock."""
     existing = read_lock(lock_path(spec))
     return check_export(spec, existing) if existing is not None else None
+
+
+def export_states(spec: Spec) -> tuple[ExportCheck, ExportCheck] | None:
+    """(requirements.lock, conda-lock.yml) against reproenv.lock, offline (`lock --check`);
+    None without a lock."""
+    existing = read_lock(lock_path(spec))
+    return check_exports(spec, existing) if existing is not None else None
 
 
 def check_inputs(spec: Spec) -> list[Path]:
     """Every path whose content or presence decides `lock --check`, for its stamp: a local
     project counts by its folder and the metadata files a lock takes from it, not its code."""
     looked_at = [spec.project_dir / name for name in (*_LOOKED_AT, LOCK_FILE, REQUIREMENTS_LOCK)]
+    if spec.conda is not None:  # the export of a lock solved from environment files
+        looked_at.append(spec.project_dir / CONDA_LOCK)
     for project in local_projects(spec):
         folder = (spec.project_dir / project.path).resolve()
         looked_at += [folder, *(folder / name for name in _PROJECT_METADATA)]

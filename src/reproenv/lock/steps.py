@@ -200,8 +200,9 @@ def _import_later_steps() -> None:
 def _gpu(state: _Resolution) -> None:
     from reproenv.lock.gpu import VariantNeeded, decide_gpu
 
+    conda = state.conda.section.get("conda_packages", ())
     try:
-        state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"])
+        state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"], conda=conda)
         return
     except VariantNeeded as needed:
         if not state.pip_locker.backend.variant_indexes:
@@ -218,7 +219,7 @@ def _gpu(state: _Resolution) -> None:
     except ReproenvError as error:
         raise variant.as_error(error) from None
     try:
-        state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"])
+        state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"], conda=conda)
     except VariantNeeded as still:  # the index did not have the build either
         raise still.as_error() from None
 
