@@ -12,8 +12,12 @@ from reproenv.fsutil import GENERATED_MARKER
 from reproenv.lock.conda.lockfiles import read_conda_lock
 from reproenv.lock.conda_export import records_hash
 from reproenv.lock.model import read_lock
-from tests.cli.test_conda_lock import FIXTURES, _project
+from tests.cli import test_conda_lock as conda_lock
+from tests.cli.test_conda_lock import FIXTURES, PIP_INDEX, _project
 from tests.conftest import Cli
+
+# the fake pip index the builder's installer is pinned from, and the CLI that points at it
+index, cli = conda_lock.index, conda_lock.cli
 
 
 def test_a_lock_exports_its_records_as_conda_lock_yml(cli: Cli, tmp_path: Path) -> None:
@@ -95,7 +99,7 @@ def test_a_conda_lock_yml_the_spec_takes_is_the_input_not_an_export(
     given = (FIXTURES / "conda-lock.yml").read_bytes()
     (folder / "conda-lock.yml").write_bytes(given)
     (folder / "reproenv.toml").write_text(
-        'name = "demo"\npython = "3.11"\n[conda]\nlockfile = "conda-lock.yml"\n'
+        'name = "demo"\npython = "3.11"\n[conda]\nlockfile = "conda-lock.yml"\n' + PIP_INDEX
     )
     assert cli("lock", cwd=folder).code == 0
     assert cli("lock", "--check", cwd=folder).code == 0

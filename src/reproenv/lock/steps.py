@@ -129,7 +129,9 @@ def _conda(state: _Resolution) -> None:
         return
     from reproenv.lock.conda.locker import CondaLocker
     from reproenv.lock.conda.pip_inputs import with_pip_part
+    from reproenv.lock.conda.pip_part import check_conda_pip
 
+    check_conda_pip(state.spec)  # before any solve: a line pip cannot lock names itself
     state.conda = CondaLocker().lock(state.request)
     records = state.conda.section.get("conda_packages", ())
     if records and state.scratch is not None:
