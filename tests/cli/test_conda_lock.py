@@ -6,12 +6,39 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
-from reproenv.lock.model import LockedFile, LockedPipPackage, dump_lock, read_lock
+import pytest
+
+from reproenv.lock.conda.installer import INSTALLER, installer_version
+from reproenv.lock.model import LockedPipPackage, dump_lock, read_lock
 from tests.conftest import Cli
 from tests.fakes.conda_channel import ChannelServer
+from tests.fakes.package_index import FakeIndex, FakePackage
 from tests.unit.lock.test_conda_solve import repodata_channel
+
+
+@pytest.fixture(scope="module")
+def index() -> Iterator[FakeIndex]:
+    """The pip index: the builder stage's installer (py-rattler) is pinned from it, offline."""
+    packages = [
+        FakePackage(INSTALLER, installer_version()),
+        FakePackage("numpy", "1.26.4"),
+        FakePackage("numpy", "2.1.0"),
+        FakePackage("plotlib", "1.0", requires=["numpy>=1.20"]),
+        FakePackage("extra-tool", "3.0"),
+    ]
+    with FakeIndex(packages).serve() as running:
+        yield running
+
+
+@pytest.fixture
+def cli(cli: Cli, index: FakeIndex) -> Cli:
+    return Cli({**cli.env, "REPROENV_TEST_INDEX": index.url})
+
+
+PIP_INDEX = '[pip]\nindex-url = "${REPROENV_TEST_INDEX}"\n'
 
 ENVIRONMENT = """\
 name: demo
@@ -30,7 +57,7 @@ def _project(tmp_path: Path, extra: str = "") -> Path:
     channel = repodata_channel(tmp_path / "channel")
     (folder / "environment.yml").write_text(ENVIRONMENT.format(channel=channel) + extra)
     (folder / "reproenv.toml").write_text(
-        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n'
+        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n' + PIP_INDEX
     )
     return folder
 
@@ -50,6 +77,11 @@ def test_a_conda_project_locks_its_records_with_their_hashes(cli: Cli, tmp_path:
     assert all(len(p["sha256"]) == 64 and len(p["md5"]) == 32 for p in records.values())
     assert records["tqdm"]["subdir"] == "noarch"
     assert lock["conda-channels"] == [(tmp_path / "channel").as_uri()]
+    # the builder stage's installer, pinned from the spec's index with its hash
+    (installer,) = lock["conda-installer"]
+    assert (installer["name"], installer["version"]) == (INSTALLER, installer_version())
+    assert installer["wheels"][0]["name"].endswith("-py3-none-any.whl")
+    assert "py-rattler" not in {p["name"] for p in lock["pip-packages"]}
     first = (folder / "reproenv.lock").read_bytes()
     (folder / "reproenv.lock").unlink()
     assert cli("lock", cwd=folder).code == 0
@@ -98,23 +130,16 @@ def test_generate_refuses_a_conda_lock_without_its_installer(cli: Cli, tmp_path:
 def test_generate_writes_the_conda_stage_and_its_inputs(cli: Cli, tmp_path: Path) -> None:
     folder = _project(tmp_path)
     assert cli("lock", cwd=folder).code == 0
-    wheel = LockedFile(
-        name="py_rattler-0.28.0-cp38-abi3-manylinux_2_17_x86_64.whl", sha256="a" * 64
-    )
-    _with_installer(
-        folder,
-        (
-            LockedPipPackage(
-                name="py-rattler", version="0.28.0", platforms=("linux/amd64",), wheels=(wheel,)
-            ),
-        ),
-    )
-    result = cli("generate", "--frozen", cwd=folder)
+    lock = read_lock(folder / "reproenv.lock")
+    assert lock is not None and lock.conda_installer
+    result = cli("generate", cwd=folder)
     assert result.code == 0, result.output
     assert "FROM ${BASE_IMAGE} AS conda" in (folder / "Dockerfile").read_text()
     records = json.loads((folder / "conda-records.json").read_text())["records"]
     assert sorted(r["name"] for r in records) == ["numpy", "python", "tqdm"]
-    assert f"--hash=sha256:{'a' * 64}" in (folder / "conda-installer.lock").read_text()
+    installer = (folder / "conda-installer.lock").read_text()
+    assert f"{INSTALLER}=={installer_version()}" in installer
+    assert all(h in installer for p in lock.conda_installer for h in p.hashes)
     assert (folder / "conda-install.py").is_file()
 
 
@@ -126,7 +151,7 @@ def test_a_served_channel_locks_per_platform_and_its_token_stays_out(
     folder.mkdir()
     (folder / "reproenv.toml").write_text(
         'name = "demo"\npython = "3.11"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
-        '[conda]\nenvironment = ["environment.yml"]\n'
+        '[conda]\nenvironment = ["environment.yml"]\n' + PIP_INDEX
     )
     with ChannelServer(standard_conda_channel.parent, token=token) as server:
         channel = server.url("standard").replace("/standard", "/t/${CONDA_TOKEN}/standard")
@@ -168,7 +193,7 @@ def test_a_conda_lock_file_and_a_pixi_lock_lock_to_what_they_pin(cli: Cli, tmp_p
         (folder / name).write_bytes((FIXTURES / name).read_bytes())
         (folder / "reproenv.toml").write_text(
             f'name = "demo"\npython = "3.11"\nplatforms = ["linux/amd64", "linux/arm64"]\n'
-            f'[conda]\nlockfile = "{name}"\n'
+            f'[conda]\nlockfile = "{name}"\n' + PIP_INDEX
         )
         result = cli("lock", cwd=folder)
         assert result.code == 0, result.output
@@ -178,3 +203,32 @@ def test_a_conda_lock_file_and_a_pixi_lock_lock_to_what_they_pin(cli: Cli, tmp_p
         assert locked == pinned and pinned, name
         assert lock["conda-solver"] == f"{name} used as it is"
         assert cli("lock", "--check", cwd=folder).code == 0
+
+
+def test_the_pip_part_is_resolved_around_what_conda_installs(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "project"
+    (folder / "envs").mkdir(parents=True)
+    channel = repodata_channel(tmp_path / "channel")
+    (folder / "envs" / "environment.yml").write_text(
+        f"channels: [{channel}]\ndependencies:\n  - python=3.11\n  - numpy\n"
+        "  - pip:\n    - plotlib\n    - -r extra.txt\n"
+    )
+    (folder / "envs" / "extra.txt").write_text("extra-tool\n")  # beside the environment file
+    (folder / "reproenv.toml").write_text(
+        'name = "demo"\npython = "3.11"\n[conda]\nenvironment = ["envs/environment.yml"]\n'
+        + PIP_INDEX
+    )
+    result = cli("lock", cwd=folder)
+    assert result.code == 0, result.output
+    lock = tomllib.loads((folder / "reproenv.lock").read_text())
+    # numpy is conda's (1.26.4): pip agrees with it and does not pin it again
+    assert {p["name"]: p["version"] for p in lock["pip-packages"]} == {
+        "extra-tool": "3.0",
+        "plotlib": "1.0",
+    }
+    assert {p["name"]: p["version"] for p in lock["conda-packages"]}["numpy"] == "1.26.4"
+    assert "numpy" not in (folder / "requirements.lock").read_text()
+    # the included file is an input: an edit makes the lock stale
+    assert cli("lock", "--check", cwd=folder).code == 0
+    (folder / "envs" / "extra.txt").write_text("extra-tool==3.0\n")
+    assert cli("lock", "--check", cwd=folder).code == 1

@@ -11,6 +11,7 @@ from reproenv.detect.conda import ENVIRONMENT_FILES
 from reproenv.errors import bad_input, redact
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import HASH_SCHEME
+from reproenv.spec.environment import pip_part_includes
 from reproenv.spec.model import CondaSpec, Spec
 from reproenv.spec.requirements import (
     RequirementLine,
@@ -94,7 +95,11 @@ def conda_files(spec: Spec) -> list[Path]:
     if spec.conda is None:
         return []
     named = spec.conda.files + ((spec.conda.lockfile,) if spec.conda.lockfile else ())
-    return [spec.project_dir / name for name in named]
+    files = [spec.project_dir / name for name in named]
+    includes = pip_part_includes(spec.conda)
+    if includes:  # and what they include in turn
+        files += requirement_files(spec.model_copy(update={"requirements": includes}))
+    return files
 
 
 def _conda_inputs(spec: Spec, conda: CondaSpec) -> dict[str, object]:

@@ -6,6 +6,7 @@ A second ecosystem's locker (conda) is a step of its own beside the pip one.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,6 +42,8 @@ class _Resolution:
     spec_images: tuple[LockedImage, ...] | None = None  # the spec's base, once looked up
     lookup: Future[list[ResolvedImage]] | None = None  # the spec's base, being looked up
     conda: Locked = field(default_factory=lambda: Locked({}))
+    scratch: Path | None = None  # the pip part of an environment file, as uv's input
+    conda_provided: frozenset[str] = frozenset()  # what conda installs: not pinned for pip
     pip: Locked = field(default_factory=lambda: Locked({}))
     gpu: LockedGpu | None = None
     images: tuple[LockedImage, ...] = ()
@@ -73,8 +76,10 @@ def resolve(
     """Resolve the spec; pins of `previous` that still satisfy the inputs are kept."""
     request = LockRequest(spec, spec.platforms, previous, upgrade, ca_cert)
     state = _Resolution(spec, registry, request, PipLocker(backend_named(backend)))
-    for step in STEPS:
-        step.run(state)
+    with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
+        state.scratch = Path(scratch)
+        for step in STEPS:
+            step.run(state)
     return Lock(
         reproenv_version=__version__,
         input_hash=state.input_hash,
@@ -123,8 +128,13 @@ def _conda(state: _Resolution) -> None:
     if state.spec.conda is None:
         return
     from reproenv.lock.conda.locker import CondaLocker
+    from reproenv.lock.conda.pip_inputs import with_pip_part
 
     state.conda = CondaLocker().lock(state.request)
+    records = state.conda.section.get("conda_packages", ())
+    if records and state.scratch is not None:
+        spec, state.conda_provided = with_pip_part(state.spec, records, state.scratch)
+        state.spec, state.request = spec, replace(state.request, spec=spec)
 
 
 def _inputs(state: _Resolution) -> None:
@@ -161,9 +171,19 @@ def _pip(state: _Resolution) -> None:
                 _once_running, running, _resolve_images, state.spec, state.registry
             )
         try:
-            state.pip = state.pip_locker.lock(request)
+            state.pip = _pip_locked(state, request)
         finally:
             running.set()  # a locker that ran no resolver
+
+
+def _pip_locked(state: _Resolution, request: LockRequest) -> Locked:
+    """The pip section, without what the conda environment already installs."""
+    locked = state.pip_locker.lock(request)
+    if not state.conda_provided:
+        return locked
+    packages = locked.section["pip_packages"]
+    kept = tuple(p for p in packages if p.name not in state.conda_provided)
+    return replace(locked, section={**locked.section, "pip_packages": kept})
 
 
 def _once_running(running: threading.Event, work: Callable[..., _T], *args: Any) -> _T:
@@ -194,7 +214,7 @@ def _gpu(state: _Resolution) -> None:
         variant_indexes=(variant.index_url(),),
     )
     try:
-        state.pip = state.pip_locker.lock(state.request)
+        state.pip = _pip_locked(state, state.request)
     except ReproenvError as error:
         raise variant.as_error(error) from None
     try:

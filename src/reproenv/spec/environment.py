@@ -7,6 +7,7 @@ The lines are what the solver's refusals point at: "environment.yml:7: pandas >=
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from reproenv.fsutil import read_user_text
 from reproenv.spec.model import CondaEntry, CondaSpec, RawConda
 
 INVALID = "conda-environment-invalid"
+# a `pip:` line that includes a file, relative to the environment file as conda reads it
+INCLUDE = re.compile(r"^(-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)$")
 
 
 @dataclass(frozen=True)
@@ -226,3 +229,15 @@ def _require_file(project_dir: Path, spec_path: Path, file: str, key: str) -> No
             file=str(spec_path),
             key=key,
         )
+
+
+def pip_part_includes(conda: CondaSpec | None) -> tuple[str, ...]:
+    """The files the `pip:` lines include, relative to the project: inputs of the lock."""
+    if conda is None:
+        return ()
+    found = []
+    for entry in conda.pip:
+        include = INCLUDE.match(entry.text)
+        if include is not None:
+            found.append(str(Path(entry.file).parent / include[2]))
+    return tuple(found)

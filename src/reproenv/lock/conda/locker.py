@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reproenv.lock.conda.installer import lock_installer
 from reproenv.lock.conda.solve import solve, without_token
 from reproenv.lock.conda.target import target
 from reproenv.lock.locker import Locked, LockRequest
-from reproenv.lock.model import LockedCondaPackage
+from reproenv.lock.model import LockedCondaPackage, LockedPipPackage
 from reproenv.settings import cache_dir
 from reproenv.spec.model import CondaEntry, Spec
 
@@ -44,6 +45,7 @@ class CondaLocker:
                 "conda_channels": tuple(without_token(c) for c in conda.channels),
                 "conda_solver": f"py-rattler {_rattler_version()}",
                 "conda_packages": merge_platforms(solved),
+                "conda_installer": lock_installer(spec, request.ca_cert, _installer(request)),
             }
         )
 
@@ -72,9 +74,15 @@ def _taken_as_it_is(request: LockRequest, lockfile: str, environment: str | None
             "conda_channels": tuple(without_token(c) for c in taken.channels),
             "conda_solver": f"{path.name} used as it is",
             "conda_packages": taken.packages,
+            "conda_installer": lock_installer(request.spec, request.ca_cert, _installer(request)),
         },
         warnings,
     )
+
+
+def _installer(request: LockRequest) -> tuple[LockedPipPackage, ...]:
+    previous = request.previous
+    return previous.conda_installer if previous is not None and not request.upgrade else ()
 
 
 def _kept(request: LockRequest) -> tuple[LockedCondaPackage, ...]:
@@ -91,20 +99,11 @@ def _base(request: LockRequest, platform: str) -> str | None:
 
 
 def _with_python(spec: Spec) -> tuple[CondaEntry, ...]:
-    """The environment's specs; with the spec's Python when they name none, so the image's
-    Python is the one the pip part is resolved for."""
+    """The environment's specs and the spec's Python: the pip part is resolved for that one,
+    and an environment file that pins another is refused with both named."""
     specs = spec.conda.specs if spec.conda is not None else ()
-    if any(_name(entry.text) == "python" for entry in specs):
-        return specs
-    pin = CondaEntry(text=f"python {spec.python}.*", file=spec.source.name, line=0)
+    pin = CondaEntry(text=f"python {spec.python}.*", file=f"{spec.source.name} (python)", line=0)
     return (*specs, pin)
-
-
-def _name(text: str) -> str:
-    head = text.split("::")[-1].strip()
-    for stop in " =<>!~[":
-        head = head.split(stop, 1)[0]
-    return head.lower()
 
 
 def merge_platforms(
