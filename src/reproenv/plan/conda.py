@@ -30,12 +30,14 @@ class CondaRecord:
     build: str
     subdir: str
     channel: str
-    url: str  # a token as `/t/${VAR}/`, filled in by the build from a secret
+    url: str  # as the lock has it, without a token: what conda-meta records
     sha256: str
     md5: str
     depends: tuple[str, ...] = ()
     constrains: tuple[str, ...] = ()
     size: int | None = None
+    # where its channel takes a token: the URL with `/t/${VAR}/`, filled in from a secret
+    download_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class CondaEnv:
 
 def conda_env(lock: Lock, platform: str) -> CondaEnv | None:
     """The lock's conda environment for `platform`; None when it has no conda records."""
+    gated = _gated_channels(lock.conda_channels)
     records = tuple(
         CondaRecord(
             name=p.name,
@@ -82,6 +85,7 @@ def conda_env(lock: Lock, platform: str) -> CondaEnv | None:
             depends=p.depends,
             constrains=p.constrains,
             size=p.size,
+            download_url=_download_url(p.url, p.channel, gated),
         )
         for p in sorted(lock.conda_packages, key=lambda p: (p.name, p.subdir, p.url))
         if platform in p.platforms
@@ -99,10 +103,28 @@ def conda_env(lock: Lock, platform: str) -> CondaEnv | None:
         subdir=SUBDIRS[platform],
         records=records,
         installer=pins,
-        token_vars=tuple(sorted({v for r in records for v in _TOKEN_VAR.findall(r.url)})),
+        token_vars=tuple(
+            sorted({v for r in records for v in _TOKEN_VAR.findall(r.download_url or "")})
+        ),
         index_url=lock.pip_index_url,
         extra_index_urls=lock.pip_extra_index_urls,
     )
+
+
+def _gated_channels(channels: tuple[str, ...]) -> dict[str, str]:
+    """The lock's channels written with `/t/${VAR}/`, by the token-free URL its records carry."""
+    return {
+        _TOKEN_VAR.sub("/", channel).rstrip("/"): channel.rstrip("/")
+        for channel in channels
+        if _TOKEN_VAR.search(channel)
+    }
+
+
+def _download_url(url: str, channel: str, gated: dict[str, str]) -> str | None:
+    templated = gated.get(channel.rstrip("/"))
+    if templated is None or not url.startswith(channel.rstrip("/") + "/"):
+        return None
+    return templated + url[len(channel.rstrip("/")) :]
 
 
 def check_conda_installable(lock: Lock) -> None:

@@ -35,7 +35,8 @@ from reproenv.spec.load import load_spec
 GOLDEN = Path(__file__).parents[2] / "golden" / "conda-env" / "input"
 BOTH = ("linux/amd64", "linux/arm64")
 CHANNEL = "https://conda.example.org/conda-forge"
-PRIVATE = "https://conda.example.org/t/${LAB_TOKEN}/lab"
+PRIVATE = "https://conda.example.org/t/${LAB_TOKEN}/lab"  # as the lock keeps a gated channel
+LAB = "https://conda.example.org/lab"  # its records' channel: without the token
 DIGEST = "sha256:" + "12" * 32
 HADOLINT = Path(sys.executable).parent / "hadolint"
 
@@ -73,7 +74,7 @@ RECORDS = (
     _record("python", "3.11.9", "h1_0_cpython", "linux-aarch64", ("linux/arm64",)),
     _record("libzlib", "1.3.1", "h0_2", "linux-64", ("linux/amd64",)),
     _record("libzlib", "1.3.1", "h1_2", "linux-aarch64", ("linux/arm64",)),
-    _record("labtools", "0.3", "pyh0_0", "noarch", BOTH, "python >=3.8", channel=PRIVATE),
+    _record("labtools", "0.3", "pyh0_0", "noarch", BOTH, "python >=3.8", channel=LAB),
 )
 
 
@@ -230,10 +231,15 @@ def test_a_conda_lock_without_its_installer_is_refused() -> None:
     check_installable(conda_lock(), {})  # with it, the lock installs
 
 
-def test_token_variables_are_named_for_the_build() -> None:
+def test_a_gated_channels_records_are_downloaded_through_its_token() -> None:
     plan = _plan(conda_lock())
     assert plan.conda is not None and plan.conda.token_vars == ("LAB_TOKEN",)
-    assert "${LAB_TOKEN}" in render_all(plan)["conda-records.json"]
+    records = json.loads(render_all(plan)["conda-records.json"])["records"]
+    found = {r["name"]: r for r in records}
+    lab = "labtools-0.3-pyh0_0.conda"
+    assert found["labtools"]["url"] == f"{LAB}/noarch/{lab}"  # the lock's, for conda-meta
+    assert found["labtools"]["download_url"] == f"{PRIVATE}/noarch/{lab}"
+    assert "download_url" not in found["python"]  # its channel takes no token
 
 
 def test_golden_case_is_rendered_from_this_lock() -> None:

@@ -6,8 +6,9 @@ conda-installer.lock) beside the standard library. Every record's file is downlo
 URL in the lock, its sha256 and md5 are checked against the lock, and rattler links the files
 (prefix replacement and noarch python included) from a package cache filled with them.
 
-A channel token never reaches a layer or a log: the lock writes it as `/t/${VAR}/`, and the
-build hands the values in as a secret file, a JSON object of VAR -> token.
+A channel token never reaches a layer or a log: the lock writes a gated channel as
+`/t/${VAR}/` (a record's `download_url`), and the build hands the values in as a secret file, a
+JSON object of VAR -> token. conda-meta keeps the lock's URL, without a token.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def fetch(
 ) -> Path:
     """Download one record's file and check it against the lock's hashes."""
     folder.mkdir(parents=True, exist_ok=True)
-    url: str = record["url"]  # as the lock has it: a token only as ${VAR}
+    url: str = record.get("download_url") or record["url"]  # a token only as ${VAR}
     target = folder / url.rsplit("/", 1)[-1]
     sha256, md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 - the lock's md5, checked too
     request = urllib.request.Request(with_tokens(url, tokens))  # noqa: S310 - the lock's URL
@@ -143,6 +144,8 @@ async def install(
     )
     shutil.rmtree(cache, ignore_errors=True)
     (prefix / "CACHEDIR.TAG").unlink(missing_ok=True)  # the cache's marker, not the env's
+    for meta in (prefix / "conda-meta").glob("*.json"):
+        meta.chmod(0o644)  # written owner-only: the image's user reads them too, as conda's are
 
 
 if __name__ == "__main__":
