@@ -1,9 +1,10 @@
 """`reproenv lock` of a conda project through the real CLI: the records with their hashes in
 reproenv.lock, the lines of unsatisfiable specs, a relock byte for byte, `lock --check` from
-the files alone, and `generate` refusing an image that would lack the environment."""
+the files alone, and `generate` writing the conda stage (refused without the pinned installer)."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from reproenv.lock.conda.installer import INSTALLER, installer_version
+from reproenv.lock.model import LockedPipPackage, dump_lock, read_lock
 from tests.conftest import Cli
 from tests.fakes.conda_channel import ChannelServer
 from tests.fakes.package_index import FakeIndex, FakePackage
@@ -107,15 +109,38 @@ def test_an_unsatisfiable_spec_exits_2_naming_its_line(cli: Cli, tmp_path: Path)
     assert not (folder / "reproenv.lock").exists()
 
 
-def test_generate_refuses_an_image_that_would_lack_the_environment(
-    cli: Cli, tmp_path: Path
-) -> None:
+def _with_installer(folder: Path, pins: tuple[LockedPipPackage, ...]) -> None:
+    """The lock as `reproenv lock` wrote it, its conda-installer replaced by `pins`."""
+    path = folder / "reproenv.lock"
+    lock = read_lock(path)
+    assert lock is not None
+    path.write_text(dump_lock(lock.model_copy(update={"conda_installer": pins})))
+
+
+def test_generate_refuses_a_conda_lock_without_its_installer(cli: Cli, tmp_path: Path) -> None:
     folder = _project(tmp_path)
     assert cli("lock", cwd=folder).code == 0
-    result = cli("generate", cwd=folder)
+    _with_installer(folder, ())
+    result = cli("generate", "--frozen", cwd=folder)
     assert result.code == 2, result.output
-    assert "cannot install a conda environment in the image yet" in result.stderr
+    assert "no pinned conda-installer" in result.stderr
     assert not (folder / "Dockerfile").exists()
+
+
+def test_generate_writes_the_conda_stage_and_its_inputs(cli: Cli, tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    assert cli("lock", cwd=folder).code == 0
+    lock = read_lock(folder / "reproenv.lock")
+    assert lock is not None and lock.conda_installer
+    result = cli("generate", cwd=folder)
+    assert result.code == 0, result.output
+    assert "FROM ${BASE_IMAGE} AS conda" in (folder / "Dockerfile").read_text()
+    records = json.loads((folder / "conda-records.json").read_text())["records"]
+    assert sorted(r["name"] for r in records) == ["numpy", "python", "tqdm"]
+    installer = (folder / "conda-installer.lock").read_text()
+    assert f"{INSTALLER}=={installer_version()}" in installer
+    assert all(h in installer for p in lock.conda_installer for h in p.hashes)
+    assert (folder / "conda-install.py").is_file()
 
 
 def test_a_served_channel_locks_per_platform_and_its_token_stays_out(

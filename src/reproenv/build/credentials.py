@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from reproenv.errors import redact
+from reproenv.errors import bad_input, redact
 from reproenv.lock.inputs import requirement_files
 from reproenv.lock.model import Lock
+from reproenv.plan.conda import CondaEnv
 from reproenv.spec.model import Spec
 from reproenv.spec.requirements import INDEX_OPTIONS, expand_env, read_lines
 
@@ -85,3 +86,21 @@ def _declared_urls(spec: Spec) -> list[str]:
     for path in requirement_files(spec):
         urls += [line.value for line in read_lines(path) if line.option in INDEX_OPTIONS]
     return urls
+
+
+def conda_tokens(conda: CondaEnv | None, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """VAR -> token for every channel the lock names as `/t/${VAR}/`, from the environment the
+    lock read them from; the build hands them to the conda stage as one secret."""
+    if conda is None or not conda.token_vars:
+        return {}
+    env = os.environ if env is None else env
+    missing = [name for name in conda.token_vars if not env.get(name)]
+    if missing:
+        raise bad_input(
+            f"the locked conda channels need the token {', '.join(f'${{{n}}}' for n in missing)}"
+            ", which is not set",
+            "conda-token-missing",
+            f"set {' and '.join(missing)} in the environment of `reproenv build`, as for "
+            "`reproenv lock`",
+        )
+    return {name: env[name] for name in conda.token_vars}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +39,9 @@ def build_image(
     ca_cert: Path | None,
     netrc: str | None = None,
     network: str | None = None,
+    conda_tokens: Mapping[str, str] | None = None,
 ) -> BuildOutcome:
+    """`conda_tokens`: VAR -> token of the locked conda channels, a secret of the conda stage."""
     build_args = base_image_arg(plan, mirror)
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         secrets: dict[str, Path] = {}
@@ -48,12 +52,14 @@ def build_image(
             if ca_cert:
                 secrets[plan.ca_secret_id] = ca_cert
             if netrc:
-                # only the owner may read it, and it lives no longer than the build
-                secret = Path(scratch) / "netrc"
-                secret.touch(mode=0o600)
-                secret.write_text(netrc, encoding="utf-8")
-                secrets[plan.netrc_secret_id] = secret
+                secrets[plan.netrc_secret_id] = _secret_file(Path(scratch) / "netrc", netrc)
+            if plan.conda and conda_tokens:
+                tokens = json.dumps(dict(conda_tokens))
+                secrets[plan.conda.tokens_secret_id] = _secret_file(
+                    Path(scratch) / "conda-tokens.json", tokens
+                )
         else:
+            refuse_legacy_tokens(plan)
             # the generated Dockerfile uses mounts; hand the legacy builder a variant without
             dockerfile = Path(scratch) / "Dockerfile"
             dockerfile.write_text(render_dockerfile(plan, buildkit=False), encoding="utf-8")
@@ -81,6 +87,25 @@ def build_image(
             context_tar=context_tar,
         )
     return BuildOutcome(plan.image_tag, info.builder, plan.ca_secret_id in secrets)
+
+
+def _secret_file(path: Path, text: str) -> Path:
+    """Only the owner may read it, and it lives no longer than the build."""
+    path.touch(mode=0o600)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refuse_legacy_tokens(plan: BuildPlan) -> None:
+    """The legacy builder has no secrets: a channel token would have to enter a layer."""
+    if plan.conda and plan.conda.token_vars:
+        raise bad_input(
+            "the locked conda channels need a token "
+            f"({', '.join(f'${{{n}}}' for n in plan.conda.token_vars)}), which only BuildKit "
+            "can pass without storing it in a layer; this engine builds with the legacy builder",
+            "conda-token-needs-buildkit",
+            "enable BuildKit (DOCKER_BUILDKIT=1, or install docker-buildx) and build again",
+        )
 
 
 def legacy_ignore_note(plan: BuildPlan) -> str | None:

@@ -53,7 +53,7 @@ def build(
     output_dir: OutputDirOption = None,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
-    from reproenv.build.credentials import index_credentials, render_netrc
+    from reproenv.build.credentials import conda_tokens, index_credentials, render_netrc
     from reproenv.build.service import build_image, legacy_ignore_note
     from reproenv.cli.pipeline import generate_files
     from reproenv.engine import LEGACY_NOTE, open_engine
@@ -79,6 +79,9 @@ def build(
         if ignore_note:
             note(ignore_note)
     credentials = index_credentials(prepared.spec, prepared.lock)
+    tokens = conda_tokens(plan.conda)
+    if tokens:
+        note(f"passing the token of {', '.join(sorted(tokens))} as a build secret")
     if credentials:
         note(f"passing credentials for {', '.join(sorted(credentials))} as a build secret")
     outcome = build_image(
@@ -90,5 +93,6 @@ def build(
         ca_cert=prepared.ca_cert,
         netrc=render_netrc(credentials) if credentials else None,
         network=network,
+        conda_tokens=tokens,
     )
     note(f"built {outcome.tag}")

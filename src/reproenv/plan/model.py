@@ -9,6 +9,7 @@ from reproenv.errors import bad_input
 from reproenv.lock.apt import sources_script, update_command
 from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
 from reproenv.oci.platform import host_platform
+from reproenv.plan.conda import CONDA_PREFIX, CondaEnv, check_conda_installable, conda_env
 from reproenv.spec.model import DEFAULT_DOCKERFILE, Spec
 
 VENV = "/opt/venv"
@@ -63,6 +64,18 @@ class BuildPlan:
     dockerfile: str = DEFAULT_DOCKERFILE  # where generate writes it, relative to the project
     # the project's own .dockerignore rules, merged into the generated ignore file
     project_ignore: tuple[str, ...] = ()
+    # the conda environment the image installs from the lock's records for `platform`
+    conda: CondaEnv | None = None
+
+    @property
+    def venv_python(self) -> str:
+        """What the venv is made from: the conda environment's Python when there is one."""
+        return f"{CONDA_PREFIX}/bin/python" if self.conda else self.python_executable
+
+    @property
+    def has_venv(self) -> bool:
+        """A conda image has a venv only for pip packages (or local projects) on top of it."""
+        return self.conda is None or self.has_pip_packages or bool(self.local_projects)
 
     @property
     def dockerignore(self) -> str:
@@ -146,22 +159,15 @@ def make_plan(
         local_projects=lock.local_projects,
         dockerfile=dockerfile or spec.dockerfile,
         project_ignore=project_ignore,
+        conda=conda_env(lock, platform),
     )
 
 
 def check_installable(lock: Lock, where: dict[str, str]) -> None:
     """Refuse to render an image the lock cannot give: git requirements are pinned to their
-    commit in the lock, but pip cannot check a repository against a hash; conda records are
-    locked, but not yet installed by the image."""
-    if lock.conda_packages:
-        raise bad_input(
-            f"reproenv.lock holds {len(lock.conda_packages)} conda packages, but this version "
-            "of reproenv cannot install a conda environment in the image yet: the image would "
-            "lack them",
-            "conda-not-installable",
-            "keep the lock (it pins every record with its sha256); to build now, install the "
-            "locked records with conda-lock or pixi, or list what PyPI has in pip.requirements",
-        )
+    commit in the lock, but pip cannot check a repository against a hash; conda records need
+    the pinned installer that puts them in the image."""
+    check_conda_installable(lock)
     pinned = [p for p in lock.pip_packages if p.vcs]
     if not pinned:
         return

@@ -13,8 +13,9 @@ from reproenv.plan.model import BuildPlan
 class Renderer(Protocol):
     name: str
 
-    def outputs(self, dockerfile: str) -> tuple[str, ...]:
-        """The paths `render` returns, known from the spec before there is a plan."""
+    def outputs(self, dockerfile: str, conda: bool = False) -> tuple[str, ...]:
+        """The paths `render` returns, known from the spec before there is a plan (`conda`:
+        the spec has a conda environment)."""
         ...
 
     def render(self, plan: BuildPlan) -> dict[str, str]: ...

@@ -1,0 +1,195 @@
+"""Acceptance: a conda environment locked from a loopback channel is installed in the image
+without a solver, exactly the locked records; a file changed after locking fails the build
+naming its package; a channel token appears in no file, layer or output.
+
+The channel holds a working `python`: the test bed's Debian Python 3.11 (the base image's own
+/usr/bin/python3.11 and /usr/lib/python3.11) packaged as a conda record. It runs from the prefix
+because its shared libraries are the Debian base's. Its site module is Debian's (frozen into the
+binary), which reads site-packages only in a virtual environment: the package adds a
+sitecustomize.py that reads the prefix's lib/python3.11/site-packages, as conda's own Python
+does. The build's conda stage installs its pinned py-rattler from the package index, hence the
+`network` marker."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import secrets
+import shutil
+import subprocess
+import tarfile
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli, DockerHost, Result
+from tests.fakes.conda_channel import ChannelServer, CondaPackage, build_channel, write_package
+
+pytestmark = [pytest.mark.docker, pytest.mark.network]
+
+PREFIX = "/opt/conda-env"
+# Debian's site module adds <prefix>/lib/python3.11/site-packages in a venv only
+_SITECUSTOMIZE = b"""import os, site, sys
+site.addsitedir(os.path.join(sys.prefix, "lib", "python3.11", "site-packages"))
+"""
+_LEFT_OUT = ("__pycache__", "/test/", "/idlelib/", "/tkinter/", "/lib2to3/tests/", "/ensurepip/")
+LABTOOLS = CondaPackage(
+    "labtools",
+    "0.3",
+    "pyh0_0",
+    depends=("python >=3.8",),
+    noarch="python",
+    files={"site-packages/labtools/__init__.py": b'__version__ = "0.3"\n'},
+)
+
+
+def _debian_python(docker_host: DockerHost) -> CondaPackage:
+    """The base image's Python 3.11 as a linux-64 conda package."""
+    base = f"{docker_host.mirror}/library/python:3.11-slim-bookworm"
+    listing = subprocess.run(
+        [docker_host.executable, "run", "--rm", "--entrypoint", "sh", base, "-c",
+         "python3.11 -c 'import platform; print(platform.python_version())' >&2 && "
+         "tar -C / -cf - usr/bin/python3.11 usr/lib/python3.11"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    version = listing.stderr.decode().split()[-1]
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(listing.stdout)) as archive:
+        for member in archive:
+            path = member.name.removeprefix("usr/")
+            if not member.isfile() or any(part in f"/{path}" for part in _LEFT_OUT):
+                continue
+            data = archive.extractfile(member).read()  # type: ignore[union-attr]
+            files[path] = data
+    files["lib/python3.11/sitecustomize.py"] = _SITECUSTOMIZE  # Debian's is a link to /etc
+    files["bin/python"] = files["bin/python3.11"]
+    return CondaPackage("python", version, "h0_debian", subdir="linux-64", files=files)
+
+
+@pytest.fixture(scope="module")
+def channels(docker_host: DockerHost, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of one channel, `debian`: the Debian Python and a noarch module. Built once."""
+    root = tmp_path_factory.mktemp("conda-channels")
+    build_channel(root / "debian", [_debian_python(docker_host), LABTOOLS], subdirs=("linux-64",))
+    return root
+
+
+@pytest.fixture
+def own_channels(channels: Path, tmp_path: Path) -> Path:
+    """A copy of the channels for a test that rewrites a package."""
+    root = tmp_path / "channels"
+    shutil.copytree(channels, root)
+    return root
+
+
+def _project(folder: Path, name: str, channel: str) -> Path:
+    folder.mkdir()
+    (folder / "environment.yml").write_text(
+        f"channels:\n  - {channel}\ndependencies:\n  - python 3.11.*\n  - labtools\n"
+    )
+    (folder / "reproenv.toml").write_text(
+        f'name = "{name}"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n'
+    )
+    return folder
+
+
+def _lock(cli: Cli, project: Path) -> tuple[dict[str, Any], Result]:
+    locked = cli("lock", cwd=project)
+    assert locked.code == 0, locked.output
+    lock = tomllib.loads((project / "reproenv.lock").read_text())
+    if not lock.get("conda-installer"):
+        pytest.skip("reproenv lock does not pin the conda-installer (py-rattler) yet")
+    return lock, locked
+
+
+def _built_tag(result: Result, name: str) -> str:
+    assert result.code == 0, result.output
+    return next(line.split()[-1] for line in result.output.splitlines() if f"built {name}:" in line)
+
+
+def test_the_image_has_exactly_the_locked_records(
+    docker_host: DockerHost, engine_cli: Cli, channels: Path, tmp_path: Path
+) -> None:
+    with ChannelServer(channels) as server:
+        project = _project(tmp_path / "env", "conda-env", server.url("debian"))
+        lock, _ = _lock(engine_cli, project)
+        tag = _built_tag(engine_cli("build", "--network", "host", cwd=project), "conda-env")
+    script = (
+        "import glob, json; print(json.dumps({d['url']: d['sha256'] for d in "
+        f"(json.load(open(f)) for f in glob.glob('{PREFIX}/conda-meta/*.json'))}}))"
+    )
+    meta = docker_host("run", "--rm", "--entrypoint", "/usr/bin/python3", tag, "-c", script)
+    records = lock["conda-packages"]
+    assert json.loads(meta.stdout) == {r["url"]: r["sha256"] for r in records}
+    assert {r["name"] for r in records} == {"python", "labtools"}
+    ran = engine_cli(
+        "run", "--", "python", "-c",
+        "import sys, labtools; print(sys.prefix, labtools.__version__)",
+        cwd=project,
+    )  # fmt: skip
+    assert ran.code == 0, ran.output
+    assert ran.stdout.split() == [PREFIX, "0.3"]
+
+
+def test_a_package_changed_after_locking_fails_the_build(
+    engine_cli: Cli, own_channels: Path, tmp_path: Path
+) -> None:
+    with ChannelServer(own_channels) as server:
+        project = _project(tmp_path / "changed", "conda-changed", server.url("debian"))
+        lock, _ = _lock(engine_cli, project)
+        changed = dataclasses.replace(
+            LABTOOLS, files={"site-packages/labtools/__init__.py": b'__version__ = "evil"\n'}
+        )
+        write_package(changed, own_channels / "debian")  # not indexed again
+        built = engine_cli("build", "--network", "host", cwd=project)
+    assert built.code != 0, built.output
+    records = lock["conda-packages"]
+    locked = next(r["sha256"] for r in records if r["name"] == "labtools")
+    assert "labtools 0.3" in built.output
+    assert locked in built.output  # the lock's hash and the file's, both named
+    assert "is not the file the lock pins: its sha256 is" in built.output
+
+
+@pytest.fixture
+def token() -> str:
+    return "tk-" + secrets.token_hex(12)
+
+
+@pytest.fixture
+def gated(channels: Path, token: str) -> Iterator[ChannelServer]:
+    with ChannelServer(channels, token=token) as server:
+        yield server
+
+
+def test_a_channel_token_stays_secret(
+    docker_host: DockerHost, engine_cli: Cli, gated: ChannelServer, token: str, tmp_path: Path
+) -> None:
+    channel = f"{gated.address}/t/${{CONDA_TOKEN}}/debian"
+    project = _project(tmp_path / "gated", "conda-gated", channel)
+    cli = Cli({**engine_cli.env, "CONDA_TOKEN": token})
+    lock, locked = _lock(cli, project)
+    seen = len(gated.requests)
+    built = cli("build", "--network", "host", cwd=project)
+    tag = _built_tag(built, "conda-gated")
+    # the build downloaded the records through the token
+    assert any(f"/t/{token}/debian/noarch/labtools" in p for p in gated.requests[seen:])
+    ran = cli("run", "--", "python", "-c", "import labtools", cwd=project)
+    assert ran.code == 0, ran.output
+    assert lock["conda-channels"] == [channel]  # the variable, as written
+    for path in project.rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(errors="replace"), path
+    for result in (locked, built, ran):
+        assert token not in result.output
+    with subprocess.Popen([docker_host.executable, "save", tag], stdout=subprocess.PIPE) as save:
+        assert save.stdout is not None
+        tail = b""
+        for chunk in iter(lambda: save.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
+            assert token.encode() not in tail + chunk, "the token is in an image layer"
+            tail = chunk[-64:]
+    assert token not in docker_host("history", "--no-trunc", tag).stdout
+    assert token not in docker_host("image", "inspect", tag).stdout
