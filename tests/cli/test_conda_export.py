@@ -104,3 +104,21 @@ def test_a_conda_lock_yml_the_spec_takes_is_the_input_not_an_export(
     assert cli("lock", cwd=folder).code == 0
     assert cli("lock", "--check", cwd=folder).code == 0
     assert (folder / "conda-lock.yml").read_bytes() == given
+
+
+def test_py_rattler_reads_the_export_to_the_locked_records(cli: Cli, tmp_path: Path) -> None:
+    import rattler
+
+    folder = _project(tmp_path)
+    assert cli("lock", cwd=folder).code == 0
+    lock = read_lock(folder / "reproenv.lock")
+    assert lock is not None
+    environment = rattler.LockFile.from_path(folder / "conda-lock.yml").default_environment()
+    assert environment is not None
+    (platform,) = environment.platforms()
+    assert str(platform.subdir) == "linux-64"
+    records = environment.conda_repodata_records_for_platform(platform)
+    assert records is not None
+    assert {(r.url, r.sha256.hex() if r.sha256 else None) for r in records} == {
+        (p.url, p.sha256) for p in lock.conda_packages
+    }

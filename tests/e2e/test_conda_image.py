@@ -28,6 +28,7 @@ import pytest
 
 from tests.conftest import Cli, DockerHost, Result
 from tests.fakes.conda_channel import ChannelServer, CondaPackage, build_channel, write_package
+from tests.fakes.package_index import FakeIndex, FakePackage
 
 pytestmark = [pytest.mark.docker, pytest.mark.network]
 
@@ -86,13 +87,18 @@ def own_channels(channels: Path, tmp_path: Path) -> Path:
     return root
 
 
-def _project(folder: Path, name: str, channel: str) -> Path:
+def _project(folder: Path, name: str, channel: str, pip_index: str | None = None) -> Path:
+    """A conda project; with `pip_index`, its environment file has a `pip:` part from there."""
     folder.mkdir()
+    pip_part = "  - pip:\n    - labpip==1.0\n" if pip_index else ""
     (folder / "environment.yml").write_text(
-        f"channels:\n  - {channel}\ndependencies:\n  - python 3.11.*\n  - labtools\n"
+        f"channels:\n  - {channel}\ndependencies:\n  - python 3.11.*\n  - labtools\n{pip_part}"
     )
+    # the builder's installer (py-rattler) comes from the default index, the pip part from here
+    pip_table = f'[pip]\nextra-index-urls = ["{pip_index}"]\n' if pip_index else ""
     (folder / "reproenv.toml").write_text(
         f'name = "{name}"\npython = "3.11"\n[conda]\nenvironment = ["environment.yml"]\n'
+        + pip_table
     )
     return folder
 
@@ -114,10 +120,18 @@ def _built_tag(result: Result, name: str) -> str:
 def test_the_image_has_exactly_the_locked_records(
     docker_host: DockerHost, engine_cli: Cli, channels: Path, tmp_path: Path
 ) -> None:
-    with ChannelServer(channels) as server:
-        project = _project(tmp_path / "env", "conda-env", server.url("debian"))
+    pip_packages = [FakePackage("labpip", "1.0")]
+    with ChannelServer(channels) as server, FakeIndex(pip_packages).serve() as index:
+        project = _project(tmp_path / "env", "conda-env", server.url("debian"), index.url)
         lock, _ = _lock(engine_cli, project)
         tag = _built_tag(engine_cli("build", "--network", "host", cwd=project), "conda-env")
+    # the pip part: pinned with its hash, installed by pip with --require-hashes
+    (labpip,) = lock["pip-packages"]
+    assert (labpip["name"], labpip["version"]) == ("labpip", "1.0")
+    assert (
+        f"--hash=sha256:{labpip['wheels'][0]['sha256']}"
+        in (project / "requirements.lock").read_text()
+    )
     script = (
         "import glob, json; print(json.dumps({d['url']: d['sha256'] for d in "
         f"(json.load(open(f)) for f in glob.glob('{PREFIX}/conda-meta/*.json'))}}))"
@@ -128,11 +142,12 @@ def test_the_image_has_exactly_the_locked_records(
     assert {r["name"] for r in records} == {"python", "labtools"}
     ran = engine_cli(
         "run", "--", "python", "-c",
-        "import sys, labtools; print(sys.prefix, labtools.__version__)",
+        "import sys, labtools, labpip; print(sys.base_prefix, labtools.__version__, "
+        "labpip.__version__)",
         cwd=project,
     )  # fmt: skip
     assert ran.code == 0, ran.output
-    assert ran.stdout.split() == [PREFIX, "0.3"]
+    assert ran.stdout.split() == [PREFIX, "0.3", "1.0"]
 
 
 def test_a_package_changed_after_locking_fails_the_build(
@@ -193,3 +208,23 @@ def test_a_channel_token_stays_secret(
             tail = chunk[-64:]
     assert token not in docker_host("history", "--no-trunc", tag).stdout
     assert token not in docker_host("image", "inspect", tag).stdout
+
+
+def test_channels_by_name_build_through_the_conda_mirror(
+    docker_host: DockerHost, engine_cli: Cli, channels: Path, tmp_path: Path
+) -> None:
+    with ChannelServer(channels) as server:
+        # `debian` named without a URL: read from the mirror, locked as conda's upstream URL
+        project = _project(tmp_path / "mirrored", "conda-mirrored", "debian")
+        cli = Cli({**engine_cli.env, "REPROENV_CONDA_MIRROR": server.address})
+        lock, _ = _lock(cli, project)
+        assert all(
+            r["url"].startswith("https://conda.anaconda.org/debian/")
+            for r in lock["conda-packages"]
+        )
+        seen = len(server.requests)
+        built = cli("build", "--network", "host", cwd=project)
+        tag = _built_tag(built, "conda-mirrored")
+        assert any("/debian/noarch/labtools" in path for path in server.requests[seen:])
+    ran = docker_host("run", "--rm", tag, "python", "-c", "import labtools; print('ok')")
+    assert ran.stdout.strip() == "ok"

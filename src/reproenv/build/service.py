@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from reproenv.errors import bad_input
 from reproenv.oci.reference import pull_reference
 from reproenv.plan.model import BuildPlan
 from reproenv.render.dockerfile import render_dockerfile
+from reproenv.settings import CONDA_MIRROR_ENV
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ def build_image(
 ) -> BuildOutcome:
     """`conda_tokens`: VAR -> token of the locked conda channels, a secret of the conda stage."""
     build_args = base_image_arg(plan, mirror)
+    conda_mirror = os.environ.get(CONDA_MIRROR_ENV)
+    if plan.conda is not None and conda_mirror:
+        build_args["REPROENV_CONDA_MIRROR"] = conda_mirror  # the records' upstream URLs there
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         secrets: dict[str, Path] = {}
         context_tar: Path | None = None
