@@ -37,7 +37,7 @@ PREFIX = "/opt/conda-env"
 _SITECUSTOMIZE = b"""import os, site, sys
 site.addsitedir(os.path.join(sys.prefix, "lib", "python3.11", "site-packages"))
 """
-_LEFT_OUT = ("__pycache__", "/test/", "/idlelib/", "/tkinter/", "/lib2to3/tests/", "/ensurepip/")
+_LEFT_OUT = ("__pycache__", "/test/", "/idlelib/", "/tkinter/", "/lib2to3/tests/")
 LABTOOLS = CondaPackage(
     "labtools",
     "0.3",
