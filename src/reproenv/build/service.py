@@ -31,6 +31,14 @@ def base_image_arg(plan: BuildPlan, mirror: str | None) -> dict[str, str]:
     return {"BASE_IMAGE": pull_reference(plan.base_reference, plan.platform_digest, mirror)}
 
 
+def conda_mirror_arg(plan: BuildPlan) -> dict[str, str]:
+    """The conda stage reads the lock's upstream URLs through REPROENV_CONDA_MIRROR."""
+    conda_mirror = os.environ.get(CONDA_MIRROR_ENV)
+    if plan.conda is None or not conda_mirror:
+        return {}
+    return {"REPROENV_CONDA_MIRROR": conda_mirror}
+
+
 def build_image(
     engine: ContainerEngine,
     info: EngineInfo,
@@ -44,10 +52,7 @@ def build_image(
     conda_tokens: Mapping[str, str] | None = None,
 ) -> BuildOutcome:
     """`conda_tokens`: VAR -> token of the locked conda channels, a secret of the conda stage."""
-    build_args = base_image_arg(plan, mirror)
-    conda_mirror = os.environ.get(CONDA_MIRROR_ENV)
-    if plan.conda is not None and conda_mirror:
-        build_args["REPROENV_CONDA_MIRROR"] = conda_mirror  # the records' upstream URLs there
+    build_args = {**base_image_arg(plan, mirror), **conda_mirror_arg(plan)}
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         secrets: dict[str, Path] = {}
         context_tar: Path | None = None
