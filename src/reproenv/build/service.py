@@ -36,7 +36,7 @@ def conda_mirror_arg(plan: BuildPlan) -> dict[str, str]:
     conda_mirror = os.environ.get(CONDA_MIRROR_ENV)
     if plan.conda is None or not conda_mirror:
         return {}
-    return {"REPROENV_CONDA_MIRROR": conda_mirror}
+    return {CONDA_MIRROR_ENV: conda_mirror}  # the conda stage's ARG of the same name
 
 
 def build_image(
