@@ -10,6 +10,7 @@ from reproenv.compat.drivers import driver_max_cuda, driver_runs, driver_verdict
 from reproenv.detect.conda import CondaGpuNeed, cuda_from_entries, cuda_from_records
 from reproenv.errors import bad_input
 from reproenv.lock.model import LockedCondaPackage, LockedGpu
+from reproenv.spec.environment import match_spec_name
 from reproenv.spec.model import Spec
 
 
@@ -110,7 +111,4 @@ def _text(cuda: tuple[int, int]) -> str:
 
 
 def _name(text: str) -> str:
-    head = text.split("::")[-1].strip()
-    for stop in " =<>!~[":
-        head = head.split(stop, 1)[0]
-    return head.lower()
+    return match_spec_name(text).lower()

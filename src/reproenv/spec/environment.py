@@ -241,3 +241,8 @@ def pip_part_includes(conda: CondaSpec | None) -> tuple[str, ...]:
         if include is not None:
             found.append(str(Path(entry.file).parent / include[2]))
     return tuple(found)
+
+
+def match_spec_name(text: str) -> str:
+    """The package a match spec names, as written: `conda-forge::numpy >=1.26` -> `numpy`."""
+    return re.split(r"[\s=<>!~\[:]", text.split("::")[-1].strip(), maxsplit=1)[0]

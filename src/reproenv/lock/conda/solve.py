@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.conda.lockfiles import SUBDIRS, CondaSubdir
 from reproenv.lock.model import LockedCondaPackage
+from reproenv.spec.environment import match_spec_name
 from reproenv.spec.model import CondaEntry, CondaSpec
 from reproenv.spec.requirements import expand_env
 
@@ -190,7 +191,7 @@ def _asking(specs: Sequence[CondaEntry], explanation: str) -> list[CondaEntry]:
     """The specs whose package the solver's explanation names."""
     named = []
     for entry in specs:
-        name = re.split(r"[\s=<>!~\[:]", entry.text.split("::")[-1], maxsplit=1)[0]
+        name = match_spec_name(entry.text)
         if name and re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", explanation):
             named.append(entry)
     return named
