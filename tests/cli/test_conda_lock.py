@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from reproenv.lock.conda.installer import INSTALLER, installer_version
+from reproenv.lock.conda.solve import channel_alias
 from reproenv.lock.model import LockedPipPackage, dump_lock, read_lock
 from tests.conftest import Cli
 from tests.fakes.conda_channel import ChannelServer
@@ -258,8 +259,8 @@ def test_channels_by_name_are_read_from_the_mirror_and_locked_as_upstream(
         lock = tomllib.loads(first.decode())
         assert lock["conda-channels"] == ["conda-forge"]
         for record in lock["conda-packages"]:
-            assert record["url"].startswith("https://conda.anaconda.org/conda-forge/"), record
-            assert record["channel"] == "https://conda.anaconda.org/conda-forge"
+            assert record["url"].startswith(f"{channel_alias()}/conda-forge/"), record
+            assert record["channel"] == f"{channel_alias()}/conda-forge"
         # a relock through the mirror keeps the upstream records: the same bytes
         (folder / "environment.yml").write_text(
             (folder / "environment.yml").read_text() + "  # a comment\n"

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from reproenv.lock.conda.solve import channel_alias
 from tests.conftest import Cli, DockerHost, Result
 from tests.fakes.conda_channel import ChannelServer, CondaPackage, build_channel, write_package
 from tests.fakes.package_index import FakeIndex, FakePackage
@@ -219,8 +220,7 @@ def test_channels_by_name_build_through_the_conda_mirror(
         cli = Cli({**engine_cli.env, "REPROENV_CONDA_MIRROR": server.address})
         lock, _ = _lock(cli, project)
         assert all(
-            r["url"].startswith("https://conda.anaconda.org/debian/")
-            for r in lock["conda-packages"]
+            r["url"].startswith(f"{channel_alias()}/debian/") for r in lock["conda-packages"]
         )
         seen = len(server.requests)
         built = cli("build", "--network", "host", cwd=project)

@@ -5,8 +5,9 @@ the real ones. This module puts tiny, deterministic conda packages (`.conda` and
 made from `CondaPackage` descriptions by tests/fakes/conda_packages.py) into channel folders,
 indexes them with `rattler.index.index_fs` (so the repodata is what the real tooling writes,
 sha256 and md5 of the archives included) and serves the folders over HTTP on 127.0.0.1,
-optionally behind an anaconda.org-style token. `standard_packages()` is the locker tests'
-channel, `synthetic_repodata()` a large one for the solver's benchmark.
+optionally behind a token in the URL path (`/t/<token>/`, as conda's default host takes it).
+`standard_packages()` is the locker tests' channel, `synthetic_repodata()` a large one for the
+solver's benchmark.
 
     channel = build_channel(tmp_path / "channels" / "local", standard_packages())
     with ChannelServer(channel.parent) as server:
@@ -254,10 +255,11 @@ def standard_packages() -> list[CondaPackage]:
 class ChannelServer:
     """Serves the channel folders under `root` on 127.0.0.1: `url(name)` is `root/name`.
 
-    With a `token`, as anaconda.org does, files are served only under `/t/<token>/<name>/...`:
-    a request without a token is answered 401, one with another token 403. Every request's path
-    (as sent, token included) is appended to `requests`. Files are read on each request, and
-    answered with an ETag of their sha256 (a matching If-None-Match gets 304).
+    With a `token`, as conda's default host does, files are served only under
+    `/t/<token>/<name>/...`: a request without a token is answered 401, one with another token
+    403. Every request's path (as sent, token included) is appended to `requests`. Files are
+    read on each request, and answered with an ETag of their sha256 (a matching If-None-Match
+    gets 304).
     """
 
     def __init__(self, root: Path, *, token: str | None = None) -> None:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from reproenv.compat.schema import (
     ComputeCapabilities,
+    CondaData,
     CudaDrivers,
     CudaImages,
     DataFile,
@@ -77,3 +78,8 @@ def jax_data() -> JaxData:
 @cache
 def cuda_images_data() -> CudaImages:
     return load_data("cuda_images.json", CudaImages)
+
+
+@cache
+def conda_data() -> CondaData:
+    return load_data("conda.json", CondaData)

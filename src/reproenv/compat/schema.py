@@ -133,3 +133,10 @@ class CudaImages(DataFile):
 
     def distro(self, name: str) -> CudaDistro | None:
         return next((d for d in self.distros if d.name == name), None)
+
+
+# --- conda.json ----------------------------------------------------------------------------------
+
+
+class CondaData(DataFile):
+    channel_alias: str = Field(pattern=r"^https?://")

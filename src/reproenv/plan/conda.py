@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reproenv.compat.data_files import conda_data
 from reproenv.errors import bad_input
 from reproenv.lock.conda.lockfiles import SUBDIRS
 from reproenv.lock.model import LOCK_FILE, Lock
@@ -57,6 +58,8 @@ class CondaEnv:
     token_vars: tuple[str, ...] = ()  # the environment variables whose tokens the build needs
     index_url: str | None = None  # where the installer's wheels come from (None: PyPI)
     extra_index_urls: tuple[str, ...] = ()
+    # where channels named without a URL live: the mirror replaces it at build time
+    channel_alias: str = ""
     prefix: str = CONDA_PREFIX
     records_file: str = CONDA_RECORDS
     installer_lock: str = CONDA_INSTALLER_LOCK
@@ -107,6 +110,7 @@ def conda_env(lock: Lock, platform: str) -> CondaEnv | None:
             sorted({v for r in records for v in _TOKEN_VAR.findall(r.download_url or "")})
         ),
         index_url=lock.pip_index_url,
+        channel_alias=conda_data().channel_alias.rstrip("/"),
         extra_index_urls=lock.pip_extra_index_urls,
     )
 

@@ -33,9 +33,17 @@ def render_records(conda: CondaEnv) -> str:
         )
         for record in conda.records
     ]
-    head = {"comment": _HEADER, "prefix": conda.prefix, "subdir": conda.subdir}
+    head = {
+        "comment": _HEADER,
+        "prefix": conda.prefix,
+        "subdir": conda.subdir,
+        "channel_alias": conda.channel_alias,
+    }
     lines = [f'{{"comment": {json.dumps(head["comment"], ensure_ascii=False)},']
-    lines += [f" {json.dumps(key)}: {json.dumps(head[key])}," for key in ("prefix", "subdir")]
+    lines += [
+        f" {json.dumps(key)}: {json.dumps(head[key])},"
+        for key in ("prefix", "subdir", "channel_alias")
+    ]
     lines.append(' "records": [')
     lines += [f"  {record}," for record in records[:-1]] + [f"  {records[-1]}"]
     lines.append(" ]}")

@@ -41,6 +41,7 @@ DATA_FILES = (
     "tensorflow.json",
     "jax.json",
     "cuda_images.json",
+    "conda.json",
 )
 
 
@@ -407,7 +408,11 @@ def test_each_data_file_ships_and_says_where_and_when_it_was_taken(name: str) ->
     sources = data["source"]
     assert sources and all(s.startswith("https://") for s in sources)
     # the day of the newest facts in the file (each file's notes date older entries)
-    newest = datetime.date(2026, 12, 1) if name in ("torch.json", "cuda_drivers.json") else None
+    newest = (
+        datetime.date(2026, 12, 1)
+        if name in ("torch.json", "cuda_drivers.json", "conda.json")
+        else None
+    )
     assert datetime.date.fromisoformat(data["retrieved"]) == (newest or datetime.date(2026, 11, 27))
     assert data["notes"]
 

@@ -6,6 +6,7 @@ The channel here is repodata alone (the solver reads nothing else), on a file://
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -173,9 +174,9 @@ def test_cuda_comes_from_the_target_driver_first(tmp_path: Path) -> None:
 
 
 def test_a_channel_name_is_read_through_the_mirror_and_locked_upstream() -> None:
-    from reproenv.lock.conda.solve import channel_url, upstream
+    from reproenv.lock.conda.solve import channel_alias, channel_url, upstream
 
-    assert channel_url("conda-forge", None) == "https://conda.anaconda.org/conda-forge"
+    assert channel_url("conda-forge", None) == f"{channel_alias()}/conda-forge"
     assert (
         channel_url("conda-forge", "http://m.example/conda/")
         == "http://m.example/conda/conda-forge"
@@ -183,9 +184,31 @@ def test_a_channel_name_is_read_through_the_mirror_and_locked_upstream() -> None
     assert channel_url("https://h.example/ch", "http://m.example") == "https://h.example/ch"
     read = "http://m.example/conda/conda-forge/noarch/tqdm-4.67.0-pyh_0.conda"
     assert upstream(read, "http://m.example/conda") == (
-        "https://conda.anaconda.org/conda-forge/noarch/tqdm-4.67.0-pyh_0.conda"
+        f"{channel_alias()}/conda-forge/noarch/tqdm-4.67.0-pyh_0.conda"
     )
     assert (
         upstream("https://h.example/ch/x.conda", "http://m.example")
         == "https://h.example/ch/x.conda"
     )
+
+
+def test_a_site_alias_in_the_data_folder_replaces_condas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No channel host in code: the alias is a data file's, so a site can bring its own."""
+    from reproenv.compat.data_files import conda_data
+    from reproenv.lock.conda.solve import channel_url
+    from reproenv.settings import DATA_DIR_ENV
+
+    bundled = json.loads(resources.files("reproenv.data").joinpath("conda.json").read_text())
+    (tmp_path / "conda.json").write_text(
+        json.dumps({**bundled, "channel_alias": "https://conda.site.example/"})
+    )
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    conda_data.cache_clear()
+    try:
+        assert channel_url("conda-forge", None) == "https://conda.site.example/conda-forge"
+    finally:
+        monkeypatch.delenv(DATA_DIR_ENV)
+        conda_data.cache_clear()
+    assert channel_url("conda-forge", None) != "https://conda.site.example/conda-forge"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from reproenv.compat.data_files import conda_data
 from reproenv.errors import ReproenvError
 from reproenv.fsutil import GENERATED_MARKER
 from reproenv.lock.model import (
@@ -169,7 +170,8 @@ def test_records_and_installer_pins_are_the_platforms(
         )
         assert record["build"] == locked.build and record["channel"] == locked.channel
         assert tuple(record.get("depends", ())) == locked.depends
-    assert len(lines) == 4 + len(records) + 1  # one record a line
+    assert document["channel_alias"] == conda_data().channel_alias  # the script's only host
+    assert len(lines) == 5 + len(records) + 1  # one record a line
     installer = files["conda-installer.lock"]
     assert installer.startswith(f"# {GENERATED_MARKER}")
     assert "py-rattler==0.28.0 \\\n    --hash=sha256:" in installer

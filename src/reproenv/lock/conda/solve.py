@@ -28,8 +28,8 @@ _ARCHSPEC = {"linux/amd64": "x86_64", "linux/arm64": "aarch64"}
 # the kernel the solver assumes: packages ask for `__linux >=3.10` at most; the host's kernel
 # runs the container, so the image cannot know it
 LINUX = "4.18"
-# anaconda.org's channel tokens: https://conda.anaconda.org/t/<token>/channel; a `${VAR}` in
-# its place is no secret and is kept, so the build can fill it in again
+# a channel token in the URL's path, as conda's default host takes it: <alias>/t/<token>/channel;
+# a `${VAR}` in its place is no secret and is kept, so the build can fill it in again
 _TOKEN = re.compile(r"/t/(?!\$\{[A-Za-z_][A-Za-z0-9_]*\}/)[^/]+(?=/)")
 
 
@@ -62,8 +62,12 @@ class Target:
         ]
 
 
-# where conda reads a channel given by name, and what the lock records for it
-CHANNEL_ALIAS = "https://conda.anaconda.org"
+def channel_alias() -> str:
+    """Where conda reads a channel given by name, and what the lock records for it (a data
+    file's fact, like the torch index: no host name in code)."""
+    from reproenv.compat.data_files import conda_data
+
+    return conda_data().channel_alias.rstrip("/")
 
 
 def channel_url(channel: str, mirror: str | None) -> str:
@@ -71,7 +75,7 @@ def channel_url(channel: str, mirror: str | None) -> str:
     expanded = expand_env(channel)
     if "://" in expanded:
         return expanded
-    return f"{(mirror or CHANNEL_ALIAS).rstrip('/')}/{expanded.strip('/')}"
+    return f"{(mirror or channel_alias()).rstrip('/')}/{expanded.strip('/')}"
 
 
 def upstream(url: str, mirror: str | None) -> str:
@@ -80,7 +84,7 @@ def upstream(url: str, mirror: str | None) -> str:
     if mirror:
         prefix = without_token(expand_env(mirror)).rstrip("/") + "/"
         if clean.startswith(prefix):
-            return f"{CHANNEL_ALIAS}/{clean[len(prefix) :]}"
+            return f"{channel_alias()}/{clean[len(prefix) :]}"
     return clean
 
 

@@ -29,8 +29,6 @@ from typing import Any
 
 TOKEN_VAR = re.compile(r"/t/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/")
 CHUNK = 1 << 20
-# where conda reads channels named without a URL; the lock keeps these URLs
-CHANNEL_ALIAS = "https://conda.anaconda.org"
 
 
 class InstallError(Exception):
@@ -43,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", required=True, type=Path, help="the environment to create")
     parser.add_argument("--tokens", type=Path, help="secret file: JSON of VAR -> channel token")
     parser.add_argument("--ca", type=Path, help="an extra CA bundle (PEM), when not empty")
-    parser.add_argument("--mirror", default="", help="read conda's default channels from here")
+    parser.add_argument("--mirror", default="", help="read the channel alias's channels from here")
     args = parser.parse_args(argv)
     try:
         document = json.loads(args.records.read_text(encoding="utf-8"))
@@ -53,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             work = Path(scratch)
             downloads = work / "downloads"
             archives = [
-                fetch(r, tokens, context, downloads, args.mirror) for r in document["records"]
+                fetch(r, tokens, context, downloads, (args.mirror, document["channel_alias"]))
+                for r in document["records"]
             ]
             asyncio.run(install(document, archives, args.prefix, work / "pkgs"))
     except InstallError as error:
@@ -94,10 +93,12 @@ def label(record: dict[str, Any]) -> str:
     return f"{record['name']} {record['version']} ({record['build']}, {record['subdir']})"
 
 
-def through_mirror(url: str, mirror: str) -> str:
-    """A URL of conda's default channel host, read from the mirror when there is one."""
-    if mirror and url.startswith(CHANNEL_ALIAS + "/"):
-        return mirror.rstrip("/") + url[len(CHANNEL_ALIAS) :]
+def through_mirror(url: str, mirror: str, alias: str) -> str:
+    """A URL on conda's channel alias (where channels named without a URL live, as the lock
+    keeps them), read from the mirror when there is one."""
+    alias = alias.rstrip("/")
+    if mirror and alias and url.startswith(alias + "/"):
+        return mirror.rstrip("/") + url[len(alias) :]
     return url
 
 
@@ -106,11 +107,11 @@ def fetch(
     tokens: dict[str, str],
     context: ssl.SSLContext,
     folder: Path,
-    mirror: str = "",
+    mirror: tuple[str, str] = ("", ""),
 ) -> Path:
     """Download one record's file and check it against the lock's hashes."""
     folder.mkdir(parents=True, exist_ok=True)
-    url = through_mirror(record.get("download_url") or record["url"], mirror)  # tokens as ${VAR}
+    url = through_mirror(record.get("download_url") or record["url"], *mirror)  # tokens as ${VAR}
     target = folder / url.rsplit("/", 1)[-1]
     sha256, md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 - the lock's md5, checked too
     request = urllib.request.Request(with_tokens(url, tokens))  # noqa: S310 - the lock's URL
