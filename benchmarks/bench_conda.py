@@ -1,6 +1,7 @@
 """Benchmark the conda locker: py-rattler's solve of a synthetic 5,000-record channel (cold and
 warm cache) and `reproenv lock` of examples/conda-env end to end, against the test bed's local
-channel served on loopback as conda-forge's mirror (conda channels cannot be reached here).
+channel served on loopback as conda-forge's mirror (conda channels cannot be reached here); and,
+with a Docker engine, the in-image install of a locked environment (the conda stage, no cache).
 
 It prints a table, writes benchmarks/results/conda.json and exits 0 even when a target is missed
 (it is a report, not a test); it exits 1 only when a command fails. Published references to
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -22,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -39,6 +42,13 @@ RESULTS = REPO / "benchmarks" / "results" / "conda.json"
 SOLVE_WARM_TARGET = 0.2  # seconds
 LOCK_WARM_TARGET = 2.0  # seconds
 TOP_NAMES = 40  # what the synthetic solve asks for
+# BuildKit's plain progress: `#7 [conda 3/3] RUN ...` opens a step, `#7 DONE 6.7s` closes it
+_STEP = re.compile(r"^#(\d+) \[conda \d+/\d+\] RUN ", re.MULTILINE)
+# the install script's last line (render/templates/conda_install.py)
+_SUMMARY = re.compile(
+    r"(\d+) packages .*\(([\d.]+) MB downloaded and checked in ([\d.]+) s, linked in ([\d.]+) s\)"
+)
+_BASE_ARG = re.compile(r"^ARG BASE_IMAGE=(\S+)$", re.MULTILINE)
 
 
 def solve_synthetic(scratch: Path, repeat: int) -> dict[str, float]:
@@ -96,14 +106,98 @@ def lock_example(scratch: Path, repeat: int) -> dict[str, float]:
     return {"warm": statistics.median(samples)}
 
 
+def install_in_image(scratch: Path) -> dict[str, Any]:
+    """`docker build --target conda --no-cache` of a locked environment: the Debian Python as a
+    conda package (30 MB) and a noarch module, with a `pip:` part. The conda stage makes the
+    installer's venv, pip-installs the pinned py-rattler, and downloads, checks and links the
+    records; the RUN step's own time is read from BuildKit's log."""
+    from reproenv.lock.conda.installer import INSTALLER, installer_version
+    from tests.conftest import DockerHost
+    from tests.e2e.test_conda_image import LABTOOLS, _debian_python, _project
+
+    docker = os.environ.get("REPROENV_DOCKER", "docker")
+    mirror = os.environ.get("REPROENV_REGISTRY_MIRROR", "")
+    host = DockerHost(docker, mirror, os.environ.get("REPROENV_CA_CERT"))
+    python = _debian_python(host)
+    build_channel(scratch / "image-channels" / "debian", [python, LABTOOLS], subdirs=("linux-64",))
+    reproenv = shutil.which("reproenv") or str(Path(sys.executable).parent / "reproenv")
+    packages = [FakePackage("labpip", "1.0")]
+    with ChannelServer(scratch / "image-channels") as server, FakeIndex(packages).serve() as index:
+        project = _project(scratch / "image", "conda-bench", server.url("debian"), index.url)
+        for command in ([reproenv, "lock"], [reproenv, "generate"]):
+            done = subprocess.run(command, cwd=project, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(command[1:])} failed:\n{done.stderr}")
+        match = _BASE_ARG.search((project / "Dockerfile").read_text())
+        base = match.group(1) if match else ""
+        if mirror and base.startswith("docker.io/"):
+            base = mirror + base.removeprefix("docker.io")
+        subprocess.run([docker, "pull", "-q", base], capture_output=True, check=True)  # untimed
+        ca_cert = os.environ.get("REPROENV_CA_CERT")  # the site's CA, as `reproenv build` passes it
+        secret = ["--secret", f"id=reproenv-ca,src={ca_cert}"] if ca_cert else []
+        start = time.perf_counter()
+        built = subprocess.run(
+            [docker, "build", "--progress", "plain", "--no-cache", "--network", "host",
+             "--target", "conda", "--build-arg", f"BASE_IMAGE={base}", *secret,
+             "-t", "conda-bench", "."],
+            cwd=project, capture_output=True, text=True,
+            env={**os.environ, "DOCKER_BUILDKIT": "1"},
+        )  # fmt: skip
+        wall = time.perf_counter() - start
+    if built.returncode != 0:
+        raise SystemExit(f"docker build failed:\n{built.stderr[-3000:]}")
+    subprocess.run([docker, "image", "rm", "-f", "conda-bench"], capture_output=True, check=False)
+    return {
+        **run_step_times(built.stderr),
+        "stage_wall": wall,
+        "python_mb": round(sum(len(b) for b in python.files.values()) / 1e6, 1),
+        "installer_version": f"{INSTALLER} {installer_version()}",
+    }
+
+
+def run_step_times(log: str) -> dict[str, float]:
+    """Where the conda stage's RUN spent its time, from BuildKit's plain log (`#N 4.71 text`
+    lines carry the seconds since the step began): the installer's venv until pip first
+    speaks, pip until py-rattler is installed, then the script's own summary line."""
+    step = _STEP.search(log)
+    if step is None:
+        return {}
+    number = step.group(1)
+    lines = re.findall(rf"^#{number} ([\d.]+) (.*)$", log, re.MULTILINE)
+    done = re.search(rf"^#{number} DONE ([\d.]+)s$", log, re.MULTILINE)
+    first_pip = next(
+        (float(t) for t, text in lines if text.startswith(("Collecting", "Looking"))), 0.0
+    )
+    installed = next(
+        (float(t) for t, text in lines if text.startswith("Successfully installed")), 0.0
+    )
+    summary = next((text for _, text in lines if text.startswith("reproenv conda install:")), "")
+    numbers = _SUMMARY.search(summary)
+    times: dict[str, float] = {
+        "run_step": float(done.group(1)) if done else float("nan"),
+        "venv": first_pip,
+        "installer": installed - first_pip,
+    }
+    if numbers:
+        times |= {
+            "records": int(numbers.group(1)),
+            "records_mb": float(numbers.group(2)),
+            "fetch": float(numbers.group(3)),
+            "link": float(numbers.group(4)),
+        }
+    return times
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-build", action="store_true", help="no in-image install row")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="reproenv-bench-conda-") as folder:
         scratch = Path(folder)
         solve = solve_synthetic(scratch, args.repeat)
         lock = lock_example(scratch, args.repeat)
+        image = None if args.skip_build else install_in_image(scratch)
     rows = [
         ("py-rattler solve, 5,000 records, cold cache", solve["cold"], None),
         (f"py-rattler solve, 5,000 records, warm (median of {args.repeat})", solve["warm"],
@@ -111,13 +205,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         (f"reproenv lock examples/conda-env, warm (median of {args.repeat})", lock["warm"],
          LOCK_WARM_TARGET),
     ]  # fmt: skip
+    if image is not None:
+        rows += [
+            ("docker build --target conda, no cache (wall)", image["stage_wall"], None),
+            ("  its RUN step, in all", image["run_step"], None),
+            ("  installer venv (python3 -m venv)", image["venv"], None),
+            ("  py-rattler, pip --require-hashes", image["installer"], None),
+            (
+                f"  {image.get('records', '?')} records: download + sha256/md5",
+                image.get("fetch", float("nan")),
+                None,
+            ),
+            ("  records: link into the prefix", image.get("link", float("nan")), None),
+        ]
     for name, value, target in rows:
         verdict = "info" if target is None else ("pass" if value <= target else "MISS")
         bound = f"<= {target:.1f} s" if target is not None else "-"
         print(f"{name:<62} {value:7.3f} s  {bound:>9}  {verdict}")
     print(f"(the synthetic solve picked {solve['records']} records for {TOP_NAMES} names)")
+    if image is not None:
+        print(
+            f"(in-image: a {image['python_mb']} MB Python record and a noarch one, "
+            f"{image['installer_version']})"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"solve": solve, "lock": lock}, indent=2) + "\n")
+    results = {"solve": solve, "lock": lock, "install_in_image": image}
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 
