@@ -56,6 +56,10 @@ def test_init_on_stylegan3_names_the_environment_in_conda(cli: Cli, tmp_path: Pa
     assert spec["pip"]["requirements"] == []  # the pip: list stays in the environment file
     assert not (tmp_path / "requirements-environment.in").exists()
     assert spec["python"] == "3.11"  # `python >= 3.8` pins no version: the default
+    assert (
+        "environment.yml:6: python >= 3.8 pins no Python version: the solve takes the spec's "
+        'python = "3.11"'
+    ) in " ".join(result.output.split())
     # the refusal the lock will give, said now, at its line
     assert f"environment.yml:{VCS_LINE}: git+https://github.com/NVlabs/stylegan3.git" in (
         result.stderr

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reproenv.cli.common import ForceOption, ProjectOption, note, warn
+
+if TYPE_CHECKING:
+    from reproenv.cli.init_conda import CondaInputs
 
 
 def register(app: typer.Typer) -> None:
@@ -23,9 +26,8 @@ def init(
     ] = None,
 ) -> None:
     """Look at the project and write reproenv.toml."""
-    from rich.markup import escape
 
-    from reproenv.cli.init_conda import check_written_spec, conda_inputs, no_python_declared
+    from reproenv.cli.init_conda import conda_inputs, no_python_declared
     from reproenv.detect.pip import find_pip_inputs
     from reproenv.errors import bad_input
     from reproenv.fsutil import write_atomic
@@ -64,9 +66,26 @@ def init(
             f"the project has its own {' and '.join(own)}: `reproenv generate` writes "
             f"{OUTPUT_DOCKERFILE} (image.dockerfile) and leaves them as they are"
         )
+    _say_conda(project, conda, python)
+
+
+def _say_conda(project: Path, conda: CondaInputs, python: str) -> None:
+    """What the lock will make of the environment file, said by init before anything runs."""
+    from rich.markup import escape
+
+    from reproenv.cli.init_conda import check_written_spec
+
     # rich reads `[conda]` and `[conda-forge]` as markup: these are plain text
     for message in conda.notes:
         note(escape(message))
+    if conda.python_range and python != conda.python:
+        note(
+            escape(
+                f"{conda.python_range} pins no Python version: the solve takes the spec's "
+                f'python = "{python}"; if `reproenv lock` finds the packages unsatisfiable '
+                "with it, set python in reproenv.toml to one they were made for"
+            )
+        )
     if conda.file:
         for message in check_written_spec(project):
             warn(escape(message))

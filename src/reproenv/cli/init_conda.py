@@ -14,6 +14,8 @@ class CondaInputs:
     included: tuple[str, ...] = ()  # the -r files of its pip: list: inputs through it
     python: str | None = None  # `python=3.9` among the conda packages
     notes: tuple[str, ...] = ()
+    # a `python` spec that pins no minor version (`python >= 3.8`), with where it stands
+    python_range: str | None = None
 
 
 _PYTHON = re.compile(r"^python\s*(?:==?\s*|\s+)(3\.\d{1,2})(?:\.[\d*]+)?(?:\s|=|$)")
@@ -23,7 +25,7 @@ def conda_inputs(project: Path) -> CondaInputs:
     """The project's environment.yml (or .yaml), read with the line of every entry. Its pip:
     list stays where it is: the conda lock resolves it for the environment's Python."""
     from reproenv.detect.conda import cuda_from_entries, environment_file
-    from reproenv.spec.environment import read_environments
+    from reproenv.spec.environment import match_spec_name, read_environments
     from reproenv.spec.requirements import parse_line
 
     path = environment_file(project)
@@ -32,6 +34,8 @@ def conda_inputs(project: Path) -> CondaInputs:
     env = read_environments(project, [path.name])
     pinned = (_PYTHON.match(entry.text) for entry in env.specs)
     python = next((m.group(1) for m in pinned if m), None)
+    loose = (e for e in env.specs if python is None and match_spec_name(e.text) == "python")
+    python_range = next((f"{e.where}: {e.text}" for e in loose), None)
     lines = [parse_line(entry.text) for entry in env.pip]
     included = tuple(line.value for line in lines if line.option == "--requirement" and line.value)
     pip = f" and {len(env.pip)} pip: lines" if env.pip else ""
@@ -45,7 +49,7 @@ def conda_inputs(project: Path) -> CondaInputs:
             f"{path.name} asks for CUDA {cuda.cuda[0]}.{cuda.cuda[1]} ({cuda.source}): the lock "
             "checks it against the target's driver (gpu-driver, or this host's)"
         )
-    return CondaInputs(path.name, included, python, tuple(notes))
+    return CondaInputs(path.name, included, python, tuple(notes), python_range)
 
 
 def check_written_spec(project: Path) -> list[str]:
