@@ -24,6 +24,7 @@ def test_a_lock_exports_its_records_as_conda_lock_yml(cli: Cli, tmp_path: Path) 
     folder = _project(tmp_path)
     result = cli("lock", cwd=folder)
     assert result.code == 0, result.output
+    assert "reproenv.lock, requirements.lock, conda-lock.yml" in " ".join(result.output.split())
     export = folder / "conda-lock.yml"
     text = export.read_text()
     assert text.startswith(f"# {GENERATED_MARKER}")

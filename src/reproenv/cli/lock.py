@@ -96,7 +96,7 @@ def lock(
     if not result.changed:
         note(f"{LOCK_FILE} is up to date")
         return
-    note(_summary(result.lock))
+    note(_summary(result.lock, spec))
     if changes and not as_json:
         for change in [*changes.images, *changes.pip]:
             out.print(f"  {change.line()}", markup=False)
@@ -141,7 +141,8 @@ def _stamp(spec: Spec, result: dict[str, str]) -> None:
         record_fresh(spec.project_dir, check_inputs(spec))
 
 
-def _summary(lock: Lock) -> str:
+def _summary(lock: Lock, spec: Spec) -> str:
+    from reproenv.lock.conda_export import CONDA_LOCK, exports_conda_lock
     from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK
 
     names = {p.name for p in lock.pip_packages}
@@ -155,7 +156,7 @@ def _summary(lock: Lock) -> str:
         f"({lock.resolver}; {', '.join(lock.wheel_platforms)})"
         + (f", {len(apt)} apt packages" if apt else "")
         + f" and {image.reference} for {', '.join(lock.platforms)} -> {LOCK_FILE}, "
-        f"{REQUIREMENTS_LOCK}"
+        f"{REQUIREMENTS_LOCK}" + (f", {CONDA_LOCK}" if conda and exports_conda_lock(spec) else "")
     )
 
 
