@@ -2,7 +2,8 @@
 files, in conda-lock's unified format, for `conda-lock install` and any tool that reads it.
 
 It is an export like requirements.lock (lock/exports.py checks and rewrites it). Not written
-when the spec takes a conda-lock.yml or pixi.lock as it is: that file is the input.
+when the spec takes a conda-lock.yml or pixi.lock as it is: that file is the input. Its pip
+entries are the lock's pip pins, each platform's file by its URL (lock/conda/pip_pins.py).
 
 conda-lock's `content_hash` is its hash of the inputs per platform; here it is the sha256 of
 the platform's records (their URLs and sha256s), so the file follows from the lock alone and
@@ -31,10 +32,12 @@ def conda_lock_text(spec: Spec, lock: Lock) -> str | None:
     if not exports_conda_lock(spec) or not lock.conda_packages or spec.conda is None:
         return None
     from reproenv.lock.conda.lockfile_write import write_conda_lock
+    from reproenv.lock.conda.pip_pins import entries_from_pins
 
     return write_conda_lock(
         lock.conda_packages,
-        (),  # the pip: part's pins are in requirements.lock, which pip installs with hashes
+        # the pip part's pins (also in requirements.lock, which the image installs from)
+        entries_from_pins(lock.pip_packages, lock.python, lock.platforms),
         lock.conda_channels,
         lock.platforms,
         {platform: records_hash(lock, platform) for platform in lock.platforms},

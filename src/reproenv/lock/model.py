@@ -60,6 +60,9 @@ class LockedGpu(StrictModel):
 class LockedFile(StrictModel):
     name: str  # the file name: a wheel's tags say which platforms it installs on
     sha256: str
+    # where it was found: kept for a conda project's pip part and a conda lock file's pip
+    # entries (conda-lock.yml names each file); absent elsewhere, so those locks keep their bytes
+    url: str | None = None
 
 
 class LockedPipPackage(StrictModel):

@@ -18,7 +18,7 @@ from reproenv import __version__
 from reproenv.errors import ReproenvError, bad_input
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.locker import NO_UPGRADE, Locked, LockRequest, Upgrade
-from reproenv.lock.model import Lock, LockedAptPackage, LockedGpu, LockedImage
+from reproenv.lock.model import Lock, LockedAptPackage, LockedGpu, LockedImage, LockedPipPackage
 from reproenv.lock.pip.locker import PipLocker, backend_named
 from reproenv.lock.pip.packages import refuse_source_only
 from reproenv.spec.model import Spec
@@ -44,6 +44,7 @@ class _Resolution:
     conda: Locked = field(default_factory=lambda: Locked({}))
     scratch: Path | None = None  # the pip part of an environment file, as uv's input
     conda_provided: frozenset[str] = frozenset()  # what conda installs: not pinned for pip
+    conda_pip: tuple[LockedPipPackage, ...] = ()  # a conda lock file's pip pins, kept as they are
     pip: Locked = field(default_factory=lambda: Locked({}))
     gpu: LockedGpu | None = None
     images: tuple[LockedImage, ...] = ()
@@ -132,10 +133,14 @@ def _conda(state: _Resolution) -> None:
     from reproenv.lock.conda.pip_part import check_conda_pip
 
     check_conda_pip(state.spec)  # before any solve: a line pip cannot lock names itself
-    state.conda = CondaLocker().lock(state.request)
-    records = state.conda.section.get("conda_packages", ())
+    locked = CondaLocker().lock(state.request)
+    section = dict(locked.section)
+    state.conda_pip = section.pop("pip_packages", ())  # the pip section's, merged by _pip
+    state.conda = replace(locked, section=section)
+    records = section.get("conda_packages", ())
     if records and state.scratch is not None:
-        spec, state.conda_provided = with_pip_part(state.spec, records, state.scratch)
+        pins = state.conda_pip
+        spec, state.conda_provided = with_pip_part(state.spec, records, state.scratch, pins)
         state.spec, state.request = spec, replace(state.request, spec=spec)
 
 
@@ -179,12 +184,17 @@ def _pip(state: _Resolution) -> None:
 
 
 def _pip_locked(state: _Resolution, request: LockRequest) -> Locked:
-    """The pip section, without what the conda environment already installs."""
+    """The pip section, without what the conda environment already installs, with a conda
+    lock file's pip pins in place of what pip resolved for their names."""
     locked = state.pip_locker.lock(request)
-    if not state.conda_provided:
+    if not state.conda_provided and not state.conda_pip:
         return locked
     packages = locked.section["pip_packages"]
     kept = tuple(p for p in packages if p.name not in state.conda_provided)
+    if state.conda_pip:
+        from reproenv.lock.conda.pip_pins import with_pins
+
+        kept = with_pins(kept, state.conda_pip)
     return replace(locked, section={**locked.section, "pip_packages": kept})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reproenv.lock.conda.installer import lock_installer
 from reproenv.lock.conda.solve import solve, without_token
@@ -14,6 +15,9 @@ from reproenv.lock.locker import Locked, LockRequest
 from reproenv.lock.model import LockedCondaPackage, LockedPipPackage
 from reproenv.settings import CONDA_MIRROR_ENV, cache_dir
 from reproenv.spec.model import CondaEntry, Spec
+
+if TYPE_CHECKING:
+    from reproenv.lock.conda.lockfiles import CondaLockInput
 
 
 @dataclass(frozen=True)
@@ -63,22 +67,24 @@ def _taken_as_it_is(request: LockRequest, lockfile: str, environment: str | None
         taken = read_pixi_lock(path, environment, request.platforms)
     else:
         taken = read_conda_lock(path, request.platforms)
-    warnings: tuple[str, ...] = ()
-    if taken.pip:
-        names = ", ".join(sorted({entry.name for entry in taken.pip}))
-        warnings = (
-            f"{path.name} pins {len(taken.pip)} PyPI packages ({names}); they are not in "
-            "reproenv.lock: list them in a requirements file named in pip.requirements",
-        )
     request.started()
+    return locked_from_input(request, path.name, taken)
+
+
+def locked_from_input(request: LockRequest, name: str, taken: CondaLockInput) -> Locked:
+    """The conda section of what a lock file `name` pins, used as it is: its records, and its
+    pip entries as pins of the pip section (the pip step keeps them and resolves the spec's
+    own pip requirements around them)."""
+    from reproenv.lock.conda.pip_pins import pins_from_entries
+
     return Locked(
         {
             "conda_channels": tuple(without_token(c) for c in taken.channels),
-            "conda_solver": f"{path.name} used as it is",
+            "conda_solver": f"{name} used as it is",
             "conda_packages": taken.packages,
             "conda_installer": lock_installer(request.spec, request.ca_cert, _installer(request)),
-        },
-        warnings,
+            "pip_packages": pins_from_entries(taken.pip),
+        }
     )
 
 

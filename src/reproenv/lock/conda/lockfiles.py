@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import ConfigDict, Field, ValidationError
@@ -43,6 +43,30 @@ class PipEntry:
     url: str
     sha256: str
     platform: str
+
+
+def pip_file_name(url: str) -> str | None:
+    """The file name of a pip entry's URL when it is a wheel or an sdist pip can install by
+    hash; None otherwise (a folder, a VCS checkout, an archive of another kind)."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    name = unquote(PurePosixPath(urlsplit(url).path).name)
+    try:
+        if name.endswith(".whl"):
+            parse_wheel_filename(name)
+        else:
+            parse_sdist_filename(name)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return name
+
+
+PIP_FILE_HINT = "reproenv installs PyPI packages from a wheel or an sdist (.tar.gz, .zip) by hash"
 
 
 @dataclass(frozen=True)
@@ -272,6 +296,14 @@ def _pip_entry(path: Path, key: str, entry: _Entry, platform: str) -> PipEntry:
             "sha256 missing",
             "conda-lock-hash-missing",
             "reproenv installs pip packages by hash only: lock them from an index",
+        )
+    if pip_file_name(entry.url) is None:
+        raise _bad(
+            path,
+            f"{key}.url",
+            f"{redact(entry.url)!r} is not a wheel or an sdist of {entry.name}",
+            "conda-lock-bad-url",
+            PIP_FILE_HINT,
         )
     return PipEntry(
         entry.name, entry.version, redact(entry.url, mask=""), entry.hash.sha256, platform

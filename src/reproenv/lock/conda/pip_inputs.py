@@ -9,12 +9,12 @@ what conda installed. `-r` / `-c` lines are relative to the environment file, as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from reproenv.lock.model import LockedCondaPackage
+from reproenv.lock.model import LockedCondaPackage, LockedPipPackage
 from reproenv.spec.environment import INCLUDE as _INCLUDE
 from reproenv.spec.model import CondaEntry, Spec
 from reproenv.spec.requirements import canonical_name
@@ -57,22 +57,27 @@ def pip_part_lines(spec: Spec, entries: Iterable[CondaEntry]) -> list[str]:
 
 
 def with_pip_part(
-    spec: Spec, records: Iterable[LockedCondaPackage], scratch: Path
+    spec: Spec,
+    records: Iterable[LockedCondaPackage],
+    scratch: Path,
+    pinned: Sequence[LockedPipPackage] = (),
 ) -> tuple[Spec, frozenset[str]]:
     """The spec the pip locker resolves: its requirement files and the `pip:` part; and the
-    names conda provides, to leave out of the pins."""
+    names conda provides, to leave out of the pins. `pinned` (a conda lock file's pip pins)
+    constrains that resolution too."""
+    from reproenv.lock.conda.pip_pins import pin_constraints
+
     conda = spec.conda
     provided = provided_by_conda(records)
     pip_part = conda.pip if conda is not None else ()
     if not (pip_part or spec.requirements or spec.pyproject_dependencies):
         return spec, frozenset(provided)  # nothing for pip to resolve
     constraints = scratch / PROVIDED
-    constraints.write_text(
-        "".join(f"{name}=={version}\n" for name, version in sorted(provided.items())),
-        encoding="utf-8",
-    )
+    lines = [f"{name}=={version}" for name, version in sorted(provided.items())]
+    lines += pin_constraints(pinned, spec.platforms)
+    constraints.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     part = scratch / PIP_PART
-    lines = [*pip_part_lines(spec, pip_part), f"-c {constraints}"]
-    part.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    part_lines = [*pip_part_lines(spec, pip_part), f"-c {constraints}"]
+    part.write_text("\n".join(part_lines) + "\n", encoding="utf-8")
     derived = spec.model_copy(update={"requirements": (*spec.requirements, str(part))})
     return derived, frozenset(provided)

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urldefrag
 
 from reproenv.errors import ReproenvError, bad_input, redact
-from reproenv.lock.conda.lockfiles import CondaLockInput, PipEntry, conda_subdir
+from reproenv.lock.conda.lockfiles import (
+    PIP_FILE_HINT,
+    CondaLockInput,
+    PipEntry,
+    conda_subdir,
+    pip_file_name,
+)
 from reproenv.lock.model import LockedCondaPackage
 
 if TYPE_CHECKING:
@@ -130,6 +136,14 @@ def _pip_entry(path: Path, package: PypiLockedPackage, platform: str) -> PipEntr
             f"PyPI package {package.name} has no sha256 (a local or editable package?)",
             "pixi-lock-hash-missing",
             "reproenv installs PyPI packages by hash only: lock them from an index",
+        )
+    if pip_file_name(url) is None:
+        raise _bad(
+            path,
+            f"packages[{redact(package.location)}]",
+            f"PyPI package {package.name} is not a wheel or an sdist",
+            "pixi-lock-bad-url",
+            PIP_FILE_HINT,
         )
     return PipEntry(package.name, package.version, redact(url, mask=""), sha256, platform)
 

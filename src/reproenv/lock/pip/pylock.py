@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,14 +25,18 @@ def parse_pylock(
     source: Path | None = None,
     *,
     local_ok: bool = False,
+    urls: bool = False,
 ) -> tuple[LockedPipPackage, ...]:
     """Read a PEP 751 lock (uv's output, or the user's `source`); a source reproenv cannot pin
     by hash is refused, not dropped. Entries whose marker excludes the target, and wheels that
-    do not install on it, are left out: a universal lock becomes this platform's."""
+    do not install on it, are left out: a universal lock becomes this platform's. `urls` keeps
+    each file's URL (a conda project's, for its conda-lock.yml); other locks go without, so
+    their bytes stay as they were."""
     from packaging.markers import InvalidMarker, Marker  # not at import time: `lock --check`
 
     packages: list[LockedPipPackage] = []
-    marker_env, tags = _target(spec.python, platform)
+    marker_env = _environment(spec.python, platform)
+    tags = frozenset(_tags(spec.python, platform))
     for number, entry in enumerate(_pylock_packages(text, source)):
         name = canonical_name(entry["name"])
         try:
@@ -54,8 +60,10 @@ def parse_pylock(
                     package=name,
                     file=", ".join(spec.requirements),
                 )
-        wheels = tuple(_file(w) for w in entry.get("wheels", []) if _installs(_file(w).name, tags))
-        sdist = _file(entry["sdist"]) if "sdist" in entry and not wheels else None
+        wheels = tuple(
+            _file(w, urls) for w in entry.get("wheels", []) if _installs(_file(w).name, tags)
+        )
+        sdist = _file(entry["sdist"], urls) if "sdist" in entry and not wheels else None
         packages.append(
             LockedPipPackage(
                 name=name,
@@ -141,25 +149,48 @@ def _bad_pylock(source: Path | None, detail: str) -> Exception:
     )
 
 
-def _target(python: str, platform: str) -> tuple[dict[str, str], frozenset[Tag]]:
-    """PEP 508 environment and the wheel tags a manylinux_2_28 target of `platform` takes."""
-    from packaging.tags import compatible_tags, cpython_tags
-
+def _environment(python: str, platform: str) -> dict[str, str]:
+    """The PEP 508 environment of a CPython `python` on a Linux `platform`."""
     machine = MACHINES[platform]
-    major, minor = (int(part) for part in python.split("."))
-    environment = {
+    return {
         "python_version": python, "python_full_version": f"{python}.0", "os_name": "posix",
         "sys_platform": "linux", "platform_system": "Linux", "platform_machine": machine,
         "implementation_name": "cpython", "platform_python_implementation": "CPython",
         "platform_release": "", "platform_version": "", "implementation_version": f"{python}.0",
     }  # fmt: skip
+
+
+@cache
+def _tags(python: str, platform: str) -> tuple[Tag, ...]:
+    """The wheel tags a manylinux_2_28 target of `platform` takes, most specific first (pip's
+    order of preference)."""
+    from packaging.tags import compatible_tags, cpython_tags
+
+    machine = MACHINES[platform]
+    major, minor = (int(part) for part in python.split("."))
     platforms = [f"manylinux_2_{glibc}_{machine}" for glibc in range(28, 4, -1)]
     platforms += [f"manylinux{alias}_{machine}" for alias in ("2014", "2010", "1")]
-    tags = [
+    return (
         *cpython_tags((major, minor), platforms=platforms),
         *compatible_tags((major, minor), platforms=platforms),
-    ]
-    return environment, frozenset(tags)
+    )
+
+
+def preferred_wheel(names: Iterable[str], python: str, platform: str) -> str | None:
+    """The wheel among `names` pip would install on the target: the one whose best tag comes
+    first in its order; None when none installs there."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    rank = {tag: number for number, tag in reversed(list(enumerate(_tags(python, platform))))}
+    best: tuple[int, str] | None = None
+    for name in names:
+        try:
+            found = [rank[t] for t in parse_wheel_filename(name)[3] if t in rank]
+        except InvalidWheelFilename:
+            continue
+        if found and (best is None or (min(found), name) < best):
+            best = (min(found), name)
+    return best[1] if best else None
 
 
 def _installs(filename: str, tags: frozenset[Tag]) -> bool:
@@ -173,11 +204,13 @@ def _installs(filename: str, tags: frozenset[Tag]) -> bool:
         return False
 
 
-def _file(entry: dict[str, object]) -> LockedFile:
+def _file(entry: dict[str, object], urls: bool = False) -> LockedFile:
     url = str(entry.get("url") or entry.get("path") or "")
     name = str(entry.get("name") or url.rsplit("/", 1)[-1].split("#", 1)[0])
     hashes = entry.get("hashes")
     sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
     if not sha256:
         raise bad_input(f"no sha256 for {name} from the index", "missing-hash", file=name)
-    return LockedFile(name=name, sha256=str(sha256))
+    # the index's URL, without credentials (the build adds them); a local path is no URL
+    kept = redact(str(entry["url"]), mask="") if urls and entry.get("url") else None
+    return LockedFile(name=name, sha256=str(sha256), url=kept)

@@ -113,7 +113,7 @@ def resolve_pip(
     lockfile = lockfile_input(spec)
     if lockfile is not None:
         text = _read_lockfile(spec, lockfile, uv)
-        packages = parse_pylock(text, platform, spec, source=lockfile)
+        packages = parse_pylock(text, platform, spec, source=lockfile, urls=_urls(spec))
         return PipResolution(f"{version} ({lockfile.name} used as it is)", target, packages)
     check_uv_supported(spec)
     # a hashed file with a `-e .` line is resolved afresh: the build backend must be locked too
@@ -199,7 +199,12 @@ def _compile(
         if returncode != 0:
             raise resolution_error(spec, stderr)
         text = output.read_text(encoding="utf-8")
-        return parse_pylock(text, platform, spec, local_ok=bool(projects))
+        return parse_pylock(text, platform, spec, local_ok=bool(projects), urls=_urls(spec))
+
+
+def _urls(spec: Spec) -> bool:
+    """A conda project's pins keep their files' URLs: its conda-lock.yml lists them."""
+    return spec.conda is not None
 
 
 def _run_uv(
