@@ -1,6 +1,8 @@
 """Acceptance: a conda environment locked from a loopback channel is installed in the image
 without a solver, exactly the locked records; a file changed after locking fails the build
-naming its package; a channel token appears in no file, layer or output.
+naming its package; a channel token appears in no file, layer or output; the environment is
+activated for `reproenv run` and the image's CMD (its `variables:` and the packages'
+etc/conda/activate.d scripts).
 
 The channel holds a working `python`: the test bed's Debian Python 3.11 (the base image's own
 /usr/bin/python3.11 and /usr/lib/python3.11) packaged as a conda record. It runs from the prefix
@@ -48,6 +50,17 @@ LABTOOLS = CondaPackage(
     files={"site-packages/labtools/__init__.py": b'__version__ = "0.3"\n'},
 )
 
+# sets a variable the way gdal and proj do: from its activation script, under the prefix
+LABDATA = CondaPackage(
+    "labdata",
+    "1.0",
+    "0",
+    files={
+        "etc/conda/activate.d/labdata.sh": b'export LABDATA_DIR="${CONDA_PREFIX}/share/labdata"\n',
+        "share/labdata/README": b"lab data\n",
+    },
+)
+
 
 def _debian_python(docker_host: DockerHost) -> CondaPackage:
     """The base image's Python 3.11 as a linux-64 conda package."""
@@ -74,9 +87,12 @@ def _debian_python(docker_host: DockerHost) -> CondaPackage:
 
 @pytest.fixture(scope="module")
 def channels(docker_host: DockerHost, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of one channel, `debian`: the Debian Python and a noarch module. Built once."""
+    """A folder of one channel, `debian`: the Debian Python, a noarch module and a package with
+    an activation script. Built once."""
     root = tmp_path_factory.mktemp("conda-channels")
-    build_channel(root / "debian", [_debian_python(docker_host), LABTOOLS], subdirs=("linux-64",))
+    build_channel(
+        root / "debian", [_debian_python(docker_host), LABTOOLS, LABDATA], subdirs=("linux-64",)
+    )
     return root
 
 
@@ -228,3 +244,37 @@ def test_channels_by_name_build_through_the_conda_mirror(
         assert any("/debian/noarch/labtools" in path for path in server.requests[seen:])
     ran = docker_host("run", "--rm", tag, "python", "-c", "import labtools; print('ok')")
     assert ran.stdout.strip() == "ok"
+
+
+SHOW_ACTIVATION = "import os; print(os.environ['LAB_MODE'], os.environ['LABDATA_DIR'])"
+
+
+def test_run_and_the_images_command_see_the_activated_environment(
+    docker_host: DockerHost, engine_cli: Cli, channels: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "activated"
+    project.mkdir()
+    with ChannelServer(channels) as server:
+        (project / "environment.yml").write_text(
+            f"channels:\n  - {server.url('debian')}\ndependencies:\n  - python 3.11.*\n"
+            "  - labdata\nvariables:\n  LAB_MODE: 'fast$HOME'\n"
+        )
+        (project / "reproenv.toml").write_text(
+            'name = "conda-activated"\npython = "3.11"\n'
+            f"command = {json.dumps(['python', '-c', SHOW_ACTIVATION])}\n"
+            '[conda]\nenvironment = ["environment.yml"]\n'
+        )
+        _lock(engine_cli, project)
+        tag = _built_tag(engine_cli("build", "--network", "host", cwd=project), "conda-activated")
+    wanted = ["fast$HOME", f"{PREFIX}/share/labdata"]  # the variable as written, not expanded
+    ran = engine_cli("run", "--", "python", "-c", SHOW_ACTIVATION, cwd=project)
+    assert ran.code == 0, ran.output
+    assert ran.stdout.split() == wanted
+    default = docker_host("run", "--rm", tag)  # the image's CMD, through its ENTRYPOINT
+    assert default.stdout.split() == wanted
+    # `reproenv run` as another user than the image's: the entrypoint is readable by anyone
+    other = engine_cli(
+        "run", "--user", "4321:4321", "--", "python", "-c", SHOW_ACTIVATION, cwd=project
+    )
+    assert other.code == 0, other.output
+    assert other.stdout.split() == wanted

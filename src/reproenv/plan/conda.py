@@ -1,6 +1,7 @@
 """The conda environment a build installs: the lock's records for one platform, the pinned
-installer (py-rattler) that links them into the prefix without solving, and the channel tokens
-the build must hand in. Pure, like the rest of the plan."""
+installer (py-rattler) that links them into the prefix without solving, the channel tokens
+the build must hand in, and its activation: the environment files' `variables:` and the
+entrypoint that runs the packages' etc/conda/activate.d scripts. Pure, like the rest of the plan."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from reproenv.compat.data_files import conda_data
 from reproenv.errors import bad_input
 from reproenv.lock.conda.lockfiles import SUBDIRS
 from reproenv.lock.model import LOCK_FILE, Lock
+from reproenv.spec.model import CondaVariable
 
 CONDA_PREFIX = "/opt/conda-env"
 # generated beside requirements.lock, read by the Dockerfile's conda stage
@@ -18,6 +20,8 @@ CONDA_RECORDS = "conda-records.json"
 CONDA_INSTALLER_LOCK = "conda-installer.lock"
 CONDA_INSTALL_SCRIPT = "conda-install.py"
 CONDA_TOKENS_SECRET_ID = "reproenv-conda-tokens"  # noqa: S105 - a build secret's id
+# written into the prefix by the install script: sources activate.d/*.sh, then runs the command
+CONDA_ENTRYPOINT = "etc/conda/reproenv-entrypoint.sh"
 # a channel token the lock keeps as `${VAR}`: https://host/t/${VAR}/channel
 _TOKEN_VAR = re.compile(r"/t/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/")
 
@@ -65,6 +69,13 @@ class CondaEnv:
     installer_lock: str = CONDA_INSTALLER_LOCK
     install_script: str = CONDA_INSTALL_SCRIPT
     tokens_secret_id: str = CONDA_TOKENS_SECRET_ID
+    # NAME -> value, sorted by name: the image's ENV, as `conda activate` exports them
+    variables: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def entrypoint(self) -> str:
+        """The image's ENTRYPOINT: activates the environment for whatever command it runs."""
+        return f"{self.prefix}/{CONDA_ENTRYPOINT}"
 
     @property
     def files(self) -> tuple[str, str, str]:
@@ -72,8 +83,11 @@ class CondaEnv:
         return (self.records_file, self.installer_lock, self.install_script)
 
 
-def conda_env(lock: Lock, platform: str) -> CondaEnv | None:
-    """The lock's conda environment for `platform`; None when it has no conda records."""
+def conda_env(
+    lock: Lock, platform: str, variables: tuple[CondaVariable, ...] = ()
+) -> CondaEnv | None:
+    """The lock's conda environment for `platform`; None when it has no conda records.
+    `variables`: the spec's, from its environment files (the lock's input hash covers them)."""
     gated = _gated_channels(lock.conda_channels)
     records = tuple(
         CondaRecord(
@@ -112,6 +126,7 @@ def conda_env(lock: Lock, platform: str) -> CondaEnv | None:
         index_url=lock.pip_index_url,
         channel_alias=conda_data().channel_alias.rstrip("/"),
         extra_index_urls=lock.pip_extra_index_urls,
+        variables=tuple(sorted((v.name, v.value) for v in variables)),
     )
 
 

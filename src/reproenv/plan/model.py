@@ -159,7 +159,7 @@ def make_plan(
         local_projects=lock.local_projects,
         dockerfile=dockerfile or spec.dockerfile,
         project_ignore=project_ignore,
-        conda=conda_env(lock, platform),
+        conda=conda_env(lock, platform, spec.conda.variables if spec.conda else ()),
     )
 
 

@@ -37,6 +37,7 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
     """`buildkit=False` drops the secret and cache mounts the legacy builder cannot parse."""
     labels = [f'{key}="{value}"' for key, value in sorted(plan.labels.items())]
     venv_command = None
+    variables = plan.conda.variables if plan.conda else ()
     if plan.has_venv:
         # over a conda environment, the venv sees its packages (noarch python ones included)
         shared = " --system-site-packages" if plan.conda else ""
@@ -49,8 +50,15 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
         project_copy=PROJECT_COPY,
         venv_command=venv_command,
         conda_path=f"{plan.conda.prefix}/bin:" if plan.conda else "",
+        conda_variables=[f'{name}="{env_value(value)}"' for name, value in variables],
         installer_venv=INSTALLER_VENV,
     )
+
+
+def env_value(value: str) -> str:
+    """A value inside an ENV's double quotes, taken literally: `conda activate` exports it in
+    single quotes, so a `$` is not expanded either."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
 
 
 def render_dockerignore(plan: BuildPlan) -> str:

@@ -1,6 +1,7 @@
 """conda environment files (`environment.yml`) read with the line of every entry, and merged as
 conda-lock merges several: channels in order of first appearance, every match spec kept (the
-solver intersects specs of one name), the `pip:` lists joined.
+solver intersects specs of one name), the `pip:` lists joined, and the `variables:` merged
+with a later file's value winning (spec/conda_variables.py).
 
 The lines are what the solver's refusals point at: "environment.yml:7: pandas >=9".
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from reproenv.errors import bad_input
 from reproenv.fsutil import read_user_text
-from reproenv.spec.model import CondaEntry, CondaSpec, RawConda
+from reproenv.spec.conda_variables import merge_variables, read_variables
+from reproenv.spec.model import CondaEntry, CondaSpec, CondaVariable, RawConda
 
 INVALID = "conda-environment-invalid"
 # a `pip:` line that includes a file, relative to the environment file as conda reads it
@@ -30,6 +32,7 @@ class Environment:
     channels: tuple[CondaEntry, ...]
     specs: tuple[CondaEntry, ...]
     pip: tuple[CondaEntry, ...]
+    variables: tuple[CondaVariable, ...] = ()
 
 
 def read_environments(project_dir: Path, files: Sequence[str]) -> Environment:
@@ -48,6 +51,7 @@ def read_environments(project_dir: Path, files: Sequence[str]) -> Environment:
         channels=tuple(channels),
         specs=tuple(entry for part in parts for entry in part.specs),
         pip=tuple(entry for part in parts for entry in part.pip),
+        variables=merge_variables(part.variables for part in parts),
     )
 
 
@@ -85,6 +89,7 @@ def _read_one(project_dir: Path, file: str) -> Environment:
         channels=_scalars(file, fields.get("channels"), "channels"),
         specs=_specs(file, fields.get("dependencies")),
         pip=_pip(file, fields.get("dependencies")),
+        variables=read_variables(file, fields.get("variables")),
     )
 
 
@@ -183,6 +188,7 @@ def complete_conda(raw: RawConda | None, project_dir: Path, spec_path: Path) -> 
         channels=channels,
         specs=environment.specs,
         pip=environment.pip,
+        variables=environment.variables,
         channel_priority=raw.channel_priority,
     )
 

@@ -109,6 +109,20 @@ class CondaEntry(StrictModel):
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+class CondaVariable(StrictModel):
+    """One of an environment file's `variables:` (conda's `conda env config vars`): set in the
+    image as `conda activate` sets it. The value is never put in a message."""
+
+    name: str
+    value: str  # as conda renders the YAML scalar
+    file: str  # relative to the project
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
 class CondaSpec(StrictModel):
     """The conda side of a project: what to solve, from which channels, or a lock file to take."""
 
@@ -116,6 +130,8 @@ class CondaSpec(StrictModel):
     channels: tuple[str, ...] = ()
     specs: tuple[CondaEntry, ...] = ()
     pip: tuple[CondaEntry, ...] = ()
+    # merged across the files, a later file's value winning per name
+    variables: tuple[CondaVariable, ...] = ()
     channel_priority: Literal["strict", "disabled"] = "strict"
     lockfile: str | None = None
     lockfile_environment: str | None = None
