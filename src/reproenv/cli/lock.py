@@ -20,6 +20,7 @@ from reproenv.cli.common import CaCertOption, ProjectOption, note, out, report_e
 class Backend(StrEnum):
     uv = "uv"
     pip_tools = "pip-tools"
+    conda_lock = "conda-lock"
 
 
 CheckOption = Annotated[
@@ -37,7 +38,11 @@ UpgradePackageOption = Annotated[
 ]
 BackendOption = Annotated[
     Backend | None,
-    typer.Option("--backend", help="Resolver: uv (default) or pip-tools; sticks once used."),
+    typer.Option(
+        "--backend",
+        help="Resolver: uv (default) or pip-tools; conda-lock solves a conda project's "
+        "environment files (needs conda, mamba or micromamba on PATH). Sticks once used.",
+    ),
 ]
 ExplainGpuOption = Annotated[
     bool, typer.Option("--explain-gpu", help="Print the CUDA decision and why.")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
+from reproenv.lock.backends import backend_of, sticky_backend
 from reproenv.lock.conda_export import CONDA_LOCK
 from reproenv.lock.exports import (
     FRESH,
@@ -23,7 +24,6 @@ from reproenv.lock.guard import project_lock
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.locker import NO_UPGRADE, Upgrade
 from reproenv.lock.model import (
-    DEFAULT_BACKEND,
     LOCK_FILE,
     REQUIREMENTS_LOCK,
     Lock,
@@ -90,9 +90,7 @@ def ensure_lock(
             raise _missing_lock(spec)
         return _current(spec, existing, mode, exports=exports)
     wanted = input_hash(spec)
-    switching = (
-        backend is not None and existing is not None and backend != existing.resolver_backend
-    )
+    switching = backend is not None and existing is not None and backend != backend_of(existing)
     if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
         return _current(spec, existing, mode)
     if mode is LockMode.LOCKED:
@@ -111,7 +109,7 @@ def ensure_lock(
         if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
             return _current(spec, existing, mode)
         # the backend sticks: a relock uses the one that made the lock unless told otherwise
-        chosen = backend or (existing.resolver_backend if existing else DEFAULT_BACKEND)
+        chosen = backend or sticky_backend(existing, spec)
         # imported here: the resolver, the registry client and their HTTP stack are the bulk of
         # reproenv's start-up, and a fresh lock (the common case) needs none of them
         from reproenv.lock.steps import resolve

@@ -37,6 +37,7 @@ class _Resolution:
     registry: RegistryClient | None
     request: LockRequest
     pip_locker: PipLocker
+    conda_lock: bool = False  # `--backend conda-lock` solves the environment files
     input_hash: str = ""
     kept_images: tuple[LockedImage, ...] | None = None  # the previous digests, still right
     spec_images: tuple[LockedImage, ...] | None = None  # the spec's base, once looked up
@@ -74,9 +75,18 @@ def resolve(
     upgrade: Upgrade = NO_UPGRADE,
     backend: str = "uv",
 ) -> Lock:
-    """Resolve the spec; pins of `previous` that still satisfy the inputs are kept."""
+    """Resolve the spec; pins of `previous` that still satisfy the inputs are kept.
+    `backend` is `--backend`'s: uv, pip-tools, or conda-lock (with the previous pip backend)."""
+    from reproenv.lock.backends import split_backend
+
+    pip_backend, conda_lock = split_backend(backend, previous)
+    if conda_lock:  # before any tool runs
+        from reproenv.lock.conda.condalock import refuse_unsolvable
+
+        refuse_unsolvable(spec)
     request = LockRequest(spec, spec.platforms, previous, upgrade, ca_cert)
-    state = _Resolution(spec, registry, request, PipLocker(backend_named(backend)))
+    locker = PipLocker(backend_named(pip_backend))
+    state = _Resolution(spec, registry, request, locker, conda_lock=conda_lock)
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         state.scratch = Path(scratch)
         for step in STEPS:
@@ -133,7 +143,7 @@ def _conda(state: _Resolution) -> None:
     from reproenv.lock.conda.pip_part import check_conda_pip
 
     check_conda_pip(state.spec)  # before any solve: a line pip cannot lock names itself
-    locked = CondaLocker().lock(state.request)
+    locked = CondaLocker(conda_lock=state.conda_lock).lock(state.request)
     section = dict(locked.section)
     state.conda_pip = section.pop("pip_packages", ())  # the pip section's, merged by _pip
     state.conda = replace(locked, section=section)

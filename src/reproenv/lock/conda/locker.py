@@ -4,8 +4,10 @@ previous lock's records kept while they fit. The second `Locker` beside pip's.""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reproenv.lock.conda.installer import lock_installer
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 class CondaLocker:
     name: str = "conda"
     needs_base: bool = False
+    conda_lock: bool = False  # `--backend conda-lock`: conda-lock solves, not py-rattler
 
     def lock(self, request: LockRequest) -> Locked:
         spec, conda = request.spec, request.spec.conda
@@ -31,6 +34,8 @@ class CondaLocker:
             return Locked({})
         if conda.lockfile is not None:
             return _taken_as_it_is(request, conda.lockfile, conda.lockfile_environment)
+        if self.conda_lock:
+            return _solved_by_conda_lock(request)
         keep = _kept(request)
         specs = _with_python(spec)
         cache = cache_dir()
@@ -86,6 +91,16 @@ def locked_from_input(request: LockRequest, name: str, taken: CondaLockInput) ->
             "pip_packages": pins_from_entries(taken.pip),
         }
     )
+
+
+def _solved_by_conda_lock(request: LockRequest) -> Locked:
+    """conda-lock's lock file, made in a scratch folder, taken like a `[conda] lockfile`."""
+    from reproenv.lock.conda.condalock import LOCKFILE, as_solved, run_conda_lock
+
+    with tempfile.TemporaryDirectory(prefix="reproenv-conda-lock-") as scratch:
+        solver = run_conda_lock(request, Path(scratch))
+        taken = _taken_as_it_is(request, str(Path(scratch) / LOCKFILE), None)
+    return as_solved(taken, solver, request.spec)
 
 
 def _installer(request: LockRequest) -> tuple[LockedPipPackage, ...]:
