@@ -63,6 +63,8 @@ class LockedFile(StrictModel):
     # where it was found: kept for a conda project's pip part and a conda lock file's pip
     # entries (conda-lock.yml names each file); absent elsewhere, so those locks keep their bytes
     url: str | None = None
+    # bytes, as the index says (PEP 700): the image's dependency layers are grouped by weight
+    size: int | None = None
 
 
 class LockedPipPackage(StrictModel):

@@ -213,4 +213,10 @@ def _file(entry: dict[str, object], urls: bool = False) -> LockedFile:
         raise bad_input(f"no sha256 for {name} from the index", "missing-hash", file=name)
     # the index's URL, without credentials (the build adds them); a local path is no URL
     kept = redact(str(entry["url"]), mask="") if urls and entry.get("url") else None
-    return LockedFile(name=name, sha256=str(sha256), url=kept)
+    size = entry.get("size")
+    return LockedFile(
+        name=name,
+        sha256=str(sha256),
+        url=kept,
+        size=size if isinstance(size, int) and size >= 0 else None,
+    )
