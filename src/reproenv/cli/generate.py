@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +15,16 @@ from reproenv.cli.common import (
     OutputDirOption,
     ProjectOption,
     note,
+    out,
 )
+
+if TYPE_CHECKING:
+    from reproenv.cli.pipeline import Prepared
+
+ExplainOption = Annotated[
+    bool,
+    typer.Option("--explain", help="Print the image's dependency layers and why each is one."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -28,11 +38,52 @@ def generate(
     force: ForceOption = False,
     ca_cert: CaCertOption = None,
     output_dir: OutputDirOption = None,
+    explain: ExplainOption = False,
 ) -> None:
     """Write Dockerfile and .dockerignore for the locked environment."""
     from reproenv.cli.pipeline import generate_files
 
-    changed = generate_files(
+    prepared = generate_files(
         project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert, output_dir=output_dir
-    ).changed
+    )
+    changed = prepared.changed
     note(f"wrote {', '.join(changed)}" if changed else "generated files are up to date")
+    if explain:
+        explain_layers(prepared)
+
+
+def explain_layers(prepared: Prepared) -> None:
+    """The dependency layers in install order, each with its packages' weight and its reason."""
+    from reproenv.plan.layers import REST, dependency_layers
+
+    lock, platform = prepared.lock, prepared.plan.platform
+    layers = dependency_layers(lock.pip_packages, lock.python, platform)
+    if not layers:
+        out.print(f"dependency layers ({platform}): none, the lock has no pip packages")
+        return
+    out.print(
+        f"dependency layers ({platform}), in install order: heaviest and most stable first, "
+        "the project's code after them",
+        markup=False,
+    )
+    width = max(len(layer.name) for layer in layers)
+    for number, layer in enumerate(layers, 1):
+        count = len(layer.packages)
+        weight = _size(layer.size)
+        if layer.unknown_sizes == count:
+            weight = "size unknown"
+        elif layer.unknown_sizes:
+            weight += f" + {layer.unknown_sizes} unknown"
+        out.print(
+            f"  {number}. {layer.name:<{width}}  {count:>3} packages  {weight:>12}  {layer.reason}",
+            markup=False,
+        )
+        if layer.name != REST and len(layer.packages) > 1:
+            out.print(f"     {' '.join(layer.packages)}", markup=False)
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
