@@ -89,6 +89,7 @@ bench: venv
 	@eval "$$(bash scripts/infra.sh)" && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_skeleton.py
 	@eval "$$(bash scripts/infra.sh)" && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_lock.py
 	@eval "$$(bash scripts/infra.sh)" && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_conda.py
+	@eval "$$(bash scripts/infra.sh)" && PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_image.py
 
 clean:
 	rm -rf build $(VENV)
