@@ -30,6 +30,7 @@ install_packages() {
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # the e2e tests make a CA
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)  # the modern engine's bridge
   if [ ${#missing[@]} -gt 0 ]; then
     need_root
     log "installing ${missing[*]}"
@@ -142,6 +143,17 @@ make_index() {
   python3 "$(dirname "$0")/multiarch_index.py" "$REGISTRY_ADDR" "${BASE_TAG%%:*}" "${BASE_TAG##*:}"
 }
 
+# Debian 13's engine beside this one (scripts/infra_modern.sh). Without it only the bit-for-bit
+# tests skip, unless REPROENV_REQUIRE_DOCKER asks for every engine.
+start_modern_engine() {
+  if bash "$(dirname "$0")/infra_modern.sh" "$STATE_DIR/modern" "$(debian_mirror)"; then return; fi
+  if [ -n "${REPROENV_REQUIRE_DOCKER:-}" ]; then
+    log "REPROENV_REQUIRE_DOCKER is set but the modern engine could not be started"
+    exit 3
+  fi
+  log "the modern engine is not running: its tests will skip"
+}
+
 ca_bundle() {
   python3 -c 'import ssl; print(ssl.get_default_verify_paths().openssl_cafile or "")' 2>/dev/null || true
 }
@@ -155,6 +167,7 @@ main() {
   make_base_image "$cli"
   make_index
   make_cuda_image "$cli"
+  start_modern_engine
   echo "export REPROENV_DOCKER=$cli"
   echo "export REPROENV_REGISTRY_MIRROR=$REGISTRY_ADDR"
   local ca

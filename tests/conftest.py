@@ -173,6 +173,67 @@ def docker_host() -> DockerHost:
     return DockerHost(executable, mirror, os.environ.get("REPROENV_CA_CERT"))
 
 
+@dataclass(frozen=True)
+class ModernDockerHost:
+    """Debian 13's engine `make infra` starts beside the system's (scripts/infra_modern.sh):
+    Docker >= 25, the containerd image store, buildx; reached through `env`, which holds
+    DOCKER_HOST and DOCKER_CONFIG (the latter carries buildx as a CLI plugin)."""
+
+    executable: str
+    env: Mapping[str, str]
+    mirror: str
+    ca_cert: str | None
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.executable, *args],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            check=check,
+        )
+
+
+def modern_problem(host: ModernDockerHost) -> str | None:
+    """Why `host` cannot make bit-for-bit images, or None."""
+    if not host.env["DOCKER_HOST"] or not Path(host.executable).is_file():
+        return 'the modern engine is not set up (REPROENV_MODERN_*); run `eval "$(make -s infra)"`'
+    version = host("version", "--format", "{{.Server.Version}}", check=False)
+    if version.returncode != 0:
+        return f"no modern Docker engine answers on {host.env['DOCKER_HOST']}"
+    major = version.stdout.strip().split(".")[0]
+    if not major.isdigit() or int(major) < 25:
+        return f"the modern engine is Docker {version.stdout.strip()}, not 25 or later"
+    driver = host("info", "--format", "{{.DriverStatus}}", check=False).stdout
+    if "io.containerd.snapshotter" not in driver:
+        return "the modern engine does not use the containerd image store"
+    if host("buildx", "version", check=False).returncode != 0:
+        return f"no buildx plugin under {host.env['DOCKER_CONFIG']}"
+    if not host.mirror:
+        return 'REPROENV_REGISTRY_MIRROR is unset; run `eval "$(make -s infra)"`'
+    return None
+
+
+@pytest.fixture(scope="session")
+def modern_docker_host() -> ModernDockerHost:
+    """The modern engine; missing, it fails in CI (REPROENV_REQUIRE_DOCKER) and skips elsewhere."""
+    host = ModernDockerHost(
+        executable=os.environ.get("REPROENV_MODERN_DOCKER", ""),
+        env={
+            "DOCKER_HOST": os.environ.get("REPROENV_MODERN_DOCKER_HOST", ""),
+            "DOCKER_CONFIG": os.environ.get("REPROENV_MODERN_DOCKER_CONFIG", ""),
+        },
+        mirror=os.environ.get("REPROENV_REGISTRY_MIRROR", ""),
+        ca_cert=os.environ.get("REPROENV_CA_CERT"),
+    )
+    problem = modern_problem(host)
+    if problem:
+        if os.environ.get("REPROENV_REQUIRE_DOCKER"):
+            pytest.fail(f"REPROENV_REQUIRE_DOCKER is set but {problem}")
+        pytest.skip(problem)
+    return host
+
+
 @pytest.fixture(scope="session")
 def engine_cli(docker_host: DockerHost, tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """reproenv against the real engine and the local registry (through the mirror setting)."""
