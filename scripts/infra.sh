@@ -154,6 +154,21 @@ start_modern_engine() {
   log "the modern engine is not running: its tests will skip"
 }
 
+# The engine's default bridge, if something removed it while the engine ran (containers on the
+# default network then fail with "could not find bridge docker0"): made again as dockerd made it.
+keep_default_bridge() {
+  local cli=$1 gateway
+  command -v ip >/dev/null 2>&1 || return 0
+  ip link show docker0 >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || return 0
+  gateway=$("$cli" network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}/{{.Subnet}}{{end}}' 2>/dev/null || true)
+  [ -n "$gateway" ] || return 0
+  log "docker0 is missing; making it again (${gateway%%/*}/${gateway##*/})"
+  ip link add name docker0 type bridge
+  ip addr add "${gateway%%/*}/${gateway##*/}" dev docker0
+  ip link set docker0 up
+}
+
 ca_bundle() {
   python3 -c 'import ssl; print(ssl.get_default_verify_paths().openssl_cafile or "")' 2>/dev/null || true
 }
@@ -163,6 +178,7 @@ main() {
   local cli
   cli=$(docker_cli)
   start_engine "$cli"
+  keep_default_bridge "$cli"
   start_registry
   make_base_image "$cli"
   make_index
