@@ -107,4 +107,6 @@ def buildx_builder(output: str) -> tuple[str | None, str | None]:
     `Buildkit: v0.11.6`, later ones `BuildKit version: v0.13.2`."""
     driver = re.search(r"^Driver:\s*(\S+)", output, re.MULTILINE)
     kit = re.search(r"^Build[kK]it(?: version)?:\s*v?(\d+\.\d+(?:\.\d+)?)", output, re.MULTILINE)
-    return (driver.group(1) if driver else None, kit.group(1) if kit else None)
+    version = kit.group(1) if kit else None
+    # Debian's engine build says `v0.0.0+unknown`: no version, rather than a wrong one
+    return (driver.group(1) if driver else None, None if version == "0.0.0" else version)
