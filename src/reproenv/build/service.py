@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reproenv.build.context import LEGACY_DOCKERFILE, parse_rules, write_context
 from reproenv.engine import Builder, ContainerEngine, EngineInfo
@@ -50,8 +51,12 @@ def build_image(
     netrc: str | None = None,
     network: str | None = None,
     conda_tokens: Mapping[str, str] | None = None,
+    no_cache: bool = False,
+    output: str | None = None,
 ) -> BuildOutcome:
-    """`conda_tokens`: VAR -> token of the locked conda channels, a secret of the conda stage."""
+    """`conda_tokens`: VAR -> token of the locked conda channels, a secret of the conda stage.
+    `no_cache` and `output` (a buildx `--output`, exported instead of loaded) are for
+    `build --check-reproducible`."""
     build_args = {**base_image_arg(plan, mirror), **conda_mirror_arg(plan)}
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         secrets: dict[str, Path] = {}
@@ -59,32 +64,13 @@ def build_image(
         if info.builder.supports_mounts:
             # BuildKit reads the ignore file beside it (`<Dockerfile>.dockerignore`)
             dockerfile = project_dir / plan.dockerfile
-            if ca_cert:
-                secrets[plan.ca_secret_id] = ca_cert
-            if netrc:
-                secrets[plan.netrc_secret_id] = _secret_file(Path(scratch) / "netrc", netrc)
-            if plan.conda and conda_tokens:
-                tokens = json.dumps(dict(conda_tokens))
-                secrets[plan.conda.tokens_secret_id] = _secret_file(
-                    Path(scratch) / "conda-tokens.json", tokens
-                )
+            secrets = _buildkit_secrets(plan, Path(scratch), ca_cert, netrc, conda_tokens)
+            # BuildKit takes it for the image's dates; a RUN sees it once the Dockerfile
+            # declares the ARG (the legacy builder would warn of an unused argument)
+            build_args["SOURCE_DATE_EPOCH"] = str(plan.source_date_epoch)
         else:
             refuse_legacy_tokens(plan)
-            # the generated Dockerfile uses mounts; hand the legacy builder a variant without
-            dockerfile = Path(scratch) / "Dockerfile"
-            dockerfile.write_text(render_dockerfile(plan, buildkit=False), encoding="utf-8")
-            if plan.dockerignore != ".dockerignore":
-                # it would read the root's .dockerignore only: send a context filtered by the
-                # ignore file beside the Dockerfile, as BuildKit would
-                context_tar = Path(scratch) / "context.tar"
-                rules = (project_dir / plan.dockerignore).read_text(encoding="utf-8")
-                write_context(
-                    project_dir,
-                    parse_rules(rules.splitlines()),
-                    dockerfile.read_text(encoding="utf-8"),
-                    context_tar,
-                )
-                dockerfile = Path(LEGACY_DOCKERFILE)
+            dockerfile, context_tar = _legacy_dockerfile(plan, project_dir, Path(scratch))
         engine.build(
             builder=info.builder,
             context=project_dir,
@@ -95,8 +81,59 @@ def build_image(
             secrets=secrets,
             network=network,
             context_tar=context_tar,
+            **_variant(no_cache, output),
         )
     return BuildOutcome(plan.image_tag, info.builder, plan.ca_secret_id in secrets)
+
+
+def _variant(no_cache: bool, output: str | None) -> dict[str, Any]:
+    """Only what differs from a plain build, so engines (and fakes) without the keywords
+    still take plain builds."""
+    found: dict[str, Any] = {}
+    if no_cache:
+        found["no_cache"] = True
+    if output:
+        found["output"] = output
+    return found
+
+
+def _buildkit_secrets(
+    plan: BuildPlan,
+    scratch: Path,
+    ca_cert: Path | None,
+    netrc: str | None,
+    conda_tokens: Mapping[str, str] | None,
+) -> dict[str, Path]:
+    secrets: dict[str, Path] = {}
+    if ca_cert:
+        secrets[plan.ca_secret_id] = ca_cert
+    if netrc:
+        secrets[plan.netrc_secret_id] = _secret_file(scratch / "netrc", netrc)
+    if plan.conda and conda_tokens:
+        tokens = json.dumps(dict(conda_tokens))
+        secrets[plan.conda.tokens_secret_id] = _secret_file(scratch / "conda-tokens.json", tokens)
+    return secrets
+
+
+def _legacy_dockerfile(
+    plan: BuildPlan, project_dir: Path, scratch: Path
+) -> tuple[Path, Path | None]:
+    """The generated Dockerfile uses mounts: hand the legacy builder a variant without."""
+    dockerfile = scratch / "Dockerfile"
+    dockerfile.write_text(render_dockerfile(plan, buildkit=False), encoding="utf-8")
+    if plan.dockerignore == ".dockerignore":
+        return dockerfile, None
+    # it would read the root's .dockerignore only: send a context filtered by the ignore
+    # file beside the Dockerfile, as BuildKit would
+    context_tar = scratch / "context.tar"
+    rules = (project_dir / plan.dockerignore).read_text(encoding="utf-8")
+    write_context(
+        project_dir,
+        parse_rules(rules.splitlines()),
+        dockerfile.read_text(encoding="utf-8"),
+        context_tar,
+    )
+    return Path(LEGACY_DOCKERFILE), context_tar
 
 
 def _secret_file(path: Path, text: str) -> Path:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reproenv.engine import LEGACY_NOTE, Builder, open_engine
+from reproenv.engine.capability import Capability
 from reproenv.errors import ReproenvError
 from reproenv.host.report import HostGpuReport
 from reproenv.oci.client import RegistryClient
@@ -76,10 +77,29 @@ def _engine_checks(docker: str | None) -> list[Check]:
     engine_check = Check(
         "engine", True, f"docker client {info.client_version}, engine {info.server_version}"
     )
+    timestamps = rewrite_check(info.capability)
     if info.builder is Builder.LEGACY:
-        return [engine_check, Check("builder", False, "legacy builder only", LEGACY_NOTE)]
+        legacy = Check("builder", False, "legacy builder only", LEGACY_NOTE)
+        return [engine_check, legacy, timestamps]
     features = "secret and cache mounts"
-    return [engine_check, Check("builder", True, f"{info.builder.value}: {features}")]
+    return [engine_check, Check("builder", True, f"{info.builder.value}: {features}"), timestamps]
+
+
+def rewrite_check(capability: Capability) -> Check:
+    """Informational: a builder that cannot rewrite timestamps still builds; only
+    `build --check-reproducible` falls back to comparing environment fingerprints."""
+    data = capability.as_dict()
+    if capability.can_rewrite_timestamps:
+        return Check("bit-for-bit", True, capability.describe(), data=data)
+    return Check(
+        "bit-for-bit",
+        True,
+        f"{capability.describe()} ({capability.why_not}); `build --check-reproducible` "
+        "compares environment fingerprints instead of image digests",
+        "for identical digests: Docker >= 25 with the containerd image store "
+        '(`"features": {"containerd-snapshotter": true}`) and docker-buildx',
+        data,
+    )
 
 
 def _registry_check(project: Path) -> Check:

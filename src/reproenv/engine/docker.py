@@ -17,6 +17,12 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from reproenv.engine.capability import (
+    Capability,
+    buildx_builder,
+    buildx_version,
+    containerd_store,
+)
 from reproenv.engine.protocol import Builder, EngineInfo, RunOptions
 from reproenv.errors import environment
 
@@ -68,10 +74,28 @@ class DockerEngine:
                 "or point DOCKER_HOST at a running engine",
                 executable=self.executable,
             )
-        return EngineInfo(self.executable, client, server, self._detect_builder(client))
+        buildx = self._run(["buildx", "version"], capture_output=True)
+        builder = self._detect_builder(client, buildx.returncode == 0)
+        capability = self._capability(server, buildx.stdout if buildx.returncode == 0 else None)
+        return EngineInfo(self.executable, client, server, builder, capability)
 
-    def _detect_builder(self, client_version: str) -> Builder:
-        if self._run(["buildx", "version"], capture_output=True).returncode == 0:
+    def _capability(self, server: str, buildx: str | None) -> Capability:
+        info = self._run(["info", "--format", "{{json .}}"], capture_output=True)
+        driver, kit = None, None
+        if buildx is not None:
+            inspect = self._run(["buildx", "inspect"], capture_output=True)
+            if inspect.returncode == 0:
+                driver, kit = buildx_builder(inspect.stdout)
+        return Capability(
+            server_version=server,
+            containerd_store=info.returncode == 0 and containerd_store(info.stdout),
+            buildx_version=None if buildx is None else (buildx_version(buildx) or "?"),
+            buildkit_version=kit,
+            buildx_driver=driver,
+        )
+
+    def _detect_builder(self, client_version: str, has_buildx: bool) -> Builder:
+        if has_buildx:
             return Builder.BUILDX
         try:
             if Version(client_version) < _CLIENT_NEEDS_BUILDX:
@@ -92,10 +116,17 @@ class DockerEngine:
         secrets: Mapping[str, Path],
         network: str | None = None,
         context_tar: Path | None = None,
+        no_cache: bool = False,
+        output: str | None = None,
     ) -> None:
         """`context_tar`: send this tar as the context on stdin (its `dockerfile` is a name
         inside it) instead of letting the client pack `context`."""
-        args: list[str] = ["buildx", "build", "--load"] if builder is Builder.BUILDX else ["build"]
+        args: list[str] = ["build"]
+        if builder is Builder.BUILDX:
+            exported = ["--provenance=false", "--output", output] if output else ["--load"]
+            args = ["buildx", "build", *exported]
+        if no_cache:
+            args.append("--no-cache")
         if builder is not Builder.LEGACY:
             args += ["--progress", "plain", "--platform", platform]
             for secret_id, source in sorted(secrets.items()):

@@ -14,6 +14,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from reproenv.engine.capability import Capability
+
 
 class Builder(Enum):
     BUILDX = "buildx"
@@ -31,6 +33,8 @@ class EngineInfo:
     client_version: str
     server_version: str
     builder: Builder
+    # what the builder can guarantee (bit-for-bit images need rewritten timestamps)
+    capability: Capability = field(default_factory=Capability)
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,12 @@ class ContainerEngine(Protocol):
         secrets: Mapping[str, Path],
         network: str | None = None,
         context_tar: Path | None = None,
+        no_cache: bool = False,
+        output: str | None = None,
     ) -> None:
-        """Build and load `tag`; progress goes to stderr. Raises `build-failed`."""
+        """Build and load `tag`; progress goes to stderr. Raises `build-failed`. `output`
+        (buildx only): an `--output` spec to export to instead of loading, without provenance
+        attestation (it changes every build)."""
         ...
 
     def capture(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ from reproenv.lock.apt import sources_script, update_command
 from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
 from reproenv.oci.platform import host_platform
 from reproenv.plan.conda import CONDA_PREFIX, CondaEnv, check_conda_installable, conda_env
+from reproenv.plan.epoch import DEFAULT_SOURCE_DATE_EPOCH, source_date_epoch
 from reproenv.spec.model import DEFAULT_DOCKERFILE, Spec
 
 VENV = "/opt/venv"
@@ -66,6 +67,8 @@ class BuildPlan:
     project_ignore: tuple[str, ...] = ()
     # the conda environment the image installs from the lock's records for `platform`
     conda: CondaEnv | None = None
+    # SOURCE_DATE_EPOCH of the build and every RUN, from the lock (plan/epoch.py)
+    source_date_epoch: int = DEFAULT_SOURCE_DATE_EPOCH
 
     @property
     def venv_python(self) -> str:
@@ -160,6 +163,7 @@ def make_plan(
         dockerfile=dockerfile or spec.dockerfile,
         project_ignore=project_ignore,
         conda=conda_env(lock, platform, spec.conda.variables if spec.conda else ()),
+        source_date_epoch=source_date_epoch(lock),
     )
 
 
