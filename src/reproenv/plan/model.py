@@ -10,6 +10,7 @@ from reproenv.lock.apt import sources_script, update_command
 from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
 from reproenv.oci.platform import host_platform
 from reproenv.plan.conda import CONDA_PREFIX, CondaEnv, check_conda_installable, conda_env
+from reproenv.plan.install import PIP_INSTALL, ImageInstall, image_install
 from reproenv.spec.model import DEFAULT_DOCKERFILE, Spec
 
 VENV = "/opt/venv"
@@ -66,6 +67,8 @@ class BuildPlan:
     project_ignore: tuple[str, ...] = ()
     # the conda environment the image installs from the lock's records for `platform`
     conda: CondaEnv | None = None
+    # how the pins are installed: uv from its builder stage (or pip), layer by layer
+    install: ImageInstall = PIP_INSTALL
 
     @property
     def venv_python(self) -> str:
@@ -160,6 +163,7 @@ def make_plan(
         dockerfile=dockerfile or spec.dockerfile,
         project_ignore=project_ignore,
         conda=conda_env(lock, platform, spec.conda.variables if spec.conda else ()),
+        install=image_install(lock, platform, spec.installer),
     )
 
 
