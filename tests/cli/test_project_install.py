@@ -60,9 +60,10 @@ def test_pyproject_project_is_installed_after_its_locked_build_backend(
         "hatchling==1.27.0 \\\n    --hash=sha256:" in (tmp_path / "requirements.lock").read_text()
     )
     dockerfile = (tmp_path / "Dockerfile").read_text()
+    # by uv, mounted from its stage, into the venv
     install = (
-        "pip install --no-cache-dir --no-deps --no-build-isolation --no-index \\\n"
-        "        /tmp/reproenv/project\n"
+        "/tmp/reproenv/uv pip install --no-cache --no-deps --no-build-isolation --no-index"
+        " --compile-bytecode \\\n        --python /opt/venv/bin/python /tmp/reproenv/project\n"
     )
     assert install in dockerfile
     # after the dependency layer and the source, before the image drops root

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.docker]
 
 @pytest.fixture(scope="module")
 def index() -> Iterator[FakeIndex]:
-    with FakeIndex([FakePackage("lib", "1.0")]).serve() as running:
+    with FakeIndex([FakePackage("lib", "1.0")], uv="binary").serve() as running:
         yield running
 
 

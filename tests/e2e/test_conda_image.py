@@ -138,7 +138,7 @@ def test_the_image_has_exactly_the_locked_records(
     docker_host: DockerHost, engine_cli: Cli, channels: Path, tmp_path: Path
 ) -> None:
     pip_packages = [FakePackage("labpip", "1.0")]
-    with ChannelServer(channels) as server, FakeIndex(pip_packages).serve() as index:
+    with ChannelServer(channels) as server, FakeIndex(pip_packages, uv="binary").serve() as index:
         project = _project(tmp_path / "env", "conda-env", server.url("debian"), index.url)
         lock, _ = _lock(engine_cli, project)
         tag = _built_tag(engine_cli("build", "--network", "host", cwd=project), "conda-env")

@@ -58,7 +58,7 @@ def cupy_project(folder: Path, index_url: str, python: str) -> Path:
 def test_cupy_without_bundled_cuda_builds_on_a_cuda_base(
     docker_host: DockerHost, engine_cli: Cli, tmp_path: Path
 ) -> None:
-    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")]).serve() as index:
+    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")], uv="binary").serve() as index:
         project = cupy_project(tmp_path / "cupy-project", index.url, "3.11")
         cli = Cli({**engine_cli.env, "REPROENV_DATA_DIR": str(site_cuda_images(tmp_path / "d"))})
         locked = cli("lock", cwd=project)
@@ -110,7 +110,7 @@ def test_cupy_without_bundled_cuda_builds_on_a_cuda_base(
 
     # a relock after an input change keeps the CUDA base's digest and the Python pins without
     # asking the registry or apt: a dead mirror and no engine do not matter
-    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")]).serve() as index:
+    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")], uv="binary").serve() as index:
         (project / "requirements.in").write_text(f"--index-url {index.url}\ncupy-cuda12x\n")
         offline = Cli(
             {**cli.env, "REPROENV_REGISTRY_MIRROR": "127.0.0.1:9", "REPROENV_DOCKER": "/no/docker"}
@@ -133,7 +133,7 @@ def test_a_distro_without_the_python_is_named_at_lock_time(engine_cli: Cli, tmp_
     for image in table["images"]:  # only the stand-in is left to choose
         image["distros"] = ["debian12"] if image["cuda"] == "12.9.1" else []
     (data / "cuda_images.json").write_text(json.dumps(table))
-    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")]).serve() as index:
+    with FakeIndex([FakePackage("cupy-cuda12x", "13.4.1")], uv="binary").serve() as index:
         project = cupy_project(tmp_path / "cupy-312", index.url, "3.12")
         result = Cli({**engine_cli.env, "REPROENV_DATA_DIR": str(data)})("lock", cwd=project)
     assert result.code == 2, result.output

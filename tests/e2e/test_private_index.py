@@ -21,7 +21,7 @@ def test_private_index_credentials_stay_secret(
     password = "pw-" + secrets.token_hex(12)
     private = [FakePackage("lab-private", "1.0"), FakePackage("lab-helper", "2.0")]
     private[0].requires.append("lab-helper>=2")
-    with FakeIndex(private, username="lab", password=password).serve() as index:
+    with FakeIndex(private, username="lab", password=password, uv="binary").serve() as index:
         project = tmp_path / "private"
         project.mkdir()
         port = index.url.split(":")[2].split("/")[0]

@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from tests.fakes.http import QuietHandler
@@ -62,6 +63,8 @@ class FakePackage:
     # PEP 700 `upload-time` (RFC 3339, e.g. "2022-01-01T00:00:00Z"), served in the PEP 691 JSON
     # API: what uv's --exclude-newer compares
     upload_time: str | None = None
+    # executables the wheel installs into the environment's bin (`<name>.data/scripts/`)
+    scripts: dict[str, Path] = field(default_factory=dict)
 
     @property
     def provides_extras(self) -> list[str]:
@@ -116,10 +119,10 @@ def _record_hash(data: bytes) -> str:
     return f"sha256={digest}"
 
 
-def _zip_entry(name: str) -> zipfile.ZipInfo:
+def _zip_entry(name: str, *, executable: bool = False) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
     info.create_system = 3  # Unix, whatever machine builds it
-    info.external_attr = (0o100000 | FILE_MODE) << 16
+    info.external_attr = (0o100000 | (0o755 if executable else FILE_MODE)) << 16
     info.compress_type = zipfile.ZIP_STORED  # deflate output varies between zlib builds
     return info
 
@@ -140,6 +143,10 @@ def build_wheel(pkg: FakePackage, tag: str, dest_dir: Path) -> Path:
         f"{dist_info}/METADATA": metadata(pkg),
         f"{dist_info}/WHEEL": ("\n".join(wheel) + "\n\n").encode(),
     }
+    scripts = {
+        f"{module}-{pkg.version}.data/scripts/{n}": p.read_bytes() for n, p in pkg.scripts.items()
+    }
+    files.update(scripts)
     record_name = f"{dist_info}/RECORD"
     ordered = sorted(files.items(), key=lambda item: (item[0].startswith(dist_info), item[0]))
     record = "".join(f"{n},{_record_hash(d)},{len(d)}\n" for n, d in ordered)
@@ -149,7 +156,7 @@ def build_wheel(pkg: FakePackage, tag: str, dest_dir: Path) -> Path:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in entries:
-            archive.writestr(_zip_entry(name), data)
+            archive.writestr(_zip_entry(name, executable=name in scripts), data)
     dest_dir.mkdir(parents=True, exist_ok=True)
     path = dest_dir / wheel_filename(pkg, tag)
     path.write_bytes(buffer.getvalue())
@@ -210,6 +217,22 @@ class _File:
     upload_time: str | None = None
 
 
+# uv, which every lock pins for the image from the spec's index: a stub wheel, a wheel of the
+# uv this process runs (its binary, for builds that install with it), or none
+UvWheel = Literal["stub", "binary"] | None
+
+
+def uv_package(kind: Literal["stub", "binary"]) -> FakePackage:
+    from importlib.metadata import version
+
+    if kind == "stub":
+        return FakePackage("uv", version("uv"))
+    from uv import find_uv_bin
+
+    tags = [f"py3-none-manylinux_2_17_{m}.manylinux2014_{m}" for m in ("x86_64", "aarch64")]
+    return FakePackage("uv", version("uv"), platform_tags=tags, scripts={"uv": Path(find_uv_bin())})
+
+
 class FakeIndex:
     """A PEP 503 simple index of `FakePackage`s over HTTP on 127.0.0.1 (ephemeral port).
 
@@ -229,8 +252,11 @@ class FakeIndex:
         serve_metadata: bool = True,
         directory: Path | None = None,
         json_api: bool | None = None,
+        uv: UvWheel = "stub",
     ) -> None:
         self.packages: list[FakePackage] = list(packages)
+        if uv is not None and not any(normalize(p.name) == "uv" for p in self.packages):
+            self.packages.append(uv_package(uv))
         self.username = username
         self.password = password
         self.status_override = status_override  # answer every request with this status

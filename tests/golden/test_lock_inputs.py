@@ -32,6 +32,9 @@ PACKAGES = [
     FakePackage("native", "1.0", platform_tags=NATIVE),
 ]  # fmt: skip
 PLACEHOLDER = "http://fake-index.invalid/simple"
+# a lock file used as it is names no index (PyPI, out of reach offline) and resolves nothing:
+# these cases install with pip, so there is no uv to pin for the image
+NO_UV = '[image]\ninstaller = "pip"\n'
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +126,7 @@ def test_pylock_input_is_used_as_is_for_each_platform(
     (tmp_path / "pylock.toml").write_text(universal_pylock(index))
     (tmp_path / "reproenv.toml").write_text(
         f'name = "from-pylock"\nplatforms = ["{platform}"]\n[pip]\nrequirements = ["pylock.toml"]\n'
+        + NO_UV
     )
     before = len(index.requests)
     result = cli("lock", cwd=tmp_path)
@@ -147,7 +151,7 @@ def test_uv_lock_input_keeps_its_pins(cli: Cli, index: FakeIndex, tmp_path: Path
         cwd=tmp_path, env=env, check=True,
     )  # fmt: skip
     (tmp_path / "reproenv.toml").write_text(
-        'name = "from-uv-lock"\n[pip]\nrequirements = ["uv.lock"]\n'
+        'name = "from-uv-lock"\n[pip]\nrequirements = ["uv.lock"]\n' + NO_UV
     )
     result = cli("lock", cwd=tmp_path)
     assert result.code == 0, result.output

@@ -43,7 +43,8 @@ def generate_files(
     dockerfile = dockerfile_path(spec, output_dir)
     mode = lock_mode(locked, frozen)
     # refuse to clobber hand-written files before spending time (and network) on a lock
-    check_writable(spec.project_dir, output_paths(dockerfile, spec.conda is not None), force)
+    outputs = output_paths(dockerfile, spec.conda is not None, spec.installer == "uv")
+    check_writable(spec.project_dir, outputs, force)
     ca = find_ca_cert(ca_cert)
     result = ensure_lock(spec, mode, ca, on_wait=warn)
     report_export(result.export)

@@ -138,6 +138,9 @@ class Lock(StrictModel):
     # what installs the records in the image's builder stage (py-rattler), pinned with hashes
     # like every pip package, but not part of the environment
     conda_installer: tuple[LockedPipPackage, ...] = Field(default=(), alias="conda-installer")
+    # what installs the pip packages in the image (uv, with image.installer "uv"), pinned with
+    # hashes for every platform and present only in a builder stage; absent with pip
+    image_installer: tuple[LockedPipPackage, ...] = Field(default=(), alias="image-installer")
     # the project itself and local path requirements inside it, installed after the pins
     # (their build backends are among the pins); paths relative to the project, "." itself
     local_projects: tuple[str, ...] = Field(default=(), alias="local-projects")
@@ -198,6 +201,11 @@ def _canonical(lock: Lock) -> dict[str, Any]:
     if not data["pip-extra-index-urls"]:
         del data["pip-extra-index-urls"]
     _canonical_conda(data)
+    installer = data.pop("image-installer")
+    if installer:  # absent with pip, as in locks made before the field existed
+        data["image-installer"] = sorted(
+            (_canonical_pip(p) for p in installer), key=lambda p: (p["name"], p["platforms"])
+        )
     if not data["local-projects"]:
         del data["local-projects"]  # older locks have none: their bytes stay the same
     if not data["warnings"]:  # absent, as in locks made before the field existed

@@ -10,6 +10,7 @@ from pathlib import Path
 from reproenv.errors import ExitCode, ReproenvError, bad_input
 from reproenv.fsutil import remove_stale_temps, write_atomic
 from reproenv.lock.backends import backend_of, sticky_backend
+from reproenv.lock.build_tools import lacks_image_installer
 from reproenv.lock.conda_export import CONDA_LOCK
 from reproenv.lock.exports import (
     FRESH,
@@ -91,6 +92,8 @@ def ensure_lock(
         return _current(spec, existing, mode, exports=exports)
     wanted = input_hash(spec)
     switching = backend is not None and existing is not None and backend != backend_of(existing)
+    # a lock without the image's installer is relocked like a stale one (its pins kept)
+    switching = switching or (existing is not None and lacks_image_installer(spec, existing))
     if existing is not None and existing.input_hash == wanted and not upgrade and not switching:
         return _current(spec, existing, mode)
     if mode is LockMode.LOCKED:

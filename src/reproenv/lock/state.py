@@ -7,6 +7,7 @@ from enum import Enum
 from pathlib import Path
 
 from reproenv.detect.conda import ENVIRONMENT_FILES
+from reproenv.lock.build_tools import lacks_image_installer
 from reproenv.lock.conda_export import CONDA_LOCK
 from reproenv.lock.exports import ExportCheck, check_export, check_exports
 from reproenv.lock.inputs import conda_files, input_hash, local_projects, requirement_files
@@ -32,7 +33,9 @@ def lock_state(spec: Spec) -> LockState:
     existing = read_lock(lock_path(spec))
     if existing is None:
         return LockState.MISSING
-    return LockState.FRESH if existing.input_hash == input_hash(spec) else LockState.STALE
+    if existing.input_hash != input_hash(spec) or lacks_image_installer(spec, existing):
+        return LockState.STALE
+    return LockState.FRESH
 
 
 def export_state(spec: Spec) -> ExportCheck | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reproenv import __version__
-from reproenv.errors import ReproenvError, bad_input
+from reproenv.errors import ReproenvError
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.locker import NO_UPGRADE, Locked, LockRequest, Upgrade
 from reproenv.lock.model import Lock, LockedAptPackage, LockedGpu, LockedImage, LockedPipPackage
@@ -52,6 +52,7 @@ class _Resolution:
     python_apt: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     apt: tuple[LockedAptPackage, ...] = ()
+    image_installer: tuple[LockedPipPackage, ...] = ()
 
     @property
     def base(self) -> str | None:
@@ -103,35 +104,15 @@ def resolve(
         python_apt=tuple(sorted(state.python_apt)),
         gpu=state.gpu,
         warnings=(*state.conda.warnings, *state.pip.warnings, *state.warnings),
+        image_installer=state.image_installer,
         **state.conda.section,
         **state.pip.section,
     )
 
 
-def refuse_conda_only(spec: Spec) -> None:
-    """An environment file the spec does not name, and nothing else to lock: an error, not a
-    lock of 0 packages."""
-    if spec.conda is not None or spec.requirements or spec.pyproject_dependencies:
-        return
-    if spec.apt_packages:
-        return
-    from reproenv.detect.conda import environment_file, read_environment
-
-    path = environment_file(spec.project_dir)
-    if path is None:
-        return
-    found = read_environment(path)
-    pip = f" and {len(found.pip)} in its pip: list" if found.pip else ""
-    raise bad_input(
-        f"{path.name} is this project's only input ({len(found.conda)} conda packages{pip}), "
-        "and the spec does not name it: nothing would be locked",
-        "conda-not-in-spec",
-        f'add [conda] environment = ["{path.name}"] to the spec',
-        file=str(path),
-    )
-
-
 def _conda_only(state: _Resolution) -> None:
+    from reproenv.lock.conda.pip_part import refuse_conda_only
+
     refuse_conda_only(state.spec)
 
 
@@ -191,6 +172,9 @@ def _pip(state: _Resolution) -> None:
             state.pip = _pip_locked(state, request)
         finally:
             running.set()  # a locker that ran no resolver
+    # uv for the image, once the pins say there is something to install (a GPU variant's
+    # re-resolve never empties them)
+    _image_installer(state)
 
 
 def _pip_locked(state: _Resolution, request: LockRequest) -> Locked:
@@ -244,6 +228,12 @@ def _gpu(state: _Resolution) -> None:
         state.gpu = decide_gpu(state.spec, state.pip.section["pip_packages"], conda=conda)
     except VariantNeeded as still:  # the index did not have the build either
         raise still.as_error() from None
+
+
+def _image_installer(state: _Resolution) -> None:
+    from reproenv.lock.build_tools import pin_image_installer
+
+    state.image_installer = pin_image_installer(state.request, state.pip.section)
 
 
 def _base_digests(state: _Resolution) -> None:

@@ -11,6 +11,7 @@ from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
 from reproenv.oci.platform import host_platform
 from reproenv.plan.conda import CONDA_PREFIX, CondaEnv, check_conda_installable, conda_env
 from reproenv.plan.epoch import DEFAULT_SOURCE_DATE_EPOCH, source_date_epoch
+from reproenv.plan.install import PIP_INSTALL, ImageInstall, image_install
 from reproenv.spec.model import DEFAULT_DOCKERFILE, Spec
 
 VENV = "/opt/venv"
@@ -69,6 +70,8 @@ class BuildPlan:
     conda: CondaEnv | None = None
     # SOURCE_DATE_EPOCH of the build and every RUN, from the lock (plan/epoch.py)
     source_date_epoch: int = DEFAULT_SOURCE_DATE_EPOCH
+    # how the pins are installed: uv from its builder stage (or pip), layer by layer
+    install: ImageInstall = PIP_INSTALL
 
     @property
     def venv_python(self) -> str:
@@ -164,6 +167,7 @@ def make_plan(
         project_ignore=project_ignore,
         conda=conda_env(lock, platform, spec.conda.variables if spec.conda else ()),
         source_date_epoch=source_date_epoch(lock),
+        install=image_install(lock, platform, spec.installer),
     )
 
 

@@ -13,7 +13,7 @@ from reproenv.plan.model import BuildPlan
 class Renderer(Protocol):
     name: str
 
-    def outputs(self, dockerfile: str, conda: bool = False) -> tuple[str, ...]:
+    def outputs(self, dockerfile: str, conda: bool = False, uv: bool = False) -> tuple[str, ...]:
         """The paths `render` returns, known from the spec before there is a plan (`conda`:
         the spec has a conda environment)."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reproenv.fsutil import GENERATED_MARKER
 from reproenv.plan.conda import CONDA_INSTALL_SCRIPT, CONDA_INSTALLER_LOCK, CONDA_RECORDS
+from reproenv.plan.install import IMAGE_INSTALLER_LOCK, UV_CACHE, UV_MOUNT, UV_PREFIX, ImageInstall
 from reproenv.plan.model import PROJECT_COPY, BuildPlan, ignore_file
 from reproenv.render.base import render_template
 from reproenv.render.conda import conda_files
@@ -19,9 +20,15 @@ NEEDED_RULES = "# needed by the build, re-included in case a rule above excludes
 class DockerfileRenderer:
     name = "dockerfile"
 
-    def outputs(self, dockerfile: str, conda: bool = False) -> tuple[str, ...]:
-        """`conda`: the project has a conda environment, whose stage reads three more files."""
-        return (dockerfile, ignore_file(dockerfile), *(CONDA_FILES if conda else ()))
+    def outputs(self, dockerfile: str, conda: bool = False, uv: bool = False) -> tuple[str, ...]:
+        """`conda`: the project has a conda environment, whose stage reads three more files;
+        `uv`: the image installs with uv, whose stage reads its pins."""
+        return (
+            dockerfile,
+            ignore_file(dockerfile),
+            *(CONDA_FILES if conda else ()),
+            *((IMAGE_INSTALLER_LOCK,) if uv else ()),
+        )
 
     def render(self, plan: BuildPlan) -> dict[str, str]:
         files = {
@@ -30,7 +37,25 @@ class DockerfileRenderer:
         }
         if plan.conda:
             files.update(conda_files(plan.conda))
+        if plan.install.uses_uv:
+            files[plan.install.tool_lock] = render_tool_lock(plan.install, plan.platform)
         return files
+
+
+def render_tool_lock(install: ImageInstall, platform: str) -> str:
+    """uv's pins for the uv stage, in pip's hash-checking format."""
+    lines = [
+        f"# {GENERATED_MARKER} — do not edit; regenerate with: reproenv generate",
+        f"# uv for the image's uv stage ({platform}), pinned in reproenv.lock (image-installer):",
+        f"#   pip install --require-hashes --no-deps -r {install.tool_lock}",
+    ]
+    if install.index_url:
+        lines.append(f"--index-url {install.index_url}")
+    lines += [f"--extra-index-url {url}" for url in install.extra_index_urls]
+    for pin in install.tool:
+        hashes = "".join(f" \\\n    --hash={h}" for h in pin.hashes)
+        lines.append(f"{pin.name}=={pin.version}{hashes}")
+    return "\n".join(lines) + "\n"
 
 
 def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
@@ -45,10 +70,16 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
     return render_template(
         "Dockerfile.j2",
         plan=plan,
+        install=plan.install,
         buildkit=buildkit,
+        uv_prefix=UV_PREFIX,
+        uv_mount=UV_MOUNT,
+        uv_cache=UV_CACHE,
         labels=labels,
         project_copy=PROJECT_COPY,
         venv_command=venv_command,
+        # without BuildKit the venv is made (and filled by uv) in the uv stage, then copied
+        final_venv=None if plan.install.uses_uv and not buildkit else venv_command,
         conda_path=f"{plan.conda.prefix}/bin:" if plan.conda else "",
         conda_variables=[f'{name}="{env_value(value)}"' for name, value in variables],
         installer_venv=INSTALLER_VENV,
@@ -72,6 +103,7 @@ def render_dockerignore(plan: BuildPlan) -> str:
         project_rules_heading=PROJECT_RULES,
         needed_heading=NEEDED_RULES,
         needed=(
+            *((plan.install.tool_lock,) if plan.install.uses_uv else ()),
             *((plan.requirements_lock,) if plan.has_pip_packages else ()),
             *(plan.conda.files if plan.conda else ()),
         ),

@@ -16,5 +16,5 @@ def render_all(plan: BuildPlan) -> dict[str, str]:
     return files
 
 
-def output_paths(dockerfile: str, conda: bool = False) -> tuple[str, ...]:
-    return tuple(path for renderer in RENDERERS for path in renderer.outputs(dockerfile, conda))
+def output_paths(dockerfile: str, conda: bool = False, uv: bool = False) -> tuple[str, ...]:
+    return tuple(path for renderer in RENDERERS for path in renderer.outputs(dockerfile, conda, uv))

@@ -17,6 +17,7 @@ from reproenv.settings import MIRROR_ENV
 from reproenv.spec.environment import complete_conda
 from reproenv.spec.model import (
     DEFAULT_DOCKERFILE,
+    DEFAULT_INSTALLER,
     DEFAULT_PLATFORM,
     DEFAULT_PYTHON,
     DEFAULT_USER,
@@ -146,6 +147,7 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         workdir=raw.image.workdir or DEFAULT_WORKDIR,
         dockerfile_syntax=raw.image.dockerfile_syntax,
         dockerfile=raw.image.dockerfile or DEFAULT_DOCKERFILE,
+        installer=raw.image.installer or DEFAULT_INSTALLER,
         pyproject=raw.pip.pyproject,
         gpu=raw.gpu,
         cuda=raw.cuda,

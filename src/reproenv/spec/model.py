@@ -27,6 +27,9 @@ AbsolutePath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*$")]
 _SEGMENT = r"\.?[A-Za-z0-9_-][A-Za-z0-9._-]*"
 RelativeFile = Annotated[str, StringConstraints(pattern=rf"^{_SEGMENT}(/{_SEGMENT})*$")]
 DEFAULT_DOCKERFILE = "Dockerfile"
+# what installs requirements.lock in the image: uv (pinned in the lock, never in the image) or pip
+Installer = Literal["uv", "pip"]
+DEFAULT_INSTALLER: Installer = "uv"
 
 
 class RawPip(StrictModel):
@@ -62,6 +65,7 @@ class RawImage(StrictModel):
     # where `generate` writes the Dockerfile (and its ignore file) and `build` reads it, for a
     # project that keeps its own Dockerfile at the root; the build context stays the project
     dockerfile: RelativeFile | None = None
+    installer: Installer | None = None
 
 
 class RawConda(StrictModel):
@@ -165,6 +169,7 @@ class Spec(BaseModel):
     workdir: str
     dockerfile_syntax: str | None = None
     dockerfile: str = DEFAULT_DOCKERFILE  # relative to project_dir
+    installer: Installer = DEFAULT_INSTALLER
     pyproject: bool = False  # pip.pyproject: its project is installed when it has [build-system]
     gpu: str = "auto"
     cuda: str | None = None

@@ -48,6 +48,15 @@ def fresh_lock(spec: Spec) -> Lock:
                 wheels=(LockedFile(name="lib-1.1-py3-none-any.whl", sha256="c" * 64),),
             ),
         ),
+        # the image's installer, which this reproenv pins with the packages
+        image_installer=(
+            LockedPipPackage(
+                name="uv",
+                version="0.13.9",
+                platforms=("linux/amd64",),
+                wheels=(LockedFile(name="uv-0.13.9-py3-none-any.whl", sha256="d" * 64),),
+            ),
+        ),
     )
     write_lock(spec, lock)
     return lock

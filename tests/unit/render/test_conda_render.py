@@ -125,7 +125,21 @@ def conda_lock(platforms: tuple[str, ...] = ("linux/amd64",), *, pip: bool = Tru
             "conda-solver": "py-rattler 0.28.0",
             "conda-packages": [r for r in RECORDS if set(r.platforms) & set(platforms)],
             "conda-installer": [_installer(p, machines[p]) for p in platforms],
+            "image-installer": [_uv(platforms, [machines[p] for p in platforms])] if pip else [],
         }
+    )
+
+
+def _uv(platforms: tuple[str, ...], machines: list[str]) -> LockedPipPackage:
+    """The image's installer, as a lock made by this reproenv pins it for its pip packages."""
+    wheels = sorted(
+        f"uv-0.13.9-py3-none-manylinux_2_17_{m}.manylinux2014_{m}.whl" for m in machines
+    )
+    return LockedPipPackage(
+        name="uv",
+        version="0.13.9",
+        platforms=platforms,
+        wheels=tuple(LockedFile(name=w, sha256=_hex(w, "sha256")) for w in wheels),
     )
 
 
@@ -186,7 +200,7 @@ def test_conda_files_are_deterministic_and_named_in_the_outputs() -> None:
     plan = _plan(conda_lock())
     first, again = render_all(plan), render_all(_plan(conda_lock()))
     assert first == again
-    assert sorted(first) == sorted(output_paths(plan.dockerfile, conda=True))
+    assert sorted(first) == sorted(output_paths(plan.dockerfile, conda=True, uv=True))
     assert first["conda-install.py"] == install_script()
     # a project rule that would exclude them: the generated ignore file brings them back
     ignoring = dataclasses.replace(plan, project_ignore=("*.json", "*.lock", "*.py"))

@@ -62,3 +62,26 @@ def _check(spec: Spec, line: RequirementLine, file: str, folder: Path, seen: set
         included = PurePosixPath(resolved.relative_to(project).as_posix())
         for number, text in split_logical(read_user_text(resolved)):
             _check(spec, parse_line(text, number), str(included), resolved.parent, seen)
+
+
+def refuse_conda_only(spec: Spec) -> None:
+    """An environment file the spec does not name, and nothing else to lock: an error, not a
+    lock of 0 packages."""
+    if spec.conda is not None or spec.requirements or spec.pyproject_dependencies:
+        return
+    if spec.apt_packages:
+        return
+    from reproenv.detect.conda import environment_file, read_environment
+
+    path = environment_file(spec.project_dir)
+    if path is None:
+        return
+    found = read_environment(path)
+    pip = f" and {len(found.pip)} in its pip: list" if found.pip else ""
+    raise bad_input(
+        f"{path.name} is this project's only input ({len(found.conda)} conda packages{pip}), "
+        "and the spec does not name it: nothing would be locked",
+        "conda-not-in-spec",
+        f'add [conda] environment = ["{path.name}"] to the spec',
+        file=str(path),
+    )

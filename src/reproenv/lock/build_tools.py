@@ -1,0 +1,92 @@
+"""The tools the image's builder stages run, pinned like any pip package (every target
+platform's wheels, with their hashes, from the spec's indexes) but kept apart from the
+environment's pins: they never land in the final image. py-rattler links a conda environment
+(`conda-installer`), uv installs requirements.lock (`image-installer`). Each is the version
+this reproenv itself runs, so the image installs with the tool reproenv was tested with."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from reproenv.lock.locker import LockRequest
+from reproenv.lock.model import Lock, LockedPipPackage
+from reproenv.spec.model import Spec
+
+IMAGE_INSTALLER = "uv"  # a runtime dependency of reproenv: its own version is pinned
+
+
+def tool_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def pin_tool(
+    spec: Spec, name: str, ca_cert: Path | None, previous: tuple[LockedPipPackage, ...] = ()
+) -> tuple[LockedPipPackage, ...]:
+    """`name`'s wheels at the version this reproenv runs, for the spec's platforms, with
+    hashes; the previous lock's, when they pin that version for every platform."""
+    version = tool_version(name)
+    covered = {p for package in previous if package.version == version for p in package.platforms}
+    if previous and set(spec.platforms) <= covered:
+        return tuple(
+            package.model_copy(
+                update={"platforms": tuple(p for p in package.platforms if p in spec.platforms)}
+            )
+            for package in previous
+            if set(package.platforms) & set(spec.platforms)
+        )
+    from reproenv.lock.pip.packages import merge_platforms
+    from reproenv.lock.pip.uv import resolve_pip
+
+    with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
+        wanted = Path(scratch) / f"{name}.in"
+        wanted.write_text(f"{name}=={version}\n", encoding="utf-8")
+        # a builder stage runs the base's Python; the project's own inputs and dates do not
+        # apply to the tool that installs its environment
+        tool_spec = spec.model_copy(
+            update={
+                "requirements": (str(wanted),),
+                "pyproject_dependencies": (),
+                "pyproject": False,
+                "exclude_newer": None,
+                "only_wheels": True,
+                "conda": None,
+            }
+        )
+        resolved = [
+            resolve_pip(tool_spec, platform, ca_cert).packages for platform in spec.platforms
+        ]
+    return merge_platforms(resolved)
+
+
+def pin_image_installer(
+    request: LockRequest, pip: Mapping[str, Any]
+) -> tuple[LockedPipPackage, ...]:
+    """uv for the image's install of the pip section's pins and local projects, from the
+    indexes those came from (the spec's, or those its requirement files declare); none when
+    the spec installs with pip, or there is nothing to install."""
+    spec = request.spec
+    if spec.installer != IMAGE_INSTALLER or not (
+        pip.get("pip_packages") or pip.get("local_projects")
+    ):
+        return ()
+    previous = request.previous
+    kept = previous.image_installer if previous is not None and not request.upgrade else ()
+    indexes = {
+        "index_url": pip.get("pip_index_url"),
+        "extra_index_urls": tuple(pip.get("pip_extra_index_urls", ())),
+    }
+    return pin_tool(spec.model_copy(update=indexes), IMAGE_INSTALLER, request.ca_cert, kept)
+
+
+def lacks_image_installer(spec: Spec, lock: Lock) -> bool:
+    """A lock made before it pinned uv for the image (or while the spec said pip), which the
+    spec now installs with: relocked as if stale, keeping every other pin."""
+    if spec.installer != IMAGE_INSTALLER or not (lock.pip_packages or lock.local_projects):
+        return False
+    covered = {p for package in lock.image_installer for p in package.platforms}
+    return not set(lock.platforms) <= covered
