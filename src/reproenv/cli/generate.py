@@ -54,10 +54,16 @@ def generate(
 
 def explain_layers(prepared: Prepared) -> None:
     """The dependency layers in install order, each with its packages' weight and its reason."""
-    from reproenv.plan.layers import REST, dependency_layers
+    from reproenv.plan.layers import REST, group_by_weight
 
     lock, platform = prepared.lock, prepared.plan.platform
-    layers = dependency_layers(lock.pip_packages, lock.python, platform)
+    layers = group_by_weight(lock.pip_packages, lock.python, platform)
+    if prepared.plan.install.installer == "pip" and layers:
+        out.print(
+            f"dependency layers ({platform}): one, requirements.lock whole "
+            '(image.installer = "pip"); with uv they would be:',
+            markup=False,
+        )
     if not layers:
         out.print(f"dependency layers ({platform}): none, the lock has no pip packages")
         return

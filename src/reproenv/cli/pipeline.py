@@ -11,10 +11,11 @@ from reproenv.errors import bad_input
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import Lock
 from reproenv.lock.service import ensure_lock
+from reproenv.plan.install import LAYERS_DIR
 from reproenv.plan.model import BuildPlan, check_installable, make_plan
 from reproenv.render.dockerfile import project_rules
 from reproenv.render.registry import output_paths, render_all
-from reproenv.render.write import check_writable, write_files
+from reproenv.render.write import check_writable, prune_generated, write_files
 from reproenv.settings import find_ca_cert
 from reproenv.spec.load import load_spec
 from reproenv.spec.model import Spec
@@ -57,7 +58,9 @@ def generate_files(
         dockerfile=dockerfile,
         project_ignore=_project_ignore(spec.project_dir),
     )
-    changed = write_files(spec.project_dir, render_all(plan), force)
+    rendered = render_all(plan)
+    changed = write_files(spec.project_dir, rendered, force)
+    changed += prune_generated(spec.project_dir, LAYERS_DIR, rendered)
     return Prepared(spec, result.lock, plan, ca, changed)
 
 

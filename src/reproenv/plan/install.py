@@ -1,22 +1,27 @@
 """How the image installs the pinned pip packages: the installer (uv, run from a builder
 stage it never leaves, or pip) and the dependency layers, each installed from its own slice of
-requirements.lock. Today there is one layer, whose slice is requirements.lock itself; grouping
-the pins into several (the heaviest, most stable first) changes `dependency_layers` alone."""
+the lock: the groups of plan/layers.py, heaviest and most stable first. A lock with one group
+installs requirements.lock itself; with several, each layer's slice is a generated file in
+LAYERS_DIR. pip installs requirements.lock whole, in one layer, as it always did."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from reproenv.errors import bad_input
-from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock
+from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock, LockedPipPackage
 from reproenv.plan.conda import InstallerPin
+from reproenv.plan.layers import group_by_weight
 from reproenv.spec.model import Installer
+from reproenv.spec.requirements import canonical_name
 
 # generated beside requirements.lock: the uv stage's pins, in pip's hash-checking format
 IMAGE_INSTALLER_LOCK = "image-installer.lock"
 UV_PREFIX = "/opt/reproenv-uv"  # uv's own venv, in the uv stage only
 UV_MOUNT = "/tmp/reproenv/uv"  # noqa: S108 - where a step sees uv, mounted from that stage
 UV_CACHE = "/root/.cache/uv"
+LAYERS_DIR = ".reproenv/layers"  # the slices of a lock installed in several layers
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class DependencyLayer:
     name: str
     requirements: str  # the slice: a generated file, relative to the project
     packages: tuple[str, ...]  # the pins' names, as requirements.lock spells them
+    # the slice's pins, rendered into `requirements` (none: it is requirements.lock itself)
+    pins: tuple[LockedPipPackage, ...] = ()
+    reason: str = ""  # why it is a layer of its own (`generate --explain`)
 
 
 @dataclass(frozen=True)
@@ -52,14 +60,39 @@ class ImageInstall:
 PIP_INSTALL = ImageInstall("pip", ())  # a plan's default: today's pip path
 
 
-def dependency_layers(lock: Lock, platform: str) -> tuple[DependencyLayer, ...]:
-    """The platform's pins as layers: one today, requirements.lock whole."""
-    names = tuple(sorted({p.name for p in lock.pip_packages if platform in p.platforms}))
-    return (DependencyLayer("dependencies", REQUIREMENTS_LOCK, names),) if names else ()
+def dependency_layers(
+    lock: Lock, platform: str, installer: Installer = "uv"
+) -> tuple[DependencyLayer, ...]:
+    """The platform's pins as layers, in install order."""
+    pins = [p for p in lock.pip_packages if platform in p.platforms]
+    names = tuple(sorted({p.name for p in pins}))
+    groups = group_by_weight(pins, lock.python, platform) if installer == "uv" else ()
+    if len(groups) <= 1:
+        return (DependencyLayer("dependencies", REQUIREMENTS_LOCK, names),) if names else ()
+    layers = []
+    for number, group in enumerate(groups, 1):
+        members = set(group.packages)
+        # the platform's own pins: its slice needs no platform markers
+        chosen = tuple(
+            p.model_copy(update={"platforms": (platform,)})
+            for p in pins
+            if canonical_name(p.name) in members
+        )
+        slug = re.sub(r"[^a-z0-9]+", "-", group.name.lower()).strip("-")
+        layers.append(
+            DependencyLayer(
+                group.name,
+                f"{LAYERS_DIR}/{number:02d}-{slug}.lock",
+                tuple(sorted({p.name for p in chosen})),
+                chosen,
+                group.reason,
+            )
+        )
+    return tuple(layers)
 
 
 def image_install(lock: Lock, platform: str, installer: Installer) -> ImageInstall:
-    layers = dependency_layers(lock, platform)
+    layers = dependency_layers(lock, platform, installer)
     if installer == "pip" or not (layers or lock.local_projects):
         return ImageInstall(installer, layers)
     tool = tuple(

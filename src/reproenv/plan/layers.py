@@ -34,7 +34,7 @@ Sizes = dict[str, int | None]  # canonical name -> bytes the platform installs (
 
 
 @dataclass(frozen=True)
-class DependencyLayer:
+class WeightGroup:
     name: str  # the group's lead package, or REST
     packages: tuple[str, ...]  # canonical names, sorted
     size: int  # bytes of the files the platform installs, as far as the lock knows them
@@ -42,10 +42,10 @@ class DependencyLayer:
     unknown_sizes: int = 0  # how many of its packages the lock has no size for
 
 
-def dependency_layers(
+def group_by_weight(
     packages: Iterable[LockedPipPackage], python: str, platform: str
-) -> tuple[DependencyLayer, ...]:
-    """The layers, installed in this order; empty when the platform has no pip packages."""
+) -> tuple[WeightGroup, ...]:
+    """The groups, in install order; empty when the platform has no pip packages."""
     sizes = {
         canonical_name(p.name): _installed_size(p, python, platform)
         for p in packages
@@ -99,7 +99,7 @@ def _unknown(names: Iterable[str], sizes: Sizes) -> int:
     return sum(1 for n in names if sizes[n] is None)
 
 
-def _layer(lead: str, names: list[str], sizes: Sizes) -> DependencyLayer:
+def _layer(lead: str, names: list[str], sizes: Sizes) -> WeightGroup:
     size = _size(names, sizes)
     if lead == CUDA:
         reason = f"the CUDA wheels ({len(names)}), which change only with CUDA"
@@ -109,7 +109,7 @@ def _layer(lead: str, names: list[str], sizes: Sizes) -> DependencyLayer:
         reason += ", which change together"
     else:
         reason = f"{_mb(size)} on its own (at least {_mb(HEAVY_BYTES)})"
-    return DependencyLayer(
+    return WeightGroup(
         lead,
         tuple(names),
         size,
@@ -118,14 +118,14 @@ def _layer(lead: str, names: list[str], sizes: Sizes) -> DependencyLayer:
     )
 
 
-def _rest(names: list[str], sizes: Sizes, folded: int) -> DependencyLayer:
+def _rest(names: list[str], sizes: Sizes, folded: int) -> WeightGroup:
     reason = (
         f"{len(names)} packages, none a framework or {_mb(HEAVY_BYTES)}+: last, so a small "
         "change rebuilds only this layer"
     )
     if folded:
         reason += f" (with the {folded} lightest heavy groups past {MAX_LAYERS} layers)"
-    return DependencyLayer(REST, tuple(names), _size(names, sizes), reason, _unknown(names, sizes))
+    return WeightGroup(REST, tuple(names), _size(names, sizes), reason, _unknown(names, sizes))
 
 
 def _mb(size: int) -> str:

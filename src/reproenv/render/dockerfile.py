@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from reproenv.fsutil import GENERATED_MARKER
 from reproenv.plan.conda import CONDA_INSTALL_SCRIPT, CONDA_INSTALLER_LOCK, CONDA_RECORDS
-from reproenv.plan.install import IMAGE_INSTALLER_LOCK, UV_CACHE, UV_MOUNT, UV_PREFIX, ImageInstall
+from reproenv.plan.install import (
+    IMAGE_INSTALLER_LOCK,
+    UV_CACHE,
+    UV_MOUNT,
+    UV_PREFIX,
+    DependencyLayer,
+    ImageInstall,
+)
 from reproenv.plan.model import PROJECT_COPY, BuildPlan, ignore_file
 from reproenv.render.base import render_template
 from reproenv.render.conda import conda_files
@@ -39,7 +46,31 @@ class DockerfileRenderer:
             files.update(conda_files(plan.conda))
         if plan.install.uses_uv:
             files[plan.install.tool_lock] = render_tool_lock(plan.install, plan.platform)
+        for number, layer in enumerate(plan.install.layers, 1):
+            if layer.pins:
+                files[layer.requirements] = render_slice(plan, layer, number)
         return files
+
+
+def render_slice(plan: BuildPlan, layer: DependencyLayer, number: int) -> str:
+    """One dependency layer's pins, in requirements.lock's format, with a header of its own."""
+    from reproenv.lock.pip.export import render_requirements_lock
+
+    text = render_requirements_lock(
+        layer.pins,
+        plan.python,
+        (plan.platform,),
+        plan.install.index_url,
+        plan.install.extra_index_urls,
+    )
+    body = text.split("\n", 3)[3]  # requirements.lock's three header lines, replaced
+    head = [
+        f"# {GENERATED_MARKER} — do not edit; regenerate with: reproenv generate",
+        f"# dependency layer {number} of {len(plan.install.layers)} ({plan.platform}): "
+        f"{layer.name}, {layer.reason}",
+        f"#   uv pip install --require-hashes --no-deps -r {layer.requirements}",
+    ]
+    return "\n".join(head) + "\n" + body
 
 
 def render_tool_lock(install: ImageInstall, platform: str) -> str:
@@ -104,6 +135,7 @@ def render_dockerignore(plan: BuildPlan) -> str:
         needed_heading=NEEDED_RULES,
         needed=(
             *((plan.install.tool_lock,) if plan.install.uses_uv else ()),
+            *(layer.requirements for layer in plan.install.layers if layer.pins),
             *((plan.requirements_lock,) if plan.has_pip_packages else ()),
             *(plan.conda.files if plan.conda else ()),
         ),

@@ -39,6 +39,19 @@ def write_files(project_dir: Path, files: dict[str, str], force: bool) -> list[s
     return changed
 
 
+def prune_generated(project_dir: Path, folder: str, keep: Iterable[str]) -> list[str]:
+    """Remove reproenv's files in `folder` that this render no longer writes (a dependency
+    layer's slice after its group went away); a person's files there stay."""
+    kept = set(keep)
+    removed = []
+    for path in sorted((project_dir / folder).glob("*.lock")):
+        relative = path.relative_to(project_dir).as_posix()
+        if relative not in kept and path.is_file() and generated_by_reproenv(path):
+            path.unlink()
+            removed.append(relative)
+    return removed
+
+
 def generated_by_reproenv(path: Path) -> bool:
     """The file carries reproenv's header in its first lines (`init` asks this too)."""
     with path.open(encoding="utf-8", errors="replace") as handle:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from reproenv.lock.model import LockedFile, LockedPipPackage
-from reproenv.plan.layers import CUDA, HEAVY_BYTES, MAX_LAYERS, REST, dependency_layers
+from reproenv.plan.layers import CUDA, HEAVY_BYTES, MAX_LAYERS, REST, group_by_weight
 
 AMD64, ARM64 = "linux/amd64", "linux/arm64"
 MB = 1_000_000
@@ -22,7 +22,7 @@ def _pin(name: str, size: int | None, *, platforms: tuple[str, ...] = (AMD64,)) 
 
 
 def _layers(*pins: LockedPipPackage, platform: str = AMD64) -> list[tuple[str, tuple[str, ...]]]:
-    return [(layer.name, layer.packages) for layer in dependency_layers(pins, "3.11", platform)]
+    return [(layer.name, layer.packages) for layer in group_by_weight(pins, "3.11", platform)]
 
 
 def test_a_heavy_package_is_a_layer_of_its_own_before_the_small_ones() -> None:
@@ -53,7 +53,7 @@ def test_torch_takes_its_cuda_wheels_and_triton_into_one_layer() -> None:
         _pin("pyarrow", 42 * MB),
         _pin("filelock", 16_000),
     ]
-    layers = dependency_layers(pins, "3.11", AMD64)
+    layers = group_by_weight(pins, "3.11", AMD64)
     assert [(layer.name, layer.packages) for layer in layers] == [
         ("torch", ("nvidia-cublas-cu12", "nvidia-cudnn-cu12", "torch", "triton")),
         ("pyarrow", ("pyarrow",)),
@@ -89,7 +89,7 @@ def test_the_same_lock_in_any_order_gives_the_same_layers() -> None:
 
 def test_past_the_cap_the_lightest_heavy_groups_join_the_last_layer() -> None:
     pins = [_pin(f"heavy{i:02}", HEAVY_BYTES + i * MB) for i in range(MAX_LAYERS + 2)]
-    layers = dependency_layers(pins, "3.11", AMD64)
+    layers = group_by_weight(pins, "3.11", AMD64)
     assert len(layers) == MAX_LAYERS
     assert layers[-1].name == REST
     assert layers[-1].packages == ("heavy00", "heavy01", "heavy02")
@@ -98,7 +98,7 @@ def test_past_the_cap_the_lightest_heavy_groups_join_the_last_layer() -> None:
 
 def test_unknown_sizes_count_as_small_but_a_framework_is_known_by_name() -> None:
     pins = [_pin("torch", None), _pin("scipy", None), _pin("six", None)]
-    layers = dependency_layers(pins, "3.11", AMD64)
+    layers = group_by_weight(pins, "3.11", AMD64)
     assert [(layer.name, layer.packages, layer.unknown_sizes) for layer in layers] == [
         ("torch", ("torch",), 1),
         (REST, ("scipy", "six"), 2),
@@ -112,4 +112,4 @@ def test_only_the_platforms_packages_and_files_count() -> None:
         _pin("six", 1, platforms=(AMD64, ARM64)),
     ]
     assert _layers(*pins, platform=ARM64) == [("scipy", ("scipy",)), (REST, ("six",))]
-    assert dependency_layers([], "3.11", AMD64) == ()
+    assert group_by_weight([], "3.11", AMD64) == ()
