@@ -25,10 +25,16 @@ def tool_version(name: str) -> str:
 
 
 def pin_tool(
-    spec: Spec, name: str, ca_cert: Path | None, previous: tuple[LockedPipPackage, ...] = ()
+    spec: Spec,
+    name: str,
+    ca_cert: Path | None,
+    previous: tuple[LockedPipPackage, ...] = (),
+    index_lines: tuple[str, ...] = (),
 ) -> tuple[LockedPipPackage, ...]:
     """`name`'s wheels at the version this reproenv runs, for the spec's platforms, with
-    hashes; the previous lock's, when they pin that version for every platform."""
+    hashes; the previous lock's, when they pin that version for every platform. `index_lines`
+    (`--index-url …` as the requirement files write them, `${VAR}`s and all) go into the
+    tool's own input file, so credentials reach uv as they do for the project's pins."""
     version = tool_version(name)
     covered = {p for package in previous if package.version == version for p in package.platforms}
     if previous and set(spec.platforms) <= covered:
@@ -44,7 +50,7 @@ def pin_tool(
 
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         wanted = Path(scratch) / f"{name}.in"
-        wanted.write_text(f"{name}=={version}\n", encoding="utf-8")
+        wanted.write_text("".join(f"{line}\n" for line in index_lines) + f"{name}=={version}\n")
         # a builder stage runs the base's Python; the project's own inputs and dates do not
         # apply to the tool that installs its environment
         tool_spec = spec.model_copy(
@@ -76,11 +82,21 @@ def pin_image_installer(
         return ()
     previous = request.previous
     kept = previous.image_installer if previous is not None and not request.upgrade else ()
-    indexes = {
-        "index_url": pip.get("pip_index_url"),
-        "extra_index_urls": tuple(pip.get("pip_extra_index_urls", ())),
-    }
-    return pin_tool(spec.model_copy(update=indexes), IMAGE_INSTALLER, request.ca_cert, kept)
+    return pin_tool(spec, IMAGE_INSTALLER, request.ca_cert, kept, _index_lines(spec))
+
+
+def _index_lines(spec: Spec) -> tuple[str, ...]:
+    """The index options of the spec's requirement files, as written (credentials as
+    `${VAR}`s or literal, which uv reads from its input file and never prints)."""
+    from reproenv.lock.inputs import requirement_files
+    from reproenv.spec.requirements import INDEX_OPTIONS, read_lines
+
+    return tuple(
+        f"{line.option} {line.value}"
+        for path in requirement_files(spec)
+        for line in read_lines(path)
+        if line.option in INDEX_OPTIONS and line.value
+    )
 
 
 def lacks_image_installer(spec: Spec, lock: Lock) -> bool:

@@ -98,6 +98,22 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
         # over a conda environment, the venv sees its packages (noarch python ones included)
         shared = " --system-site-packages" if plan.conda else ""
         venv_command = f"{plan.venv_python} -m venv{shared} {plan.venv}"
+    final_venv, venv_mount = venv_command, ""
+    if plan.install.uses_uv and venv_command:
+        # without BuildKit the venv is made (and filled by uv) in the uv stage, then copied;
+        # with it, uv makes it here from its mount: no pip in it, as in uv's own images
+        final_venv = None
+        if buildkit:
+            venv_mount = (
+                f"--mount=type=bind,from=uv,source={UV_PREFIX}/bin/uv,target={UV_MOUNT} \\\n    "
+            )
+            python = plan.venv_python
+            if not python.startswith("/"):
+                python = f'"$(command -v {python})"'  # the base's own, found on its PATH
+            final_venv = (
+                f"{UV_MOUNT} venv --python-preference only-system{shared} "
+                f"--python {python} {plan.venv}"
+            )
     return render_template(
         "Dockerfile.j2",
         plan=plan,
@@ -109,8 +125,8 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
         labels=labels,
         project_copy=PROJECT_COPY,
         venv_command=venv_command,
-        # without BuildKit the venv is made (and filled by uv) in the uv stage, then copied
-        final_venv=None if plan.install.uses_uv and not buildkit else venv_command,
+        final_venv=final_venv,
+        venv_mount=venv_mount,
         conda_path=f"{plan.conda.prefix}/bin:" if plan.conda else "",
         conda_variables=[f'{name}="{env_value(value)}"' for name, value in variables],
         installer_venv=INSTALLER_VENV,

@@ -218,7 +218,11 @@ def test_dockerfile_copies_the_prefix_and_puts_it_on_path() -> None:
     assert "--mount=type=secret,id=reproenv-conda-tokens" in text
     assert "pip install --require-hashes --no-deps -r /tmp/reproenv/conda-installer.lock" in text
     with_pip = render_dockerfile(_plan(conda_lock()), buildkit=True)
-    assert f"{CONDA_PREFIX}/bin/python -m venv --system-site-packages /opt/venv" in with_pip
+    # uv makes the venv over the environment's Python, which it sees (noarch packages too)
+    assert (
+        f"venv --python-preference only-system --system-site-packages "
+        f"--python {CONDA_PREFIX}/bin/python /opt/venv"
+    ) in with_pip
     assert f"PATH=/opt/venv/bin:{CONDA_PREFIX}/bin:$PATH" in with_pip
 
 
