@@ -143,15 +143,23 @@ make_index() {
   python3 "$(dirname "$0")/multiarch_index.py" "$REGISTRY_ADDR" "${BASE_TAG%%:*}" "${BASE_TAG##*:}"
 }
 
-# Debian 13's engine beside this one (scripts/infra_modern.sh). Without it only the bit-for-bit
-# tests skip, unless REPROENV_REQUIRE_DOCKER asks for every engine.
-start_modern_engine() {
-  if bash "$(dirname "$0")/infra_modern.sh" "$STATE_DIR/modern" "$(debian_mirror)"; then return; fi
-  if [ -n "${REPROENV_REQUIRE_DOCKER:-}" ]; then
-    log "REPROENV_REQUIRE_DOCKER is set but the modern engine could not be started"
-    exit 3
-  fi
-  log "the modern engine is not running: its tests will skip"
+# Debian 13's engine beside this one (scripts/infra_modern.sh), then a second instance of it on
+# the same binaries with its own data root (two machines' builds of one lock, as far as one
+# machine shows them). Without them only the bit-for-bit tests skip, unless
+# REPROENV_REQUIRE_DOCKER asks for every engine.
+start_modern_engines() {
+  local instance
+  for instance in 1 2; do
+    if bash "$(dirname "$0")/infra_modern.sh" "$STATE_DIR/modern" "$(debian_mirror)" "$instance"; then
+      continue
+    fi
+    if [ -n "${REPROENV_REQUIRE_DOCKER:-}" ]; then
+      log "REPROENV_REQUIRE_DOCKER is set but modern engine $instance could not be started"
+      exit 3
+    fi
+    log "modern engine $instance is not running: the tests that need it will skip"
+    return
+  done
 }
 
 # The engine's default bridge, if something removed it while the engine ran (containers on the
@@ -183,7 +191,8 @@ main() {
   make_base_image "$cli"
   make_index
   make_cuda_image "$cli"
-  start_modern_engine
+  start_modern_engines
+  keep_default_bridge "$cli"  # whatever happened to docker0 meanwhile
   echo "export REPROENV_DOCKER=$cli"
   echo "export REPROENV_REGISTRY_MIRROR=$REGISTRY_ADDR"
   local ca
