@@ -214,24 +214,44 @@ def modern_problem(host: ModernDockerHost) -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def modern_docker_host() -> ModernDockerHost:
-    """The modern engine; missing, it fails in CI (REPROENV_REQUIRE_DOCKER) and skips elsewhere."""
-    host = ModernDockerHost(
-        executable=os.environ.get("REPROENV_MODERN_DOCKER", ""),
+def modern_host_from_env(prefix: str) -> ModernDockerHost:
+    """The engine whose client, socket and config infra exported as `<prefix>_DOCKER*`."""
+    return ModernDockerHost(
+        executable=os.environ.get(f"{prefix}_DOCKER", ""),
         env={
-            "DOCKER_HOST": os.environ.get("REPROENV_MODERN_DOCKER_HOST", ""),
-            "DOCKER_CONFIG": os.environ.get("REPROENV_MODERN_DOCKER_CONFIG", ""),
+            "DOCKER_HOST": os.environ.get(f"{prefix}_DOCKER_HOST", ""),
+            "DOCKER_CONFIG": os.environ.get(f"{prefix}_DOCKER_CONFIG", ""),
         },
         mirror=os.environ.get("REPROENV_REGISTRY_MIRROR", ""),
         ca_cert=os.environ.get("REPROENV_CA_CERT"),
     )
+
+
+def require_modern(host: ModernDockerHost) -> ModernDockerHost:
+    """`host`, or a failure in CI (REPROENV_REQUIRE_DOCKER) and a skip elsewhere."""
     problem = modern_problem(host)
     if problem:
         if os.environ.get("REPROENV_REQUIRE_DOCKER"):
             pytest.fail(f"REPROENV_REQUIRE_DOCKER is set but {problem}")
         pytest.skip(problem)
     return host
+
+
+@pytest.fixture(scope="session")
+def modern_docker_host() -> ModernDockerHost:
+    """The modern engine; missing, it fails in CI (REPROENV_REQUIRE_DOCKER) and skips elsewhere."""
+    return require_modern(modern_host_from_env("REPROENV_MODERN"))
+
+
+@pytest.fixture(scope="session")
+def second_modern_docker_host(modern_docker_host: ModernDockerHost) -> ModernDockerHost:
+    """A second instance of the modern engine (scripts/infra_modern.sh, instance 2): the same
+    binaries, its own data root, exec root, socket and bridge, so nothing built or pulled on
+    the first is there; a second machine, as far as this one can show it."""
+    second = require_modern(modern_host_from_env("REPROENV_MODERN2"))
+    if second.env["DOCKER_HOST"] == modern_docker_host.env["DOCKER_HOST"]:
+        pytest.fail(f"both modern engines answer on {second.env['DOCKER_HOST']}")
+    return second
 
 
 @pytest.fixture(scope="session")
