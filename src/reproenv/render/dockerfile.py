@@ -111,7 +111,7 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
             if not python.startswith("/"):
                 python = f'"$(command -v {python})"'  # the base's own, found on its PATH
             final_venv = (
-                f"{UV_MOUNT} venv --python-preference only-system{shared} "
+                f"{UV_MOUNT} venv --no-cache --python-preference only-system{shared} "
                 f"--python {python} {plan.venv}"
             )
     return render_template(
