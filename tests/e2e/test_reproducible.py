@@ -41,7 +41,7 @@ def test_two_builds_agree_on_the_fingerprint_and_say_which_guarantee(
     found = re.search(r"^reproducible: fingerprint (sha256:[0-9a-f]{64})$", checked.stdout, re.M)
     assert found, checked.output
     # a plain build of the same lock records the same fingerprint, and the command reads it
-    built = engine_cli("build", *HOST_NETWORK, cwd=project)
+    built = engine_cli("build", "--fingerprint", *HOST_NETWORK, cwd=project)
     assert built.code == 0, built.output
     assert f"fingerprint {found.group(1)}" in built.stderr
     tag = image_tag(project)

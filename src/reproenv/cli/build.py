@@ -48,6 +48,14 @@ CheckReproducibleOption = Annotated[
         "rewrite timestamps, else environment fingerprints. Exit 1 when they differ.",
     ),
 ]
+FingerprintOption = Annotated[
+    bool,
+    typer.Option(
+        "--fingerprint",
+        help="Also print and record the image's environment fingerprint (it reads the whole "
+        "image: seconds for every 500 MB, so a plain build leaves it out).",
+    ),
+]
 FileOption = Annotated[
     Path | None,
     typer.Option(
@@ -78,6 +86,7 @@ def build(
     output_dir: OutputDirOption = None,
     check_reproducible: CheckReproducibleOption = False,
     file: FileOption = None,
+    fingerprint: FingerprintOption = False,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
     from reproenv.build.own_file import own_dockerfile
@@ -121,7 +130,8 @@ def build(
         dockerfile=inputs.dockerfile,
     )
     note(f"built {outcome.tag}")
-    record_fingerprint(engine, plan)
+    if fingerprint:
+        record_fingerprint(engine, plan)
 
 
 def _builder_notes(prepared: Prepared, info: EngineInfo, dockerfile: Path | None) -> None:
