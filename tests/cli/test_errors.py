@@ -132,3 +132,22 @@ def test_damaged_lock_is_refused_not_repaired(cli: Cli, sklearn_project: Path) -
     (sklearn_project / "reproenv.lock").write_text("version = 1\n[[images]\n")
     result = failing(cli, sklearn_project, "generate")
     assert_clean_failure(result, 2, "reproenv.lock is damaged")
+
+
+def test_build_file_missing_is_named_before_any_engine_or_lock(
+    cli: Cli, sklearn_project: Path
+) -> None:
+    spec(sklearn_project, BASE_SPEC)
+    # no engine answers here: the path is checked first
+    result = failing(cli, sklearn_project, "build", "--file", "Dockerfile.nope", "--docker", "no")
+    assert_clean_failure(result, 2, "--file Dockerfile.nope: no such file")
+
+
+def test_build_file_outside_the_project_is_refused(
+    cli: Cli, sklearn_project: Path, tmp_path: Path
+) -> None:
+    spec(sklearn_project, BASE_SPEC)
+    outside = tmp_path / "Dockerfile.elsewhere"
+    outside.write_text("FROM scratch\n")
+    result = failing(cli, sklearn_project, "build", "--file", str(outside))
+    assert_clean_failure(result, 2, f"--file {outside} is outside the project folder")

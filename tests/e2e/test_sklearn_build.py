@@ -12,9 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from reproenv.lock.model import read_lock
+from reproenv.spec.requirements import canonical_name
 from tests.conftest import Cli, DockerHost, copy_example
 
 pytestmark = [pytest.mark.docker, pytest.mark.network]
@@ -103,23 +106,53 @@ def test_run_prints_accuracy_and_passes_exit_codes(built: Built) -> None:
     assert failing.code == 7
 
 
-def test_installed_packages_match_the_lock(built: Built) -> None:
-    """A verify script run inside the image: every locked pin is what is installed."""
-    script = (
-        "import json, importlib.metadata as m\n"
-        "print(json.dumps({d.metadata['Name'].lower().replace('_', '-'): d.version"
-        " for d in m.distributions()}))"
-    )
-    result = built.cli("run", "--", "python", "-c", script, cwd=built.project)
+# run inside the image: its distributions, and any uv executable or cache left in it
+_INSIDE = """import json, os, importlib.metadata as m
+found = [os.path.join(d, f) for top in ("/usr", "/opt", "/root", "/home", "/bin")
+         for d, _, files in os.walk(top) for f in files if f in ("uv", "uvx")]
+print(json.dumps({"installed": {d.metadata["Name"].lower().replace("_", "-"): d.version
+                                for d in m.distributions()},
+                  "uv": found, "uv_cache": [f for _, _, files in os.walk("/root/.cache/uv")
+                                            for f in files]}))"""
+
+
+def inside(cli: Cli, project: Path) -> dict[str, Any]:
+    result = cli("run", "--user", "0:0", "--", "python", "-c", _INSIDE, cwd=project)
     assert result.code == 0, result.output
-    installed = json.loads(result.stdout.strip().splitlines()[-1])
-    pins = dict(
-        re.findall(
-            r'name = "([^"]+)"\nversion = "([^"]+)"', (built.project / "reproenv.lock").read_text()
-        )
-    )
-    assert pins, "no pins in the lock"
-    assert {name: installed.get(name) for name in pins} == pins
+    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+def locked_pins(project: Path) -> dict[str, str]:
+    lock = read_lock(project / "reproenv.lock")
+    assert lock is not None and lock.pip_packages, "no pins in the lock"
+    return {canonical_name(p.name): p.version for p in lock.pip_packages}
+
+
+def test_installed_packages_match_the_lock(built: Built) -> None:
+    """A verify script run inside the image: the distributions installed are exactly the
+    lock's pins (uv installs them into a venv without pip), and uv itself is not there."""
+    found = inside(built.cli, built.project)
+    assert found["installed"] == locked_pins(built.project)
+    # the cache mount's mount point may stay behind, empty: no file of uv's cache does
+    assert found["uv"] == [] and found["uv_cache"] == []
+
+
+def test_with_installer_pip_the_same_pins_are_installed(engine_cli: Cli, tmp_path: Path) -> None:
+    project = copy_example("sklearn-cpu", tmp_path)
+    assert engine_cli("init", cwd=project).code == 0
+    spec = project / "reproenv.toml"
+    spec.write_text(spec.read_text().replace("[image]\n", '[image]\ninstaller = "pip"\n'))
+    result = engine_cli("build", cwd=project)
+    assert result.code == 0, result.output
+    dockerfile = (project / "Dockerfile").read_text()
+    assert " AS uv" not in dockerfile and "pip install --require-hashes" in dockerfile
+    found = inside(engine_cli, project)
+    pins = locked_pins(project)
+    assert {name: found["installed"].get(name) for name in pins} == pins
+    # the venv's own installer, and nothing else
+    assert set(found["installed"]) - set(pins) <= {"pip", "setuptools"}
+    assert found["uv"] == []
 
 
 def find_in_stream(chunks: Iterable[bytes], needles: list[bytes]) -> set[bytes]:

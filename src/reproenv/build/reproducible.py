@@ -38,6 +38,7 @@ class BuildInputs:
     netrc: str | None = None
     network: str | None = None
     conda_tokens: Mapping[str, str] | None = None
+    dockerfile: Path | None = None  # `build --file`: this one instead of the generated one
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def _build(
         conda_tokens=inputs.conda_tokens,
         no_cache=True,
         output=output,
+        dockerfile=inputs.dockerfile,
     )
 
 

@@ -53,24 +53,28 @@ def build_image(
     conda_tokens: Mapping[str, str] | None = None,
     no_cache: bool = False,
     output: str | None = None,
+    dockerfile: Path | None = None,
 ) -> BuildOutcome:
     """`conda_tokens`: VAR -> token of the locked conda channels, a secret of the conda stage.
     `no_cache` and `output` (a buildx `--output`, exported instead of loaded) are for
-    `build --check-reproducible`."""
+    `build --check-reproducible`. `dockerfile` (`build --file`, checked by
+    `own_file.own_dockerfile`) is built as written instead of the generated Dockerfile, with
+    the same context, arguments, secrets and tag."""
     build_args = {**base_image_arg(plan, mirror), **conda_mirror_arg(plan)}
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         secrets: dict[str, Path] = {}
         context_tar: Path | None = None
         if info.builder.supports_mounts:
             # BuildKit reads the ignore file beside it (`<Dockerfile>.dockerignore`)
-            dockerfile = project_dir / plan.dockerfile
+            dockerfile = dockerfile or project_dir / plan.dockerfile
             secrets = _buildkit_secrets(plan, Path(scratch), ca_cert, netrc, conda_tokens)
             # BuildKit takes it for the image's dates; a RUN sees it once the Dockerfile
             # declares the ARG (the legacy builder would warn of an unused argument)
             build_args["SOURCE_DATE_EPOCH"] = str(plan.source_date_epoch)
         else:
             refuse_legacy_tokens(plan)
-            dockerfile, context_tar = _legacy_dockerfile(plan, project_dir, Path(scratch))
+            if dockerfile is None:
+                dockerfile, context_tar = _legacy_dockerfile(plan, project_dir, Path(scratch))
         engine.build(
             builder=info.builder,
             context=project_dir,

@@ -22,6 +22,7 @@ from reproenv.cli.common import (
 if TYPE_CHECKING:
     from reproenv.build.reproducible import BuildInputs
     from reproenv.cli.pipeline import Prepared
+    from reproenv.engine import EngineInfo
 
 PlatformOption = Annotated[
     str | None,
@@ -47,6 +48,26 @@ CheckReproducibleOption = Annotated[
         "rewrite timestamps, else environment fingerprints. Exit 1 when they differ.",
     ),
 ]
+FingerprintOption = Annotated[
+    bool,
+    typer.Option(
+        "--fingerprint",
+        help="Also print and record the image's environment fingerprint (it reads the whole "
+        "image: seconds for every 500 MB, so a plain build leaves it out).",
+    ),
+]
+FileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        "-f",
+        metavar="PATH",
+        help="Build this Dockerfile (a file in the project, e.g. an edited copy of the "
+        "generated one) instead of the generated one; the rest is as for it (context, base, "
+        "SOURCE_DATE_EPOCH, secrets, tag). The generated files are still written.",
+        dir_okay=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -64,13 +85,18 @@ def build(
     network: BuildNetworkOption = None,
     output_dir: OutputDirOption = None,
     check_reproducible: CheckReproducibleOption = False,
+    file: FileOption = None,
+    fingerprint: FingerprintOption = False,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
-    from reproenv.build.service import build_image, legacy_ignore_note
+    from reproenv.build.own_file import own_dockerfile
+    from reproenv.build.service import build_image
     from reproenv.cli.build_check import check, record_fingerprint
     from reproenv.cli.pipeline import generate_files
-    from reproenv.engine import LEGACY_NOTE, open_engine
+    from reproenv.engine import open_engine
 
+    # a wrong path is the user's to fix before anything runs: no engine, no lock needed
+    dockerfile = own_dockerfile(project, file) if file is not None else None
     engine = open_engine(docker)
     info = engine.info()  # fail fast, before locking, when there is no engine
     prepared = generate_files(
@@ -86,12 +112,8 @@ def build(
     if prepared.changed:
         note(f"wrote {', '.join(prepared.changed)}")
     note(f"building {plan.image_tag} with {info.builder.value} (docker {info.client_version})")
-    if not info.builder.supports_mounts:
-        warn(LEGACY_NOTE)
-        ignore_note = legacy_ignore_note(plan)
-        if ignore_note:
-            note(ignore_note)
-    inputs = _build_inputs(prepared, network)
+    _builder_notes(prepared, info, dockerfile)
+    inputs = _build_inputs(prepared, network, dockerfile)
     if check_reproducible:
         check(engine, info, plan, inputs)
         return
@@ -105,12 +127,35 @@ def build(
         netrc=inputs.netrc,
         network=inputs.network,
         conda_tokens=inputs.conda_tokens,
+        dockerfile=inputs.dockerfile,
     )
     note(f"built {outcome.tag}")
-    record_fingerprint(engine, plan)
+    if fingerprint:
+        record_fingerprint(engine, plan)
 
 
-def _build_inputs(prepared: Prepared, network: str | None) -> BuildInputs:
+def _builder_notes(prepared: Prepared, info: EngineInfo, dockerfile: Path | None) -> None:
+    """What the engine's builder and `--file` change: said before the build."""
+    from reproenv.build.own_file import ignore_note
+    from reproenv.build.service import legacy_ignore_note
+    from reproenv.engine import LEGACY_NOTE
+
+    buildkit = info.builder.supports_mounts
+    if not buildkit:
+        warn(LEGACY_NOTE)
+    if dockerfile is None:
+        said = None if buildkit else legacy_ignore_note(prepared.plan)
+    else:
+        project_dir = prepared.spec.project_dir
+        note(f"building {dockerfile.relative_to(project_dir).as_posix()} as written")
+        said = ignore_note(prepared.plan, project_dir, dockerfile, buildkit)
+    if said:
+        note(said)
+
+
+def _build_inputs(
+    prepared: Prepared, network: str | None, dockerfile: Path | None = None
+) -> BuildInputs:
     """The secrets and settings both kinds of build take, each secret said by name."""
     from reproenv.build.credentials import conda_tokens, index_credentials, render_netrc
     from reproenv.build.reproducible import BuildInputs
@@ -128,4 +173,5 @@ def _build_inputs(prepared: Prepared, network: str | None) -> BuildInputs:
         netrc=render_netrc(credentials) if credentials else None,
         network=network,
         conda_tokens=tokens,
+        dockerfile=dockerfile,
     )

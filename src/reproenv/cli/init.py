@@ -141,6 +141,7 @@ def _spec_text(
         f"# base = {json.dumps(default_base_image(python))}   # default: follows python",
         'user = "app"',
         'workdir = "/workspace"',
+        '# installer = "pip"   # default "uv": dependency layers by weight, uv never in the image',
         *(
             [
                 f"# the project keeps its own {' and '.join(own)}: reproenv writes its own "

@@ -30,6 +30,7 @@ def pin_tool(
     ca_cert: Path | None,
     previous: tuple[LockedPipPackage, ...] = (),
     index_lines: tuple[str, ...] = (),
+    keep_urls: bool = False,
 ) -> tuple[LockedPipPackage, ...]:
     """`name`'s wheels at the version this reproenv runs, for the spec's platforms, with
     hashes; the previous lock's, when they pin that version for every platform. `index_lines`
@@ -37,7 +38,8 @@ def pin_tool(
     tool's own input file, so credentials reach uv as they do for the project's pins."""
     version = tool_version(name)
     covered = {p for package in previous if package.version == version for p in package.platforms}
-    if previous and set(spec.platforms) <= covered:
+    has_urls = all(w.url for package in previous for w in package.wheels)
+    if previous and set(spec.platforms) <= covered and (has_urls or not keep_urls):
         return tuple(
             package.model_copy(
                 update={"platforms": tuple(p for p in package.platforms if p in spec.platforms)}
@@ -64,7 +66,8 @@ def pin_tool(
             }
         )
         resolved = [
-            resolve_pip(tool_spec, platform, ca_cert).packages for platform in spec.platforms
+            resolve_pip(tool_spec, platform, ca_cert, keep_urls=keep_urls).packages
+            for platform in spec.platforms
         ]
     return merge_platforms(resolved)
 
@@ -82,7 +85,10 @@ def pin_image_installer(
         return ()
     previous = request.previous
     kept = previous.image_installer if previous is not None and not request.upgrade else ()
-    return pin_tool(spec, IMAGE_INSTALLER, request.ca_cert, kept, _index_lines(spec))
+    # with its wheels' URLs: the image's uv stage fetches the wheel by them, without pip
+    return pin_tool(
+        spec, IMAGE_INSTALLER, request.ca_cert, kept, _index_lines(spec), keep_urls=True
+    )
 
 
 def _index_lines(spec: Spec) -> tuple[str, ...]:

@@ -52,6 +52,8 @@ class InstallerPin:
     name: str
     version: str
     hashes: tuple[str, ...]  # sha256:...
+    # the platform's wheel, (URL, sha256), where the lock keeps its URL: fetched without pip
+    wheel: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from reproenv.spec.requirements import canonical_name
 
 # generated beside requirements.lock: the uv stage's pins, in pip's hash-checking format
 IMAGE_INSTALLER_LOCK = "image-installer.lock"
+UV_FETCH = "image-installer.py"  # fetches uv's wheel, checks its sha256, unpacks the executable
 UV_PREFIX = "/opt/reproenv-uv"  # uv's own venv, in the uv stage only
 UV_MOUNT = "/tmp/reproenv/uv"  # noqa: S108 - where a step sees uv, mounted from that stage
 UV_CACHE = "/root/.cache/uv"
@@ -51,9 +52,17 @@ class ImageInstall:
         return self.installer == "uv" and bool(self.tool)
 
     @property
+    def uv_wheel(self) -> tuple[str, str] | None:
+        """uv's wheel (URL, sha256) when the uv stage can fetch it without pip: the lock
+        keeps its URL (locks from before it did install uv with pip)."""
+        if not self.uses_uv or len(self.tool) != 1:
+            return None
+        return self.tool[0].wheel
+
+    @property
     def files(self) -> tuple[str, ...]:
         """The generated files the build reads from the context, besides the Dockerfile."""
-        tool = (self.tool_lock,) if self.uses_uv else ()
+        tool = (self.tool_lock, UV_FETCH) if self.uses_uv else ()
         return (*dict.fromkeys(layer.requirements for layer in self.layers), *tool)
 
 
@@ -96,7 +105,7 @@ def image_install(lock: Lock, platform: str, installer: Installer) -> ImageInsta
     if installer == "pip" or not (layers or lock.local_projects):
         return ImageInstall(installer, layers)
     tool = tuple(
-        InstallerPin(p.name, p.version, p.hashes)
+        InstallerPin(p.name, p.version, p.hashes, _wheel(p, lock.python, platform))
         for p in sorted(lock.image_installer, key=lambda p: (p.name, p.version))
         if platform in p.platforms
     )
@@ -109,6 +118,16 @@ def image_install(lock: Lock, platform: str, installer: Installer) -> ImageInsta
         index_url=lock.pip_index_url,
         extra_index_urls=lock.pip_extra_index_urls,
     )
+
+
+def _wheel(pin: LockedPipPackage, python: str, platform: str) -> tuple[str, str] | None:
+    """The wheel of `pin` the platform installs, by URL and sha256, when the lock has its URL."""
+    from reproenv.lock.pip.pylock import preferred_wheel
+
+    wheels = {wheel.name: wheel for wheel in pin.wheels}
+    chosen = preferred_wheel(wheels, python, platform)
+    found = wheels.get(chosen) if chosen else None
+    return (found.url, found.sha256) if found is not None and found.url else None
 
 
 def _image_installer_missing(platform: str) -> Exception:

@@ -8,6 +8,7 @@ from reproenv.plan.conda import CONDA_INSTALL_SCRIPT, CONDA_INSTALLER_LOCK, COND
 from reproenv.plan.install import (
     IMAGE_INSTALLER_LOCK,
     UV_CACHE,
+    UV_FETCH,
     UV_MOUNT,
     UV_PREFIX,
     DependencyLayer,
@@ -34,7 +35,7 @@ class DockerfileRenderer:
             dockerfile,
             ignore_file(dockerfile),
             *(CONDA_FILES if conda else ()),
-            *((IMAGE_INSTALLER_LOCK,) if uv else ()),
+            *((IMAGE_INSTALLER_LOCK, UV_FETCH) if uv else ()),
         )
 
     def render(self, plan: BuildPlan) -> dict[str, str]:
@@ -46,10 +47,17 @@ class DockerfileRenderer:
             files.update(conda_files(plan.conda))
         if plan.install.uses_uv:
             files[plan.install.tool_lock] = render_tool_lock(plan.install, plan.platform)
+            files[UV_FETCH] = uv_fetch_script()
         for number, layer in enumerate(plan.install.layers, 1):
             if layer.pins:
                 files[layer.requirements] = render_slice(plan, layer, number)
         return files
+
+
+def uv_fetch_script() -> str:
+    from importlib.resources import files
+
+    return (files("reproenv.render") / "templates" / "uv_fetch.py").read_text(encoding="utf-8")
 
 
 def render_slice(plan: BuildPlan, layer: DependencyLayer, number: int) -> str:
@@ -111,7 +119,7 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
             if not python.startswith("/"):
                 python = f'"$(command -v {python})"'  # the base's own, found on its PATH
             final_venv = (
-                f"{UV_MOUNT} venv --python-preference only-system{shared} "
+                f"{UV_MOUNT} venv --no-cache --python-preference only-system{shared} "
                 f"--python {python} {plan.venv}"
             )
     return render_template(
@@ -120,6 +128,7 @@ def render_dockerfile(plan: BuildPlan, *, buildkit: bool) -> str:
         install=plan.install,
         buildkit=buildkit,
         uv_prefix=UV_PREFIX,
+        uv_fetch=UV_FETCH,
         uv_mount=UV_MOUNT,
         uv_cache=UV_CACHE,
         labels=labels,
@@ -150,7 +159,7 @@ def render_dockerignore(plan: BuildPlan) -> str:
         project_rules_heading=PROJECT_RULES,
         needed_heading=NEEDED_RULES,
         needed=(
-            *((plan.install.tool_lock,) if plan.install.uses_uv else ()),
+            *((plan.install.tool_lock, UV_FETCH) if plan.install.uses_uv else ()),
             *(layer.requirements for layer in plan.install.layers if layer.pins),
             *((plan.requirements_lock,) if plan.has_pip_packages else ()),
             *(plan.conda.files if plan.conda else ()),

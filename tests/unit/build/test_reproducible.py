@@ -92,3 +92,12 @@ def test_a_weaker_engine_lists_what_the_fingerprints_disagree_on(tmp_path: Path)
     result = check_reproducible(engine, OLD, PLAN, inputs(tmp_path))  # type: ignore[arg-type]
     assert not result.equal
     assert result.differences == ("venv: lib/stray.py: added",)
+
+
+def test_an_own_dockerfile_goes_to_both_builds(tmp_path: Path) -> None:
+    own = tmp_path / "Dockerfile.unrepro"
+    engine = BuildingEngine([venv(b"Mon\n"), venv(b"Tue\n")])
+    checked = BuildInputs(tmp_path, mirror=None, ca_cert=None, dockerfile=own)
+    result = check_reproducible(engine, MODERN, PLAN, checked)  # type: ignore[arg-type]
+    assert [b["dockerfile"] for b in engine.builds] == [own, own]
+    assert result.differences == ("layer 1: /built-at: content",)

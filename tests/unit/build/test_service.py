@@ -117,3 +117,42 @@ def test_legacy_builds_from_an_output_folder_get_a_filtered_context_on_stdin(
     note = legacy_ignore_note(plan)
     assert note is not None and ".reproenv/Dockerfile.dockerignore" in note
     assert legacy_ignore_note(PLAN) is None  # at the root it reads the generated .dockerignore
+
+
+@pytest.mark.parametrize("builder", [Builder.BUILDKIT, Builder.BUILDX])
+def test_an_own_dockerfile_is_built_with_everything_else_reproenvs(
+    tmp_path: Path, builder: Builder
+) -> None:
+    executable, log = recording_docker(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Dockerfile").write_text("FROM scratch\n# generated\n")
+    own = project / "Dockerfile.unrepro"
+    own.write_text("FROM scratch\nRUN date > /built-at\n")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("pem")
+    plan = make_build_plan(digest=DIGEST, source_date_epoch=1709251200)
+    engine = DockerEngine(executable, env=dict(os.environ))
+    info = EngineInfo(executable, "26.1.5", "26.1.5", builder)
+    outcome = build_image(
+        engine, info, plan, project, mirror="127.0.0.1:5055", ca_cert=ca, dockerfile=own
+    )
+    calls = log.read_text()
+    assert outcome.ca_passed and f"--secret id=reproenv-ca,src={ca}" in calls
+    assert f"--build-arg BASE_IMAGE=127.0.0.1:5055/library/python@{DIGEST}" in calls
+    assert "--build-arg SOURCE_DATE_EPOCH=1709251200" in calls
+    assert f"-f {own} -t demo:{'a' * 12} {project}\n" in calls  # the project stays the context
+    assert "RUN date > /built-at" in calls and "# generated" not in calls
+
+
+def test_the_legacy_builder_takes_an_own_dockerfile_as_written(tmp_path: Path) -> None:
+    executable, log = recording_docker(tmp_path)
+    own = tmp_path / "Dockerfile.mine"
+    own.write_text("FROM scratch\n# mine\n")
+    plan = make_build_plan(digest=DIGEST, dockerfile=".reproenv/Dockerfile")
+    engine = DockerEngine(executable, env=dict(os.environ))
+    info = EngineInfo(executable, "28.2.2", "20.10.24", Builder.LEGACY)
+    build_image(engine, info, plan, tmp_path, mirror=None, ca_cert=None, dockerfile=own)
+    calls = log.read_text()
+    assert f"-f {own} -t demo:{'a' * 12} {tmp_path}\n" in calls  # no filtered tar on stdin
+    assert "# mine" in calls and "SOURCE_DATE_EPOCH" not in calls

@@ -220,7 +220,7 @@ def test_dockerfile_copies_the_prefix_and_puts_it_on_path() -> None:
     with_pip = render_dockerfile(_plan(conda_lock()), buildkit=True)
     # uv makes the venv over the environment's Python, which it sees (noarch packages too)
     assert (
-        f"venv --python-preference only-system --system-site-packages "
+        f"venv --no-cache --python-preference only-system --system-site-packages "
         f"--python {CONDA_PREFIX}/bin/python /opt/venv"
     ) in with_pip
     assert f"PATH=/opt/venv/bin:{CONDA_PREFIX}/bin:$PATH" in with_pip

@@ -10,7 +10,7 @@ import pytest
 from reproenv.errors import ReproenvError
 from reproenv.lock.build_tools import lacks_image_installer
 from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock, read_lock
-from reproenv.plan.install import IMAGE_INSTALLER_LOCK, UV_MOUNT
+from reproenv.plan.install import IMAGE_INSTALLER_LOCK, UV_FETCH, UV_MOUNT
 from reproenv.plan.model import make_plan
 from reproenv.render.dockerfile import render_dockerfile
 from reproenv.render.registry import render_all
@@ -34,9 +34,14 @@ def test_one_dependency_layer_today_is_the_whole_lock() -> None:
     assert layer.requirements == REQUIREMENTS_LOCK
     assert set(layer.packages) == {p.name for p in lock.pip_packages}
     assert plan.install.uses_uv
-    assert plan.install.files == (REQUIREMENTS_LOCK, IMAGE_INSTALLER_LOCK)
+    assert plan.install.files == (REQUIREMENTS_LOCK, IMAGE_INSTALLER_LOCK, UV_FETCH)
     (pin,) = plan.install.tool
     assert pin.name == "uv" and pin.hashes == lock.image_installer[0].hashes
+    # the lock keeps the wheel's URL: the uv stage fetches it without a venv or pip
+    wheel = lock.image_installer[0].wheels[0]
+    assert plan.install.uv_wheel == (wheel.url, wheel.sha256)
+    stage = render_all(plan)["Dockerfile"].split("\nFROM ${BASE_IMAGE}\n", 1)[0]
+    assert f"/tmp/reproenv/{UV_FETCH} --url {wheel.url}" in stage and "-m venv" not in stage
 
 
 def test_uv_runs_from_a_mount_and_its_pins_are_rendered_with_hashes() -> None:

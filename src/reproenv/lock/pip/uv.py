@@ -101,6 +101,7 @@ def resolve_pip(
     upgrade: Upgrade = NO_UPGRADE,
     variant_indexes: tuple[str, ...] = (),
     started: Callable[[], None] = lambda: None,
+    keep_urls: bool = False,
 ) -> PipResolution:
     """Resolve for one platform. uv writes PEP 751 (pylock.toml), which names every file it
     chose: only the wheels that install on `platform` end up in the lock."""
@@ -127,7 +128,7 @@ def resolve_pip(
         ))  # fmt: skip
     wanted = tuple(p for p in preferences if platform in p.platforms)
     packages = _compile(
-        spec, platform, ca_cert, projects, wanted, upgrade, variant_indexes, started
+        spec, platform, ca_cert, projects, wanted, upgrade, variant_indexes, started, keep_urls
     )
     return PipResolution(version, target, packages)
 
@@ -164,6 +165,7 @@ def _compile(
     upgrade: Upgrade,
     variant_indexes: tuple[str, ...],
     started: Callable[[], None],
+    keep_urls: bool = False,
 ) -> tuple[LockedPipPackage, ...]:
     inputs = list(spec.requirements)
     if spec.pyproject_dependencies:
@@ -199,11 +201,13 @@ def _compile(
         if returncode != 0:
             raise resolution_error(spec, stderr)
         text = output.read_text(encoding="utf-8")
-        return parse_pylock(text, platform, spec, local_ok=bool(projects), urls=_urls(spec))
+        urls = keep_urls or _urls(spec)
+        return parse_pylock(text, platform, spec, local_ok=bool(projects), urls=urls)
 
 
 def _urls(spec: Spec) -> bool:
-    """A conda project's pins keep their files' URLs: its conda-lock.yml lists them."""
+    """A conda project's pins keep their files' URLs: its conda-lock.yml lists them (and a
+    build tool's, `keep_urls`: the image fetches uv's wheel by it, without pip)."""
     return spec.conda is not None
 
 
