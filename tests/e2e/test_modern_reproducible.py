@@ -77,14 +77,6 @@ def test_two_no_cache_builds_on_the_modern_engine_give_one_digest(first_digest: 
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", first_digest)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the final stage's `uv venv` leaves uv's cache in the image (/root/.cache/uv), and its "
-    "interpreter entry (interpreter-v5/*.msgpack) records when this engine unpacked the base: "
-    "the same for both builds on one engine, another time on another engine. Remove this mark "
-    "once that RUN keeps no cache (e.g. `uv venv --no-cache`)",
-)
 def test_an_engine_with_its_own_data_root_builds_the_same_digest(
     modern_docker_host: ModernDockerHost,
     second_modern_docker_host: ModernDockerHost,
