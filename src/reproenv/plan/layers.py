@@ -18,7 +18,7 @@ from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.lock.pip.pylock import preferred_wheel
 from reproenv.spec.requirements import canonical_name
 
-HEAVY_BYTES = 25_000_000  # a layer of its own from here: scipy, pyarrow, opencv, not numpy
+HEAVY_BYTES = 10_000_000  # its own layer from here (numpy, scipy, pyarrow): seconds to install
 MAX_LAYERS = 8  # heavy groups beyond it fold into the last layer (a few layers, not dozens)
 # the CUDA runtime as wheels: with the first framework the lock has, else a group of their own
 CUDA_WHEELS = ("nvidia-*", "cuda-*")
