@@ -80,8 +80,9 @@ def explain_layers(prepared: Prepared) -> None:
             weight = "size unknown"
         elif layer.unknown_sizes:
             weight += f" + {layer.unknown_sizes} unknown"
+        noun = "package " if count == 1 else "packages"
         out.print(
-            f"  {number}. {layer.name:<{width}}  {count:>3} packages  {weight:>12}  {layer.reason}",
+            f"  {number}. {layer.name:<{width}}  {count:>3} {noun}  {weight:>12}  {layer.reason}",
             markup=False,
         )
         if layer.name != REST and len(layer.packages) > 1:
