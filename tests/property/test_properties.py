@@ -38,7 +38,10 @@ packages = st.lists(
         platforms=st.just(("linux/amd64",)),
         wheels=st.lists(
             st.builds(
-                LockedFile, name=names.map(lambda n: f"{n}-1-py3-none-any.whl"), sha256=digests
+                LockedFile,
+                name=names.map(lambda n: f"{n}-1-py3-none-any.whl"),
+                sha256=digests,
+                size=st.none() | st.integers(min_value=0, max_value=3_000_000_000),
             ),
             max_size=3,
         ).map(tuple),
@@ -71,6 +74,19 @@ locks = st.builds(
         max_size=5,
     ).map(tuple),
     pip_packages=packages,
+    # uv for the image's install, its wheel's URL kept or not (a lock from before it was)
+    image_installer=st.builds(
+        LockedPipPackage,
+        name=st.just("uv"),
+        version=st.just("0.13.9"),
+        platforms=st.just(("linux/amd64",)),
+        wheels=st.builds(
+            LockedFile,
+            name=st.just("uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
+            sha256=digests,
+            url=st.none() | st.just("https://files.example.org/uv-0.13.9-py3-none-any.whl"),
+        ).map(lambda wheel: (wheel,)),
+    ).map(lambda pin: (pin,)),
 )
 
 
@@ -120,4 +136,5 @@ def test_every_valid_spec_renders_a_dockerfile_that_parses(
         assert by_cmd["WORKDIR"].value == (spec.workdir,)
         assert by_cmd["USER"].value == ("1000:1000",)
         froms = [c for c in parsed if c.cmd == "FROM"]
-        assert len(froms) == 1
+        # the final stage, and the uv stage when uv installs the pins
+        assert len(froms) == 1 + plan.install.uses_uv
