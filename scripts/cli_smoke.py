@@ -55,10 +55,23 @@ def step(
     return output
 
 
+def uv_version(reproenv: str) -> str:
+    """The uv version installed beside the reproenv executable under test."""
+    python = Path(reproenv).with_name("python")
+    done = subprocess.run(
+        [str(python), "-c", "import importlib.metadata as m; print(m.version('uv'))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
 def smoke(reproenv: str, workdir: Path) -> None:
     registry = FakeRegistry()
     registry.add_index("library/python", "3.11-slim-bookworm", ("amd64", "arm64"))
-    with FakeIndex(PACKAGES).serve() as index, serve(registry):
+    # the lock pins the uv that the reproenv under test runs (its environment's, which may
+    # be another than this script's: the lowest-bounds check), so the index serves that one
+    uv = FakePackage("uv", uv_version(reproenv))
+    with FakeIndex([*PACKAGES, uv]).serve() as index, serve(registry):
         # The host's pip and uv settings stay out, as they would on a user's clean machine.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
         env.update(
