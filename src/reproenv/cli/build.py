@@ -98,7 +98,9 @@ def build(
     # a wrong path is the user's to fix before anything runs: no engine, no lock needed
     dockerfile = own_dockerfile(project, file) if file is not None else None
     engine = open_engine(docker)
-    info = engine.info()  # fail fast, before locking, when there is no engine
+    # fail fast, before locking, when there is no engine; what the builder can guarantee
+    # only matters to the check
+    info = engine.info(capability=check_reproducible)
     prepared = generate_files(
         project,
         locked=locked,

@@ -68,7 +68,7 @@ def gpu_check(report: HostGpuReport, project: Path) -> Check:
 def _engine_checks(docker: str | None) -> list[Check]:
     engine = open_engine(docker)
     try:
-        info = engine.info()
+        info = engine.info(capability=True)
     except ReproenvError as error:
         return [
             Check("engine", False, error.message, error.hint),

@@ -57,7 +57,7 @@ class DockerEngine:
         env = {**self.env, **(extra_env or {})}
         return subprocess.run([path, *args], env=env, text=True, check=False, **kwargs)
 
-    def info(self) -> EngineInfo:
+    def info(self, *, capability: bool = False) -> EngineInfo:
         result = self._run(["version", "--format", "{{json .}}"], capture_output=True)
         try:
             data = json.loads(result.stdout or "{}")
@@ -76,8 +76,10 @@ class DockerEngine:
             )
         buildx = self._run(["buildx", "version"], capture_output=True)
         builder = self._detect_builder(client, buildx.returncode == 0)
-        capability = self._capability(server, buildx.stdout if buildx.returncode == 0 else None)
-        return EngineInfo(self.executable, client, server, builder, capability)
+        if not capability:
+            return EngineInfo(self.executable, client, server, builder)
+        found = self._capability(server, buildx.stdout if buildx.returncode == 0 else None)
+        return EngineInfo(self.executable, client, server, builder, found)
 
     def _capability(self, server: str, buildx: str | None) -> Capability:
         info = self._run(["info", "--format", "{{json .}}"], capture_output=True)

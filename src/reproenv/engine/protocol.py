@@ -33,7 +33,8 @@ class EngineInfo:
     client_version: str
     server_version: str
     builder: Builder
-    # what the builder can guarantee (bit-for-bit images need rewritten timestamps)
+    # what the builder can guarantee (bit-for-bit images need rewritten timestamps); probed
+    # only when `info(capability=True)` asks, since it costs two more engine calls
     capability: Capability = field(default_factory=Capability)
 
 
@@ -59,8 +60,9 @@ class ContainerEngine(Protocol):
     """A container engine as reproenv drives it. Failures to reach it are `ReproenvError`s
     (exit 3) that name the executable and say how to fix it."""
 
-    def info(self) -> EngineInfo:
-        """The client and server versions and the builder; raises when the engine is away."""
+    def info(self, *, capability: bool = False) -> EngineInfo:
+        """The client and server versions and the builder, and with `capability` what the
+        builder can guarantee; raises when the engine is away."""
         ...
 
     def build(

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reproenv.compat.conda_subdirs import SUBDIRS
 from reproenv.compat.data_files import conda_data
 from reproenv.errors import bad_input
-from reproenv.lock.conda.lockfiles import SUBDIRS
 from reproenv.lock.model import LOCK_FILE, Lock
 from reproenv.spec.model import CondaVariable
 

@@ -4,8 +4,11 @@ the last layer. Pure and deterministic: the same lock gives the same layers, in 
 
 A framework and the wheels it loads at run time are one group (torch with its `nvidia-*` CUDA
 wheels and triton; tensorflow's and jax's packages), so a CUDA upgrade is one layer; any other
-package at least `HEAVY_BYTES` is a layer of its own; everything else is the last layer. Sizes are
-the index's (the lock's `size`); a file without one counts as small, except a framework by name.
+package at least `HEAVY_BYTES` is a layer of its own; the packages of `MEDIUM_BYTES` and more
+that remain (scikit-learn, pandas, pillow: a second or more each to install and compile) share the
+layer before the last; everything else is the last layer, a few seconds' work at most however many
+small packages it holds. Sizes are the index's (the lock's `size`); a file without one counts as
+small, except a framework by name.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from reproenv.lock.pip.pylock import preferred_wheel
 from reproenv.spec.requirements import canonical_name
 
 HEAVY_BYTES = 10_000_000  # its own layer from here (numpy, scipy, pyarrow): seconds to install
-MAX_LAYERS = 8  # heavy groups beyond it fold into the last layer (a few layers, not dozens)
+MEDIUM_BYTES = 1_000_000  # from here in the mid-weight layer, not among the small packages
+MAX_LAYERS = 8  # heavy groups beyond it fold into the mid-weight layer (a few, not dozens)
 # the CUDA runtime as wheels: with the first framework the lock has, else a group of their own
 CUDA_WHEELS = ("nvidia-*", "cuda-*")
 # framework -> the canonical names (fnmatch patterns) of the packages pinned with it
@@ -29,6 +33,7 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("jax", ("jax", "jaxlib", "jax-cuda*", *CUDA_WHEELS)),
 )
 REST = "the rest"
+MEDIUM = "mid-weight"
 CUDA = "CUDA wheels"
 Sizes = dict[str, int | None]  # canonical name -> bytes the platform installs (None: unknown)
 
@@ -60,11 +65,19 @@ def group_by_weight(
         if lead != REST and (_is_family(lead) or _size(names, sizes) >= HEAVY_BYTES)
     ]
     heavy.sort(key=lambda layer: (-layer.size, layer.name))
-    kept = heavy[: MAX_LAYERS - 1]
-    rest = sorted(name for name in sizes if not any(name in k.packages for k in kept))
-    if rest:
-        folded = len(heavy) - len(kept)
-        kept.append(_rest(rest, sizes, folded))
+    grouped_names = {name for layer in heavy for name in layer.packages}
+    light = sorted(name for name in sizes if name not in grouped_names)
+    small = [name for name in light if _size([name], sizes) < MEDIUM_BYTES]
+    medium = [name for name in light if name not in small]
+    slots = MAX_LAYERS - (1 if small else 0)
+    if medium or len(heavy) > slots:
+        slots -= 1  # the mid-weight layer, which takes the heavy groups past the cap too
+    kept, folded = heavy[:slots], heavy[slots:]
+    medium = sorted({*medium, *(name for layer in folded for name in layer.packages)})
+    if medium:
+        kept.append(_medium(medium, sizes, len(folded)))
+    if small:
+        kept.append(_rest(small, sizes))
     return tuple(kept)
 
 
@@ -118,13 +131,21 @@ def _layer(lead: str, names: list[str], sizes: Sizes) -> WeightGroup:
     )
 
 
-def _rest(names: list[str], sizes: Sizes, folded: int) -> WeightGroup:
+def _medium(names: list[str], sizes: Sizes, folded: int) -> WeightGroup:
     reason = (
-        f"{len(names)} packages, none a framework or {_mb(HEAVY_BYTES)}+: last, so a small "
-        "change rebuilds only this layer"
+        f"{len(names)} packages of {_mb(MEDIUM_BYTES)} to {_mb(HEAVY_BYTES)}: before the small "
+        "ones, so adding or moving a small package leaves them"
     )
     if folded:
         reason += f" (with the {folded} lightest heavy groups past {MAX_LAYERS} layers)"
+    return WeightGroup(MEDIUM, tuple(names), _size(names, sizes), reason, _unknown(names, sizes))
+
+
+def _rest(names: list[str], sizes: Sizes) -> WeightGroup:
+    reason = (
+        f"{len(names)} packages under {_mb(MEDIUM_BYTES)} each: last, so a small change "
+        "rebuilds only this layer"
+    )
     return WeightGroup(REST, tuple(names), _size(names, sizes), reason, _unknown(names, sizes))
 
 

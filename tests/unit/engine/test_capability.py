@@ -96,13 +96,13 @@ def test_engine_info_carries_the_capability(tmp_path: Path) -> None:
         captured("buildx-version-debian13.txt"),
         captured("buildx-inspect-debian13.txt"),
     )
-    found = DockerEngine(modern, env=dict(os.environ)).info().capability
+    found = DockerEngine(modern, env=dict(os.environ)).info(capability=True).capability
     assert found == Capability("26.1.5+dfsg1", True, "0.13.1", None, "docker")
     assert found.can_rewrite_timestamps
 
 
 def test_debian_12s_engine_cannot(tmp_path: Path) -> None:
     old = _docker(tmp_path, "20.10.24+dfsg1", captured("docker-info-20.10.json"), None, "")
-    found = DockerEngine(old, env=dict(os.environ)).info().capability
+    found = DockerEngine(old, env=dict(os.environ)).info(capability=True).capability
     assert found == Capability("20.10.24+dfsg1", False, None)
     assert not found.can_rewrite_timestamps

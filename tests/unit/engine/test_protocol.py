@@ -43,7 +43,7 @@ def test_an_engine_satisfies_the_protocol(engine_class: type) -> None:
 
 def test_an_engine_missing_a_method_is_refused() -> None:
     class Partial:
-        def info(self) -> EngineInfo:
+        def info(self, *, capability: bool = False) -> EngineInfo:
             raise NotImplementedError
 
         def capture(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from reproenv.lock.model import LockedFile, LockedPipPackage
-from reproenv.plan.layers import CUDA, HEAVY_BYTES, MAX_LAYERS, REST, group_by_weight
+from reproenv.plan.layers import CUDA, HEAVY_BYTES, MAX_LAYERS, MEDIUM, REST, group_by_weight
 
 AMD64, ARM64 = "linux/amd64", "linux/arm64"
 MB = 1_000_000
@@ -25,14 +25,27 @@ def _layers(*pins: LockedPipPackage, platform: str = AMD64) -> list[tuple[str, t
     return [(layer.name, layer.packages) for layer in group_by_weight(pins, "3.11", platform)]
 
 
-def test_a_heavy_package_is_a_layer_of_its_own_before_the_small_ones() -> None:
+def test_a_heavy_package_is_a_layer_of_its_own_before_the_mid_weight_and_small_ones() -> None:
     pins = [
         _pin("scipy", 38 * MB),
         _pin("packaging", 6 * MB),
         _pin("joblib", MB),
         _pin("tqdm", 80_000),
     ]
-    assert _layers(*pins) == [("scipy", ("scipy",)), (REST, ("joblib", "packaging", "tqdm"))]
+    assert _layers(*pins) == [
+        ("scipy", ("scipy",)),
+        (MEDIUM, ("joblib", "packaging")),
+        (REST, ("tqdm",)),
+    ]
+
+
+def test_adding_a_small_package_leaves_the_mid_weight_layer() -> None:
+    """scikit-learn's 9 MB wheel takes seconds to install and compile: it stays put when a
+    small package comes."""
+    before = [_pin("scipy", 38 * MB), _pin("scikit-learn", 9 * MB), _pin("joblib", 300_000)]
+    old, new = _layers(*before), _layers(*before, _pin("tqdm", 78_000))
+    assert old[:-1] == new[:-1] == [("scipy", ("scipy",)), (MEDIUM, ("scikit-learn",))]
+    assert (old[-1], new[-1]) == ((REST, ("joblib",)), (REST, ("joblib", "tqdm")))
 
 
 def test_adding_a_small_package_changes_only_the_last_layer() -> None:
@@ -87,13 +100,15 @@ def test_the_same_lock_in_any_order_gives_the_same_layers() -> None:
     assert [name for name, _ in expected[:-1]] == [f"heavy{i}" for i in reversed(range(5))]
 
 
-def test_past_the_cap_the_lightest_heavy_groups_join_the_last_layer() -> None:
+def test_past_the_cap_the_lightest_heavy_groups_join_the_mid_weight_layer() -> None:
     pins = [_pin(f"heavy{i:02}", HEAVY_BYTES + i * MB) for i in range(MAX_LAYERS + 2)]
+    pins.append(_pin("six", 11_000))
     layers = group_by_weight(pins, "3.11", AMD64)
     assert len(layers) == MAX_LAYERS
-    assert layers[-1].name == REST
-    assert layers[-1].packages == ("heavy00", "heavy01", "heavy02")
-    assert "3 lightest heavy groups" in layers[-1].reason
+    assert [layer.name for layer in layers[-2:]] == [MEDIUM, REST]
+    assert layers[-2].packages == ("heavy00", "heavy01", "heavy02", "heavy03")
+    assert "4 lightest heavy groups" in layers[-2].reason
+    assert layers[-1].packages == ("six",)
 
 
 def test_unknown_sizes_count_as_small_but_a_framework_is_known_by_name() -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
+from reproenv.compat.conda_subdirs import SUBDIRS
 from reproenv.errors import ExitCode, ReproenvError, bad_input, environment
 from reproenv.lock.backends import CONDA_LOCK_SOLVER
-from reproenv.lock.conda.lockfiles import SUBDIRS
 from reproenv.lock.conda.solve import Target, channel_url, upstream, without_token
 from reproenv.lock.conda.target import target
 from reproenv.lock.locker import Locked, LockRequest

@@ -1,6 +1,6 @@
 """conda-lock's unified `conda-lock.yml` (format version 1) read as reproenv's conda records,
-with what the lock-file modules share: the platform <-> subdir table and the read result
-(`lockfile_write.py` writes the format, `pixi.py` reads pixi.lock).
+with what the lock-file modules share: the read result (`lockfile_write.py` writes the format,
+`pixi.py` reads pixi.lock; the platform <-> subdir table is `compat/conda_subdirs.py`).
 
 conda-lock lists one entry per package and target platform, a noarch file once for each
 platform that installs it; reproenv keeps one record per file with every platform it serves.
@@ -19,17 +19,13 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from pydantic import ConfigDict, Field, ValidationError
 
+from reproenv.compat.conda_subdirs import SUBDIRS
 from reproenv.errors import ReproenvError, bad_input, redact
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import LockedCondaPackage
 from reproenv.model_base import StrictModel
 
 CONDA_LOCK_VERSION = 1
-# the one map between reproenv's platforms and conda's subdirs
-# conda's subdir of each target platform: the one map the solver and the lock files share
-CondaSubdir = Literal["linux-64", "linux-aarch64", "noarch"]
-SUBDIRS: Mapping[str, CondaSubdir] = {"linux/amd64": "linux-64", "linux/arm64": "linux-aarch64"}
-PLATFORMS: Mapping[str, str] = {subdir: platform for platform, subdir in SUBDIRS.items()}
 NOARCH = "noarch"
 _ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reproenv.compat.conda_subdirs import SUBDIRS, CondaSubdir
 from reproenv.errors import bad_input, environment, redact
-from reproenv.lock.conda.lockfiles import SUBDIRS, CondaSubdir
 from reproenv.lock.model import LockedCondaPackage
 from reproenv.spec.environment import match_spec_name
 from reproenv.spec.model import CondaEntry, CondaSpec
