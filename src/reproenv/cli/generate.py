@@ -54,16 +54,20 @@ def generate(
 
 def explain_layers(prepared: Prepared) -> None:
     """The dependency layers in install order, each with its packages' weight and its reason."""
-    from reproenv.plan.layers import REST, group_by_weight
+    from reproenv.plan.install import dependency_layers
+    from reproenv.plan.layers import REST
 
     lock, platform = prepared.lock, prepared.plan.platform
-    layers = group_by_weight(lock.pip_packages, lock.python, platform)
-    if prepared.plan.install.installer == "pip" and layers:
-        out.print(
-            f"dependency layers ({platform}): one, requirements.lock whole "
-            '(image.installer = "pip"); with uv they would be:',
-            markup=False,
-        )
+    # the plan's own layers; with pip (one layer) the ones uv would install
+    layers = prepared.plan.install.layers
+    if prepared.plan.install.installer == "pip":
+        layers = dependency_layers(lock, platform, "uv")
+        if layers:
+            out.print(
+                f"dependency layers ({platform}): one, requirements.lock whole "
+                '(image.installer = "pip"); with uv they would be:',
+                markup=False,
+            )
     if not layers:
         out.print(f"dependency layers ({platform}): none, the lock has no pip packages")
         return

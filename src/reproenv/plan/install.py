@@ -7,7 +7,7 @@ LAYERS_DIR. pip installs requirements.lock whole, in one layer, as it always did
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reproenv.errors import bad_input
 from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock, LockedPipPackage
@@ -35,6 +35,8 @@ class DependencyLayer:
     # the slice's pins, rendered into `requirements` (none: it is requirements.lock itself)
     pins: tuple[LockedPipPackage, ...] = ()
     reason: str = ""  # why it is a layer of its own (`generate --explain`)
+    size: int = 0  # bytes of the files the platform installs, as far as the lock knows them
+    unknown_sizes: int = 0  # how many of its packages the lock has no size for
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,14 @@ def dependency_layers(
     pins = [p for p in lock.pip_packages if platform in p.platforms]
     names = tuple(sorted({p.name for p in pins}))
     groups = group_by_weight(pins, lock.python, platform) if installer == "uv" else ()
+    if not names:
+        return ()
     if len(groups) <= 1:
-        return (DependencyLayer("dependencies", REQUIREMENTS_LOCK, names),) if names else ()
+        if not groups:  # pip installs the lock whole
+            return (DependencyLayer("dependencies", REQUIREMENTS_LOCK, names),)
+        (group,) = groups
+        single = DependencyLayer(group.name, REQUIREMENTS_LOCK, names, (), group.reason)
+        return (replace(single, size=group.size, unknown_sizes=group.unknown_sizes),)
     layers = []
     for number, group in enumerate(groups, 1):
         members = set(group.packages)
@@ -95,6 +103,8 @@ def dependency_layers(
                 tuple(sorted({p.name for p in chosen})),
                 chosen,
                 group.reason,
+                group.size,
+                group.unknown_sizes,
             )
         )
     return tuple(layers)
