@@ -92,17 +92,11 @@ def pin_image_installer(
 
 
 def _index_lines(spec: Spec) -> tuple[str, ...]:
-    """The index options of the spec's requirement files, as written (credentials as
-    `${VAR}`s or literal, which uv reads from its input file and never prints)."""
-    from reproenv.lock.inputs import requirement_files
-    from reproenv.spec.requirements import INDEX_OPTIONS, read_lines
+    """The requirement files' index options as written, which uv reads from its input file
+    and never prints."""
+    from reproenv.lock.inputs import index_lines
 
-    return tuple(
-        f"{line.option} {line.value}"
-        for path in requirement_files(spec)
-        for line in read_lines(path)
-        if line.option in INDEX_OPTIONS and line.value
-    )
+    return tuple(f"{option} {value}" for option, value in index_lines(spec))
 
 
 def lacks_image_installer(spec: Spec, lock: Lock) -> bool:

@@ -14,6 +14,7 @@ from reproenv.lock.model import HASH_SCHEME
 from reproenv.spec.environment import pip_part_includes
 from reproenv.spec.model import CondaSpec, Spec
 from reproenv.spec.requirements import (
+    INDEX_OPTIONS,
     RequirementLine,
     Source,
     canonical_name,
@@ -324,17 +325,27 @@ def hashed_pins(text: str) -> list[tuple[str, str, tuple[str, ...]]] | None:
     return pins or None
 
 
+def index_lines(spec: Spec) -> tuple[tuple[str, str], ...]:
+    """The index options of the spec's requirement files, `(option, value)` as written
+    (credentials as `${VAR}`s or literal): the one reader of them."""
+    return tuple(
+        (line.option, line.value)
+        for path in requirement_files(spec)
+        for line in read_lines(path)
+        if line.option in INDEX_OPTIONS and line.value
+    )
+
+
 def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
     """The package indexes the inputs name (spec, then -i/--extra-index-url lines), with
     ${VAR}s expanded and credentials removed: what pip needs again inside the build."""
     index_url = spec.index_url
     extras = list(spec.extra_index_urls)
-    for path in requirement_files(spec):
-        for line in read_lines(path):
-            if line.option == "--extra-index-url":
-                extras.append(line.value)
-            elif line.option == "--index-url":
-                index_url = line.value
+    for option, value in index_lines(spec):
+        if option == "--extra-index-url":
+            extras.append(value)
+        else:
+            index_url = value
 
     def clean(url: str) -> str:
         return redact(expand_env(url), mask="")
