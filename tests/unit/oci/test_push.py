@@ -72,7 +72,13 @@ def test_a_large_blob_goes_up_in_chunks_that_follow_each_other(mode: str, tmp_pa
     assert sent == len(DATA)
     assert registry.blobs[(REPO, sha256(DATA))] == DATA
     patches = [r for r in registry.requests if r.method == "PATCH"]
-    assert [r.headers["content-range"] for r in patches] == ["0-7", "8-15", "16-23", "24-31", "32-33"]
+    assert [r.headers["content-range"] for r in patches] == [
+        "0-7",
+        "8-15",
+        "16-23",
+        "24-31",
+        "32-33",
+    ]
     assert all(len(r.content) <= 8 for r in patches)
     (put,) = [r for r in registry.requests if r.method == "PUT"]
     assert put.url.params["digest"] == sha256(DATA) and put.content == b""
@@ -96,9 +102,11 @@ def test_content_that_does_not_hash_to_its_digest_is_never_committed(
 ) -> None:
     registry = FakeRegistry(host=DEST)
     claimed = sha256(b"what the manifest promised")
-    with pushing(registry, tmp_path, chunk_size=chunk_size) as pusher:
-        with pytest.raises(ReproenvError) as raised:
-            pusher.upload_blob(target(registry), claimed, len(DATA), pieces(DATA))
+    with (
+        pushing(registry, tmp_path, chunk_size=chunk_size) as pusher,
+        pytest.raises(ReproenvError) as raised,
+    ):
+        pusher.upload_blob(target(registry), claimed, len(DATA), pieces(DATA))
 
     assert raised.value.reference == "registry-digest-mismatch"
     assert raised.value.exit_code == ExitCode.ENVIRONMENT
@@ -112,9 +120,11 @@ def test_content_that_does_not_hash_to_its_digest_is_never_committed(
 
 def test_a_blob_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
     registry = FakeRegistry(host=DEST)
-    with pushing(registry, tmp_path) as pusher:
-        with pytest.raises(ReproenvError, match=r"has 34 bytes, not 40"):
-            pusher.upload_blob(target(registry), sha256(DATA), 40, pieces(DATA))
+    with (
+        pushing(registry, tmp_path) as pusher,
+        pytest.raises(ReproenvError, match=r"has 34 bytes, not 40"),
+    ):
+        pusher.upload_blob(target(registry), sha256(DATA), 40, pieces(DATA))
     assert not registry.uploads and (REPO, sha256(DATA)) not in registry.blobs
 
 
@@ -196,9 +206,11 @@ def test_a_registry_that_refuses_writes_says_who_may_push_without_the_password(
 ) -> None:
     registry = FakeRegistry(host=DEST, auth="basic", users={"alice": "s3cret"})
     registry.push_allowed = False
-    with pushing(registry, tmp_path, env=CREDENTIALS) as pusher:
-        with pytest.raises(ReproenvError) as raised:
-            pusher.upload_blob(target(registry), sha256(DATA), len(DATA), pieces(DATA))
+    with (
+        pushing(registry, tmp_path, env=CREDENTIALS) as pusher,
+        pytest.raises(ReproenvError) as raised,
+    ):
+        pusher.upload_blob(target(registry), sha256(DATA), len(DATA), pieces(DATA))
 
     error = raised.value
     assert error.reference == "registry-push-denied" and error.exit_code == ExitCode.BAD_INPUT
@@ -211,8 +223,7 @@ def test_a_registry_that_refuses_writes_says_who_may_push_without_the_password(
 
 def test_without_credentials_a_bearer_registry_refuses_the_write(tmp_path: Path) -> None:
     registry = FakeRegistry(host=DEST, auth="bearer", anonymous=False)
-    with pushing(registry, tmp_path) as pusher:
-        with pytest.raises(ReproenvError) as raised:
-            pusher.upload_blob(target(registry), sha256(DATA), len(DATA), pieces(DATA))
+    with pushing(registry, tmp_path) as pusher, pytest.raises(ReproenvError) as raised:
+        pusher.upload_blob(target(registry), sha256(DATA), len(DATA), pieces(DATA))
     assert raised.value.exit_code == ExitCode.BAD_INPUT
     assert "no credentials" in raised.value.message
