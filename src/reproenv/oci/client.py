@@ -120,7 +120,7 @@ class RegistryClient:
         with self._transport.client() as client:
             response = self._get(client, target, f"blobs/{digest}", None, stream=True)
             try:
-                yield response.iter_bytes(BLOB_CHUNK)
+                yield _read(response, target, digest)
             finally:
                 response.close()
 
@@ -198,6 +198,16 @@ class RegistryClient:
         if computed != digest:
             raise errors.digest_mismatch(target, f"config blob {digest} hashes to {computed}")
         return json_object(target, content, "config blob")
+
+
+def _read(response: httpx.Response, target: Target, digest: str) -> Iterator[bytes]:
+    """The body as it arrives; a connection lost midway is the registry's failure to say."""
+    try:
+        yield from response.iter_bytes(BLOB_CHUNK)
+    except httpx.HTTPError as exc:
+        # a chained traceback could show request headers (tokens) in debug output
+        why = f"{type(exc).__name__} while reading blob {digest}"
+        raise errors.unreachable(target.registry, why) from None
 
 
 def _single_platform(
