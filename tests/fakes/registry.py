@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 import httpx
 
+from tests.fakes import registry_push as push
+
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
@@ -49,6 +51,8 @@ class FakeRegistry:
     blobs: dict[tuple[str, str], bytes] = field(default_factory=dict)
     tokens: dict[str, str | None] = field(default_factory=dict)  # token -> user (None: anonymous)
     status_override: int | None = None  # answer every request with this status
+    push_allowed: bool = True  # False: every write is denied (403), as a read-only account's
+    uploads: dict[str, tuple[str, bytearray]] = field(default_factory=dict)  # id -> repo, data
     delay: float = 0.0  # seconds to sit on each request before answering (timeouts)
     requests: list[httpx.Request] = field(default_factory=list)
 
@@ -166,9 +170,14 @@ class FakeRegistry:
         if found is None:
             return httpx.Response(404)
         repo, kind, reference = found
-        denied = self._check_auth(request, repo)
+        writing = request.method not in ("GET", "HEAD")
+        denied = self._check_auth(request, repo, push=writing)
         if denied is not None:
             return denied
+        if writing or reference.startswith("uploads/"):
+            if not self.push_allowed:
+                return _error(403, "DENIED", "requested access to the resource is denied")
+            return push.handle(self, request, repo, kind, reference)
         if kind == "manifests":
             return self._manifest(repo, reference)
         blob = self.blobs.get((repo, reference))
@@ -188,14 +197,17 @@ class FakeRegistry:
 
     # -- auth -----------------------------------------------------------------------------
 
-    def _check_auth(self, request: httpx.Request, repo: str) -> httpx.Response | None:
+    def _check_auth(
+        self, request: httpx.Request, repo: str, *, push: bool = False
+    ) -> httpx.Response | None:
         header = request.headers.get("authorization", "")
         if self.auth == "bearer":
             if header.startswith("Bearer ") and header.removeprefix("Bearer ") in self.tokens:
                 return None
             challenge = f'Bearer realm="{self.realm}",service="{SERVICE}"'
             if repo:
-                challenge += f',scope="repository:{repo}:pull"'
+                actions = "pull,push" if push else "pull"
+                challenge += f',scope="repository:{repo}:{actions}"'
             return _error(401, "UNAUTHORIZED", "authentication required", challenge)
         if self.auth == "basic":
             if header.startswith("Basic ") and self._user(header) is not None:

@@ -36,6 +36,7 @@ def _handler(registry: FakeRegistry) -> type[BaseHTTPRequestHandler]:
 
         do_HEAD = do_GET
         do_POST = do_GET  # the token service takes refresh tokens as a form
+        do_PUT = do_PATCH = do_DELETE = do_GET  # pushes (tests/fakes/registry_push.py)
 
     return Handler
 

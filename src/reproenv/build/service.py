@@ -13,7 +13,7 @@ from typing import Any
 from reproenv.build.context import LEGACY_DOCKERFILE, parse_rules, write_context
 from reproenv.engine import Builder, ContainerEngine, EngineInfo
 from reproenv.errors import bad_input
-from reproenv.oci.reference import pull_reference
+from reproenv.oci.reference import copy_reference, pull_reference
 from reproenv.plan.model import BuildPlan
 from reproenv.render.dockerfile import render_dockerfile
 from reproenv.settings import CONDA_MIRROR_ENV
@@ -27,8 +27,12 @@ class BuildOutcome:
 
 
 def base_image_arg(plan: BuildPlan, mirror: str | None) -> dict[str, str]:
-    """The locked digest of the platform being built, pulled from the mirror when one is set
-    (the lock and the Dockerfile keep the upstream name)."""
+    """The locked digest of the platform being built: from the registry the lock names as
+    holding its copy, else from the mirror when one is set (the lock and the Dockerfile keep
+    the upstream name)."""
+    if plan.base_mirror:
+        pinned = copy_reference(plan.base_reference, plan.platform_digest, plan.base_mirror)
+        return {"BASE_IMAGE": pinned}
     return {"BASE_IMAGE": pull_reference(plan.base_reference, plan.platform_digest, mirror)}
 
 

@@ -32,6 +32,9 @@ class LockedImage(StrictModel):
     platform: str
     digest: str  # the platform's image manifest
     index_digest: str | None = Field(default=None, alias="index-digest")
+    # a registry (host[:port][/prefix]) holding a copy of this digest under the same repository
+    # path, recorded by `reproenv mirror --record`; builds pull from it. Absent without one
+    mirror: str | None = None
 
 
 class LockedAptPackage(StrictModel):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,19 @@ class ResolvedImage:
     platform: str
     digest: str
     index_digest: str | None
+
+
+@dataclass(frozen=True)
+class RawManifest:
+    """A manifest as the registry stores it: its bytes are what its digest names."""
+
+    content: bytes
+    media_type: str
+    digest: str
+    document: dict[str, Any]
+
+
+BLOB_CHUNK = 1024 * 1024  # what a streamed blob read hands over at a time
 
 
 class RegistryClient:
@@ -92,6 +106,24 @@ class RegistryClient:
                 raise errors.index_not_an_image(ref)
             return self._config_blob(client, target, body)
 
+    def manifest(self, ref: ImageRef) -> RawManifest:
+        """The manifest `ref` names (by digest: checked against it), byte for byte."""
+        target = self._target(ref)
+        with self._transport.client() as client:
+            return self._raw_manifest(client, target)
+
+    @contextmanager
+    def blob_chunks(self, ref: ImageRef, digest: str) -> Iterator[Iterator[bytes]]:
+        """The blob `digest` of `ref`'s repository as it streams in, never whole in memory;
+        the reader checks it against its digest (oci/push.py does, as it uploads)."""
+        target = self._target(ref)
+        with self._transport.client() as client:
+            response = self._get(client, target, f"blobs/{digest}", None, stream=True)
+            try:
+                yield _read(response, target, digest)
+            finally:
+                response.close()
+
     def ping(self, ref: ImageRef) -> str:
         target = self._target(ref)
         with self._transport.client() as client:
@@ -104,7 +136,13 @@ class RegistryClient:
         return target_of(ref, self._mirror, self._mirror_text)
 
     def _get(
-        self, client: httpx.Client, target: Target, path: str, accept: str | None
+        self,
+        client: httpx.Client,
+        target: Target,
+        path: str,
+        accept: str | None,
+        *,
+        stream: bool = False,
     ) -> httpx.Response:
         """GET with the registry's auth dance: anonymous (or cached token) first, then a retry."""
         url = f"{target.base_url}/v2/{target.repository}/{path}"
@@ -113,13 +151,18 @@ class RegistryClient:
         if accept:
             headers["Accept"] = accept
         auth_headers = self._auth.known_headers(target.registry, scope)
-        response = self._transport.send(client, target, url, headers | auth_headers)
+        send = self._transport.send
+        response = send(client, target, url, headers | auth_headers, stream=stream)
         if response.status_code == 401:
+            response.read()  # a streamed challenge: its headers are what counts, then let go
+            response.close()
             authorization = self._auth.answer_challenge(client, target, response, scope)
-            response = self._transport.send(
-                client, target, url, headers | {"Authorization": authorization}
+            response = send(
+                client, target, url, headers | {"Authorization": authorization}, stream=stream
             )
         if response.status_code >= 400:
+            response.read()
+            response.close()
             raise self._status_error(target, response)
         return response
 
@@ -133,6 +176,10 @@ class RegistryClient:
         return errors.unexpected(target, response, f"registry {target.registry}")
 
     def _fetch_manifest(self, client: httpx.Client, target: Target) -> tuple[Any, str, str]:
+        raw = self._raw_manifest(client, target)
+        return raw.document, raw.media_type, raw.digest
+
+    def _raw_manifest(self, client: httpx.Client, target: Target) -> RawManifest:
         ref = target.upstream
         reference = ref.digest or ref.tag or "latest"
         response = self._get(client, target, f"manifests/{reference}", MANIFEST_ACCEPT)
@@ -142,7 +189,7 @@ class RegistryClient:
             raise errors.digest_mismatch(target, f"asked for {ref.digest}, got {digest}")
         body = json_object(target, content, "manifest")
         content_type = str(response.headers.get("content-type", ""))
-        return body, media_type_of(target, body, content_type), digest
+        return RawManifest(content, media_type_of(target, body, content_type), digest, body)
 
     def _config_blob(self, client: httpx.Client, target: Target, body: Any) -> dict[str, Any]:
         digest = config_digest(target, body)
@@ -151,6 +198,16 @@ class RegistryClient:
         if computed != digest:
             raise errors.digest_mismatch(target, f"config blob {digest} hashes to {computed}")
         return json_object(target, content, "config blob")
+
+
+def _read(response: httpx.Response, target: Target, digest: str) -> Iterator[bytes]:
+    """The body as it arrives; a connection lost midway is the registry's failure to say."""
+    try:
+        yield from response.iter_bytes(BLOB_CHUNK)
+    except httpx.HTTPError as exc:
+        # a chained traceback could show request headers (tokens) in debug output
+        why = f"{type(exc).__name__} while reading blob {digest}"
+        raise errors.unreachable(target.registry, why) from None
 
 
 def _single_platform(

@@ -208,3 +208,46 @@ def no_config_blob(target: Target) -> ReproenvError:
         registry=target.registry,
         image=str(target.upstream),
     )
+
+
+def push_denied(target: Target, had_credentials: bool) -> ReproenvError:
+    who = "the configured credentials were refused" if had_credentials else "no credentials"
+    return bad_input(
+        f"registry {target.registry} refused to let {target.repository} be written ({who})",
+        reference="registry-push-denied",
+        hint=(
+            f"Run `docker login {target.registry}` (or set {REGISTRY_USERNAME_ENV} and "
+            f"{REGISTRY_PASSWORD_ENV}) with an account that may push to {target.repository}."
+        ),
+        registry=target.registry,
+        repository=target.repository,
+    )
+
+
+def push_rejected(target: Target, response: httpx.Response, what: str) -> ReproenvError:
+    codes = ", ".join(sorted(error_codes(response))) or "no error code"
+    return bad_input(
+        f"registry {target.registry} rejected {what} for {target.repository}: "
+        f"HTTP {response.status_code} ({codes})",
+        reference="registry-push-rejected",
+        hint=(
+            "Check that the repository may be created there (some registries need a project "
+            "or namespace made first) and that it accepts OCI and Docker v2 manifests."
+        ),
+        registry=target.registry,
+        repository=target.repository,
+    )
+
+
+def copy_mismatch(target: Target, what: str, detail: str) -> ReproenvError:
+    return environment(
+        f"{what} read for {target.upstream} {detail}; nothing of it was committed to "
+        f"{target.registry}",
+        reference="registry-digest-mismatch",
+        hint=(
+            "Something between here and the source registry altered the content; retry, and "
+            "bypass any proxy or mirror that rewrites it."
+        ),
+        registry=target.registry,
+        image=str(target.upstream),
+    )

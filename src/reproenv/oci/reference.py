@@ -124,12 +124,15 @@ class Mirror:
     scheme: str | None
 
 
-def parse_mirror(mirror: str) -> Mirror:
+def parse_mirror(mirror: str, *, hint: str | None = None) -> Mirror:
+    """`hint`: what to do, when the address came from somewhere other than the mirror setting."""
+
     def invalid(why: str) -> ReproenvError:
         return bad_input(
             f"invalid registry mirror {redact(mirror, schemeless=True)!r}: {why}",
             reference="bad-registry-mirror",
-            hint=(
+            hint=hint
+            or (
                 f"Set {MIRROR_ENV} (or the mirror setting) to host[:port] or "
                 "host[:port]/path/prefix, for example mirror.gcr.io or "
                 "harbor.example.com/dockerhub-proxy."
@@ -173,6 +176,19 @@ def pull_reference(reference: str, digest: str, mirror: str | None) -> str:
     return str(ImageRef(ref.registry, ref.repository, None, digest))
 
 
+def copy_of(ref: ImageRef, mirror: Mirror) -> ImageRef:
+    """Where `reproenv mirror` keeps a copy of `ref`: its repository path (library/python,
+    nvidia/cuda) under the mirror's prefix, whichever registry it came from."""
+    repository = f"{mirror.prefix}/{ref.repository}" if mirror.prefix else ref.repository
+    return dataclasses.replace(ref, registry=mirror.host, repository=repository)
+
+
+def copy_reference(reference: str, digest: str, mirror: str) -> str:
+    """What to pull for a locked image whose lock names a mirror holding its copy."""
+    ref = copy_of(ImageRef.parse(reference), parse_mirror(mirror))
+    return str(ImageRef(ref.registry, ref.repository, None, digest))
+
+
 @dataclass(frozen=True)
 class Target:
     """One repository on the registry actually contacted, plus the upstream name for messages."""
@@ -196,6 +212,14 @@ def target_of(ref: ImageRef, mirror: Mirror | None, mirror_text: str | None) -> 
     if mirror and mirror.scheme and contacted.registry == mirror.host:
         scheme = mirror.scheme
     base_url = f"{scheme}://{_api_host(contacted.registry)}"
+    return Target(ref, contacted.registry, contacted.repository, base_url)
+
+
+def copy_target(ref: ImageRef, mirror: Mirror) -> Target:
+    """The repository on `mirror` that holds (or will hold) the copy of `ref`."""
+    contacted = copy_of(ref, mirror)
+    scheme = mirror.scheme or ("http" if _is_loopback(mirror.host) else "https")
+    base_url = f"{scheme}://{_api_host(mirror.host)}"
     return Target(ref, contacted.registry, contacted.repository, base_url)
 
 

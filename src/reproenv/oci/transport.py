@@ -56,14 +56,20 @@ class Transport:
         *,
         host: str | None = None,
         method: str = "GET",
+        stream: bool = False,
         **kwargs: Any,
     ) -> httpx.Response:
-        """The first answer that isn't a transient failure; `host` names a token service."""
+        """The first answer that isn't a transient failure; `host` names a token service.
+        `stream`: the body is left unread (the caller reads it and closes the response)."""
         who = host or target.registry
         # transient failures (connection, timeout, 5xx, 429) are retried with backoff
         for delay in [*self._network.delays(), None]:
             try:
-                response = client.request(method, url, headers=dict(headers), **kwargs)
+                if stream:
+                    request = client.build_request(method, url, headers=dict(headers), **kwargs)
+                    response = client.send(request, stream=True)
+                else:
+                    response = client.request(method, url, headers=dict(headers), **kwargs)
             except httpx.TimeoutException:
                 failure = "the request timed out"
             except httpx.HTTPError as exc:
@@ -72,6 +78,7 @@ class Transport:
             else:
                 if response.status_code < 500 and response.status_code != 429:
                     return response
+                response.close()
                 failure = f"HTTP {response.status_code} from {response.url.host}"
             if delay is None:
                 break

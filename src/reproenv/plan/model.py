@@ -72,6 +72,9 @@ class BuildPlan:
     source_date_epoch: int = DEFAULT_SOURCE_DATE_EPOCH
     # how the pins are installed: uv from its builder stage (or pip), layer by layer
     install: ImageInstall = PIP_INSTALL
+    # the registry the lock names as holding a copy of the base (`reproenv mirror --record`):
+    # builds pull `platform_digest` from it; the Dockerfile and labels keep the upstream name
+    base_mirror: str | None = None
 
     @property
     def venv_python(self) -> str:
@@ -168,6 +171,7 @@ def make_plan(
         conda=conda_env(lock, platform, spec.conda.variables if spec.conda else ()),
         source_date_epoch=source_date_epoch(lock),
         install=image_install(lock, platform, spec.installer),
+        base_mirror=image.mirror,
     )
 
 
