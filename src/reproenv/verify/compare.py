@@ -95,16 +95,18 @@ def same_version(a: str, b: str) -> bool:
 def _pip(pins: Mapping[str, str], dists: tuple[Dist, ...]) -> tuple[list[Difference], int]:
     differences, files = [], 0
     installed: dict[str, Dist] = {}
+    doubled: dict[str, list[str]] = {}  # two dist-info folders of one name: both versions
     for dist in dists:
         if dist.local and dist.name not in pins:
             continue  # the project or a local path requirement: built in the image, not pinned
-        if dist.name in installed:  # two dist-info folders of one name: say both versions
-            versions = f"{installed[dist.name].version}, {dist.version}"
-            differences.append(
-                Difference("pip", "changed", dist.name, pins.get(dist.name), versions)
-            )
+        if dist.name in installed:
+            doubled.setdefault(dist.name, [installed[dist.name].version]).append(dist.version)
         installed[dist.name] = dist
+    for name, versions in sorted(doubled.items()):
+        differences.append(Difference("pip", "changed", name, pins.get(name), ", ".join(versions)))
     for name, dist in sorted(installed.items()):
+        if name in doubled:
+            continue
         if name not in pins:
             if name not in VENV_SEED:
                 differences.append(Difference("pip", "extra", name, None, dist.version))

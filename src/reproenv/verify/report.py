@@ -70,7 +70,8 @@ def describe(difference: Difference) -> list[str]:
     elif difference.kind == "missing":
         line = f"missing  {difference.name} {difference.lock}"
     else:
-        line = f"changed  {difference.name}: {difference.lock} -> {difference.image}"
+        lock = "(not locked)" if difference.lock is None else difference.lock
+        line = f"changed  {difference.name}: {lock} -> {difference.image}"
         if difference.ecosystem == "pip" and difference.files:
             count = len(difference.files)
             line += f" ({count} file{' differs' if count == 1 else 's differ'} from RECORD)"

@@ -66,6 +66,14 @@ def test_changed_and_missing_distributions_with_the_lock_value_first() -> None:
     ]
 
 
+def test_two_dist_info_folders_of_one_name_are_one_change() -> None:
+    dists = (*DISTS, Dist("six", "1.17.0"), Dist("extra", "1"), Dist("extra", "2"))
+    assert differences(matching(dists=dists)) == [
+        Difference("pip", "changed", "extra", None, "1, 2"),
+        Difference("pip", "changed", "six", "1.16.0", "1.16.0, 1.17.0"),
+    ]
+
+
 def test_versions_compare_as_pep_440_and_names_canonically() -> None:
     dists = (Dist("six", "1.16.0.0"), *DISTS[1:])  # 1.16.0.0 == 1.16.0
     assert differences(matching(dists=dists)) == []
