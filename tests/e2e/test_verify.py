@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,14 +72,24 @@ def built(engine_cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(project, tag.group(1), kept, tree)
 
 
-def derive(docker_host: DockerHost, template: str, image: str, tag: str) -> str:
-    """A derived image from a Dockerfile on stdin (no context): seconds, no network."""
-    subprocess.run(
-        [docker_host.executable, "build", "-q", "-t", tag, "-"],
-        input=template.format(image=image), text=True, capture_output=True, check=True,
-        env={**os.environ, "DOCKER_BUILDKIT": "0"},
-    )  # fmt: skip
-    return tag
+@pytest.fixture
+def derive(docker_host: DockerHost) -> Iterator[Callable[[str, str, str], str]]:
+    """Derived images from a Dockerfile on stdin (no context): seconds, no network; removed
+    after the test."""
+    made: list[str] = []
+
+    def build(template: str, image: str, tag: str) -> str:
+        subprocess.run(
+            [docker_host.executable, "build", "-q", "-t", tag, "-"],
+            input=template.format(image=image), text=True, capture_output=True, check=True,
+            env={**os.environ, "DOCKER_BUILDKIT": "0"},
+        )  # fmt: skip
+        made.append(tag)
+        return tag
+
+    yield build
+    for tag in made:
+        docker_host("rmi", tag, check=False)
 
 
 def verify_json(engine_cli: Cli, *args: str, cwd: Path) -> tuple[Result, dict[str, object]]:
@@ -101,9 +111,9 @@ def test_the_built_image_matches_its_lock(built: Built, engine_cli: Cli) -> None
 
 
 def test_an_extra_distribution_in_the_venv_is_named(
-    built: Built, engine_cli: Cli, docker_host: DockerHost, tmp_path: Path
+    built: Built, engine_cli: Cli, derive: Callable[[str, str, str], str], tmp_path: Path
 ) -> None:
-    image = derive(docker_host, EXTRA_DIST, built.tag, "verify-demo-extra:test")
+    image = derive(EXTRA_DIST, built.tag, "verify-demo-extra:test")
     result = engine_cli("verify", image, "--lock", str(built.lock), cwd=tmp_path)
     assert result.code == 1, result.output
     assert "pip:\n  extra    extra-pkg 0.1\n" in result.stdout, result.stdout
@@ -116,9 +126,9 @@ def test_an_extra_distribution_in_the_venv_is_named(
 
 
 def test_an_apt_package_changed_inside_is_named(
-    built: Built, engine_cli: Cli, docker_host: DockerHost, tmp_path: Path
+    built: Built, engine_cli: Cli, derive: Callable[[str, str, str], str], tmp_path: Path
 ) -> None:
-    image = derive(docker_host, APT_EDIT, built.tag, "verify-demo-apt:test")
+    image = derive(APT_EDIT, built.tag, "verify-demo-apt:test")
     result = engine_cli("verify", image, "--lock", str(built.lock), cwd=tmp_path)
     assert result.code == 1, result.output
     assert f"apt:\n  changed  tree: {built.tree} -> 0.0-edited\n" in result.stdout, result.stdout
@@ -195,10 +205,13 @@ def test_an_image_pulled_by_digest_verifies_with_its_lock_alone(
     elsewhere = tmp_path / "no-project"
     elsewhere.mkdir()
     shutil.copy(built.lock, elsewhere / "image.lock")
-    result = engine_cli("verify", by_digest, "--lock", "image.lock", cwd=elsewhere)
-    assert result.code == 0, result.output
-    assert result.stdout.startswith(f"{by_digest} matches image.lock"), result.stdout
-    assert docker_host("image", "inspect", by_digest, check=False).returncode == 0
+    try:
+        result = engine_cli("verify", by_digest, "--lock", "image.lock", cwd=elsewhere)
+        assert result.code == 0, result.output
+        assert result.stdout.startswith(f"{by_digest} matches image.lock"), result.stdout
+        assert docker_host("image", "inspect", by_digest, check=False).returncode == 0
+    finally:
+        docker_host("rmi", by_digest, check=False)  # the built tag keeps the image
 
 
 def test_errors_are_named(built: Built, engine_cli: Cli, tmp_path: Path) -> None:
