@@ -30,3 +30,14 @@ def write_record(
     record = {"image": image_id, "tag": tag, "lock-hash": lock_hash, **fingerprint.as_dict()}
     write_atomic(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def read_record(cache: Path, image_id: str) -> dict[str, object] | None:
+    """The build record of an image, None when there is none (or it cannot be read: a record
+    is a convenience, never an input a command fails on)."""
+    path = record_path(cache, image_id)
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None

@@ -17,6 +17,7 @@ from reproenv.cli import (
     mirror,
     run_cmd,
     shell,
+    verify,
 )
 from reproenv.errors import ExitCode, ReproenvError, redact
 
@@ -30,7 +31,8 @@ app = typer.Typer(
     # every flag (typer 0.29), and usage errors stay one greppable `Error:` line.
     rich_markup_mode=None,
 )
-for module in (init, lock, generate, build, run_cmd, shell, doctor, fingerprint, mirror):
+COMMANDS = (init, lock, generate, build, run_cmd, shell, verify, doctor, fingerprint, mirror)
+for module in COMMANDS:
     module.register(app)
 
 

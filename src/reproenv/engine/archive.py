@@ -37,6 +37,9 @@ _CHUNK = 1 << 20
 # path, readable content -> its digest: how a regular file is hashed (the fingerprint's own
 # rule makes `.pyc` headers independent of the source's mtime)
 Hasher = Callable[[str, IO[bytes]], str]
+# which files' bytes to keep: their paths, or a test on the path (the files of a kind, such
+# as every `.dist-info/RECORD`, whose names are not known before the layers are read)
+Keep = Iterable[str] | Callable[[str], bool]
 
 
 def sha256_of(path: str, stream: IO[bytes]) -> str:
@@ -71,9 +74,9 @@ def normalise(name: str) -> str:
     return PurePosixPath("/", name).as_posix().lstrip("/")
 
 
-def read_layer(stream: IO[bytes], *, hasher: Hasher = sha256_of, keep: Iterable[str] = ()) -> Layer:
+def read_layer(stream: IO[bytes], *, hasher: Hasher = sha256_of, keep: Keep = ()) -> Layer:
     """One layer tar (plain or compressed), read forwards. `keep`: paths whose bytes to keep."""
-    wanted = set(keep)
+    wanted = keep if callable(keep) else set(keep).__contains__
     entries: dict[str, Entry] = {}
     whiteouts: set[str] = set()
     opaque: set[str] = set()
@@ -91,7 +94,7 @@ def read_layer(stream: IO[bytes], *, hasher: Hasher = sha256_of, keep: Iterable[
             if not path:
                 continue  # the root folder itself
             content = None
-            if path in wanted and member.isfile():
+            if member.isfile() and wanted(path):
                 # a stream is read once: keep the bytes, then hash them
                 stream_of = layer.extractfile(member)
                 data[path] = stream_of.read() if stream_of else b""
@@ -157,8 +160,8 @@ class Archive:
     config: Mapping[str, Any]
 
 
-def read_archive(path: str, *, hasher: Hasher = sha256_of, keep: Iterable[str] = ()) -> Archive:
-    kept = tuple(keep)
+def read_archive(path: str, *, hasher: Hasher = sha256_of, keep: Keep = ()) -> Archive:
+    kept = keep if callable(keep) else tuple(keep)
     with tarfile.open(path, mode="r:") as outer:
         names = set(outer.getnames())
 

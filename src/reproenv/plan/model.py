@@ -20,6 +20,8 @@ CA_SECRET_ID = "reproenv-ca"  # noqa: S105 - the id of a build secret, not a sec
 NETRC_SECRET_ID = "reproenv-netrc"  # noqa: S105 - likewise
 LOCK_HASH_LABEL = "dev.reproenv.lock-hash"
 GPU_LABEL = "dev.reproenv.gpu"  # `run` reads it to decide on --gpus
+BASE_NAME_LABEL = "org.opencontainers.image.base.name"
+BASE_DIGEST_LABEL = "org.opencontainers.image.base.digest"
 
 
 PROJECT_COPY = "/tmp/reproenv/project"  # noqa: S108 - inside the build, gone after its step
@@ -112,11 +114,11 @@ class BuildPlan:
     def labels(self) -> dict[str, str]:
         return {
             "org.opencontainers.image.title": self.name,
-            "org.opencontainers.image.base.name": self.base_reference,
-            "org.opencontainers.image.base.digest": self.base_digest,
+            BASE_NAME_LABEL: self.base_reference,
+            BASE_DIGEST_LABEL: self.base_digest,
             LOCK_HASH_LABEL: self.lock_hash,
             "dev.reproenv.version": self.reproenv_version,
-            GPU_LABEL: f"cuda{self.require_cuda}" if self.require_cuda else "none",
+            GPU_LABEL: gpu_label(self.require_cuda),
         }
 
 
@@ -132,14 +134,12 @@ def make_plan(
     """`dockerfile` overrides the spec's image.dockerfile (`generate --output-dir`)."""
     platform = platform or default_platform(lock.platforms)
     image = lock.image_for(platform)
-    indexes = {i.index_digest for i in lock.images}
-    shared_index = indexes.pop() if len(lock.platforms) > 1 and len(indexes) == 1 else None
     return BuildPlan(
         name=spec.name,
         python=lock.python,
         platform=platform,
         base_reference=image.reference,
-        base_digest=shared_index or image.digest,
+        base_digest=label_base_digest(lock, platform),
         platform_digest=image.digest,
         apt_packages=tuple(
             f"{p.name}={p.version}" for p in lock.apt_packages if platform in p.platforms
@@ -158,11 +158,7 @@ def make_plan(
         reproenv_version=__version__,
         multi_platform=len(lock.platforms) > 1,
         dockerfile_syntax=spec.dockerfile_syntax,
-        require_cuda=(
-            (lock.gpu.require_cuda or lock.gpu.cuda)
-            if lock.gpu and lock.gpu.need == "cuda"
-            else None
-        ),
+        require_cuda=locked_require_cuda(lock),
         python_executable=f"python{lock.python}" if lock.python_apt else "python3",
         python_from_apt=bool(lock.python_apt),
         local_projects=lock.local_projects,
@@ -173,6 +169,25 @@ def make_plan(
         install=image_install(lock, platform, spec.installer),
         base_mirror=image.mirror,
     )
+
+
+def locked_require_cuda(lock: Lock) -> str | None:
+    """The CUDA the container toolkit must give the image's code, None without GPU code."""
+    if lock.gpu and lock.gpu.need == "cuda":
+        return lock.gpu.require_cuda or lock.gpu.cuda
+    return None
+
+
+def gpu_label(require_cuda: str | None) -> str:
+    return f"cuda{require_cuda}" if require_cuda else "none"
+
+
+def label_base_digest(lock: Lock, platform: str) -> str:
+    """The base digest the Dockerfile names (and the image's label carries): the index when
+    several platforms share it, else the platform's manifest."""
+    indexes = {i.index_digest for i in lock.images}
+    shared_index = indexes.pop() if len(lock.platforms) > 1 and len(indexes) == 1 else None
+    return shared_index or lock.image_for(platform).digest
 
 
 def check_installable(lock: Lock, where: dict[str, str]) -> None:
