@@ -15,7 +15,9 @@ from reproenv.cli import (
     init,
     lock,
     mirror,
+    rerun,
     run_cmd,
+    runs_cmd,
     shell,
     verify,
 )
@@ -31,7 +33,20 @@ app = typer.Typer(
     # every flag (typer 0.29), and usage errors stay one greppable `Error:` line.
     rich_markup_mode=None,
 )
-COMMANDS = (init, lock, generate, build, run_cmd, shell, verify, doctor, fingerprint, mirror)
+COMMANDS = (
+    init,
+    lock,
+    generate,
+    build,
+    run_cmd,
+    shell,
+    runs_cmd,
+    rerun,
+    verify,
+    doctor,
+    fingerprint,
+    mirror,
+)
 for module in COMMANDS:
     module.register(app)
 

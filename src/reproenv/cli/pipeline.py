@@ -106,7 +106,13 @@ def _git_lines(spec: Spec, lock: Lock) -> dict[str, str]:
 
 def current_plan(project: Path) -> tuple[Spec, BuildPlan]:
     """The plan for the lock on disk, as it is (for `run`)."""
+    spec, _, plan = current_lock_plan(project)
+    return spec, plan
+
+
+def current_lock_plan(project: Path) -> tuple[Spec, Lock, BuildPlan]:
+    """The spec, the lock on disk as it is, and its plan (for `run`, its record and `rerun`)."""
     spec = load_spec(project)
     # nothing is installed from requirements.lock here: it is neither checked nor rewritten
     result = ensure_lock(spec, lock_mode(False, True), None, exports=False)
-    return spec, make_plan(spec, result.lock, result.hash)
+    return spec, result.lock, make_plan(spec, result.lock, result.hash)

@@ -39,6 +39,12 @@ def shell(
 ) -> None:
     """Open a shell (bash, else sh) in the built image: the same mounts, user and GPUs as run."""
     request = RunRequest(
-        cpu, tuple(env or ()), tuple(volume or ()), tuple(publish or ()), network, user
+        cpu,
+        tuple(env or ()),
+        tuple(volume or ()),
+        tuple(publish or ()),
+        network,
+        user,
+        record=False,
     )
     raise typer.Exit(run_cmd.launch(project, docker, SHELL_COMMAND, request))

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,23 +171,24 @@ class DockerEngine:
     def run(self, image: str, command: Sequence[str], options: RunOptions) -> int:
         """`docker run` with this terminal's stdin and stdout; the container's exit code."""
         args = run_arguments(image, command, options)
-        with _interrupts_for_docker():
+        with _interrupts_for_docker(options.on_interrupt):
             return self._run(args).returncode
 
 
-def _no_op(signum: int, frame: object) -> None:
-    pass
-
-
 @contextlib.contextmanager
-def _interrupts_for_docker() -> Iterator[None]:
+def _interrupts_for_docker(on_interrupt: Callable[[], None] | None = None) -> Iterator[None]:
     """Ctrl-C is docker's to hand to the container (its sig-proxy, or the TTY), so the exit
     code stays the command's and the container is not orphaned by a killed client. A handler,
     not SIG_IGN: an ignored signal would stay ignored in docker too."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, _no_op)
+
+    def handler(signum: int, frame: object) -> None:
+        if on_interrupt is not None:
+            on_interrupt()
+
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
@@ -218,6 +219,8 @@ def run_arguments(image: str, command: Sequence[str], options: RunOptions) -> li
         args += ["--network", options.network]
     if options.gpus:
         args += ["--gpus", "all"]
+    if options.name:
+        args += ["--name", options.name]
     return [*args, image, *command]
 
 

@@ -8,7 +8,7 @@ Lockers (apt, pip-compile and the base's Python, run inside the pinned base), th
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -53,6 +53,10 @@ class RunOptions:
     network: str | None = None
     interactive: bool = False  # -i: stdin reaches the command
     tty: bool = False  # -t: a terminal inside
+    name: str | None = None  # --name: so the caller can reach the container while it runs
+    # called when this process gets SIGINT while the container runs; docker's sig-proxy already
+    # passes on what it gets itself (a terminal's Ctrl-C), the rest is the caller's to pass on
+    on_interrupt: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
 
 @runtime_checkable  # tests/unit/engine/test_protocol.py checks each engine against it

@@ -28,6 +28,7 @@ from reproenv.spec.model import (
     default_base_image,
     project_name_from_dir,
 )
+from reproenv.spec.run_paths import checked_run_paths
 
 KNOWN_PYTHONS = tuple(f"3.{minor}" for minor in range(8, 15))
 
@@ -153,6 +154,8 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         cuda=raw.cuda,
         gpu_driver=raw.gpu_driver,
         conda=complete_conda(raw.conda, project_dir, spec_path),
+        run_inputs=checked_run_paths(raw.run.inputs, "inputs", project_dir, spec_path),
+        run_outputs=checked_run_paths(raw.run.outputs, "outputs", project_dir, spec_path),
     )
 
 

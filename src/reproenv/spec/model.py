@@ -83,6 +83,13 @@ class RawConda(StrictModel):
     environment_name: Name | None = Field(default=None, alias="lockfile-environment")
 
 
+class RawRun(StrictModel):
+    # files and folders inside the project whose content hashes every run record keeps
+    # (checked by spec/run_paths.py, which names a bad one)
+    inputs: list[str] = Field(default_factory=list)
+    outputs: list[str] = Field(default_factory=list)
+
+
 class RawSpec(StrictModel):
     """`reproenv.toml` (or `[tool.reproenv]`) exactly as a person wrote it."""
 
@@ -99,6 +106,7 @@ class RawSpec(StrictModel):
     apt: RawApt = Field(default_factory=RawApt)
     conda: RawConda | None = None
     image: RawImage = Field(default_factory=RawImage)
+    run: RawRun = Field(default_factory=RawRun)
 
 
 class CondaEntry(StrictModel):
@@ -175,6 +183,9 @@ class Spec(BaseModel):
     cuda: str | None = None
     gpu_driver: str | None = None
     conda: CondaSpec | None = None  # None: not a conda project
+    # [run]: relative POSIX paths, normalised, a folder without its trailing "/"
+    run_inputs: tuple[str, ...] = ()
+    run_outputs: tuple[str, ...] = ()
 
     @property
     def base_is_default(self) -> bool:
