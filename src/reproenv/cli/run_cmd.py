@@ -64,6 +64,15 @@ UserOption = Annotated[
         help="Run as this user instead of yours, exactly as docker's --user (no HOME is set up).",
     ),
 ]
+MlflowOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--mlflow/--no-mlflow",
+        help="Run inside an MLflow run and log the run's conditions to it (default: on when "
+        "MLFLOW_TRACKING_URI is set). Needs reproenv[mlflow].",
+        show_default=False,
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ def run(
     publish: PublishOption = None,
     network: NetworkOption = None,
     user: UserOption = None,
+    mlflow: MlflowOption = None,
 ) -> None:
     """Run a command in the built image, with the project mounted at the workdir, as you.
 
@@ -103,11 +113,19 @@ def run(
     request = RunRequest(
         cpu, tuple(env or ()), tuple(volume or ()), tuple(publish or ()), network, user
     )
-    raise typer.Exit(launch(project, docker, command or [], request))
+    raise typer.Exit(launch(project, docker, command or [], request, mlflow=mlflow))
 
 
-def launch(project: Path, docker: str | None, command: list[str], request: RunRequest) -> int:
-    """Find the image of the current lock and run `command` in it (shared with `shell`)."""
+def launch(
+    project: Path,
+    docker: str | None,
+    command: list[str],
+    request: RunRequest,
+    *,
+    mlflow: bool | None = False,
+) -> int:
+    """Find the image of the current lock and run `command` in it (shared with `shell`);
+    inside an MLflow run when `mlflow` says so (None: when MLFLOW_TRACKING_URI is set)."""
     from reproenv.build.service import require_image
     from reproenv.cli.pipeline import current_plan
     from reproenv.engine import open_engine
@@ -116,7 +134,17 @@ def launch(project: Path, docker: str | None, command: list[str], request: RunRe
     engine = open_engine(docker)
     engine.info()
     image = require_image(engine, plan)
-    return engine.run(image, command, run_options(plan, spec.project_dir, request))
+    options = run_options(plan, spec.project_dir, request)
+    from reproenv.tracking.mlflow import wanted
+
+    if wanted(mlflow, os.environ):
+        from reproenv.cli.run_tracking import lock_content_hash, run_tracked
+
+        return run_tracked(
+            engine, image, command, options, plan, spec.project_dir, os.environ,
+            lock_hash=lock_content_hash(spec),
+        )  # fmt: skip
+    return engine.run(image, command, options)
 
 
 def run_options(
