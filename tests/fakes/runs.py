@@ -59,7 +59,7 @@ class FakeEngine:
     runs: list[tuple[str, Sequence[str], RunOptions]] = field(default_factory=list)
     captured: list[list[str]] = field(default_factory=list)
 
-    def info(self) -> EngineInfo:
+    def info(self, *, capability: bool = False) -> EngineInfo:
         return EngineInfo("/usr/bin/docker", "20.10.24", "20.10.24", Builder.BUILDKIT)
 
     def build(self, **kwargs: Any) -> None:

@@ -29,8 +29,13 @@ if TYPE_CHECKING:
 class RunHook(Protocol):
     """What cli/ hands `execute` to follow a run (an experiment tracker)."""
 
-    def environment(self, tags: Mapping[str, str]) -> Mapping[str, str]:
-        """Variables to set in the container, given the record's tags (before it starts)."""
+    def environment(self, tags: Mapping[str, str]) -> Sequence[str]:
+        """Variables to set in the container, given the record's tags (before it starts), as
+        docker's -e items: `KEY=VALUE`, or `KEY` alone to pass this shell's value by name."""
+        ...
+
+    def volumes(self) -> Sequence[str]:
+        """Folders to mount besides the project, as docker's -v items (after `environment`)."""
         ...
 
     def finished(self, tags: Mapping[str, str], record: Path | None, text: str) -> None:
@@ -97,10 +102,12 @@ def execute(
     deterministic = deterministic_items(request.deterministic)
     options = run_options(target.plan, spec.project_dir, request, extra_env=deterministic)
     record = _start(target, image, command, request, options.env, rerun_of)
-    added = [f"{k}={v}" for hook in hooks for k, v in hook.environment(record.tags()).items()]
-    if added:
+    added = [item for hook in hooks for item in hook.environment(record.tags())]
+    mounted = tuple(volume for hook in hooks for volume in hook.volumes())
+    if added or mounted:
         extra = (*deterministic, *added)
         options = run_options(target.plan, spec.project_dir, request, extra_env=extra)
+        options = replace(options, volumes=(*options.volumes, *mounted))
         record = record.model_copy(update={"env": _recorded(options.env)})
     path = _write(spec.project_dir, record)
     stopper = Stopper(target.engine, f"reproenv-run-{record.id}", tty=options.tty)

@@ -94,6 +94,17 @@ DeterministicOption = Annotated[
 ]
 
 
+MlflowOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--mlflow/--no-mlflow",
+        help="Run inside an MLflow run and log the run's record to it (default: on when "
+        "MLFLOW_TRACKING_URI is set). Needs reproenv[mlflow].",
+        show_default=False,
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("run", context_settings={"allow_interspersed_args": False})(run)
 
@@ -112,6 +123,7 @@ def run(
     network: NetworkOption = None,
     user: UserOption = None,
     deterministic: DeterministicOption = False,
+    mlflow: MlflowOption = None,
 ) -> None:
     """Run a command in the built image, with the project mounted at the workdir, as you.
 
@@ -127,7 +139,7 @@ def run(
         user,
         deterministic=deterministic,
     )
-    raise typer.Exit(launch(project, docker, command or [], request))
+    raise typer.Exit(launch(project, docker, command or [], request, mlflow=mlflow))
 
 
 def launch(
@@ -137,12 +149,16 @@ def launch(
     request: RunRequest,
     *,
     hooks: Sequence[RunHook] = (),
+    mlflow: bool | None = False,
 ) -> int:
     """Find the image of the current lock and run `command` in it (shared with `shell`); a
-    recorded request leaves its run record, and `hooks` (trackers) follow the run."""
+    recorded request leaves its run record, and `hooks` (trackers) follow the run, an MLflow
+    run among them when `mlflow` says so (None: when MLFLOW_TRACKING_URI is set)."""
     from reproenv.cli.recorded_run import built_image, execute, prepare
+    from reproenv.cli.run_tracking import tracking_hooks
 
     target = prepare(project, docker)
+    hooks = (*hooks, *tracking_hooks(target, mlflow if request.record else False))
     if not request.record:
         options = run_options(target.plan, target.spec.project_dir, request)
         return target.engine.run(built_image(target).tag, command, options)

@@ -122,9 +122,12 @@ class Tracker:
         self.tags: Mapping[str, str] = {}
         self.finished_with: tuple[Path | None, str] | None = None
 
-    def environment(self, tags: Mapping[str, str]) -> Mapping[str, str]:
+    def environment(self, tags: Mapping[str, str]) -> tuple[str, ...]:
         self.tags = tags
-        return {"MLFLOW_RUN_ID": "r1"}
+        return ("MLFLOW_RUN_ID=r1",)
+
+    def volumes(self) -> tuple[str, ...]:
+        return ("/srv/mlartifacts:/srv/mlartifacts",)
 
     def finished(self, tags: Mapping[str, str], record: Path | None, text: str) -> None:
         self.finished_with = (record, text)
@@ -135,6 +138,7 @@ def test_hooks_add_variables_before_and_get_the_record_after(tmp_path: Path) -> 
     engine, tracker = FakeEngine(), Tracker()
     outcome = execute(make_target(project, engine), ["x"], RunRequest(), hooks=[tracker])
     assert env_of(engine.runs[0][2])["MLFLOW_RUN_ID"] == "r1"
+    assert "/srv/mlartifacts:/srv/mlartifacts" in engine.runs[0][2].volumes
     assert outcome.record.env["MLFLOW_RUN_ID"] == "r1"
     assert tracker.tags["reproenv.image_id"] == outcome.record.image.id
     assert tracker.finished_with is not None
