@@ -7,7 +7,17 @@ import sys
 import typer
 
 from reproenv import __version__
-from reproenv.cli import build, doctor, fingerprint, generate, init, lock, run_cmd, shell
+from reproenv.cli import (
+    build,
+    doctor,
+    fingerprint,
+    generate,
+    init,
+    lock,
+    run_cmd,
+    sbom,
+    shell,
+)
 from reproenv.errors import ExitCode, ReproenvError, redact
 
 app = typer.Typer(
@@ -20,7 +30,7 @@ app = typer.Typer(
     # every flag (typer 0.29), and usage errors stay one greppable `Error:` line.
     rich_markup_mode=None,
 )
-for module in (init, lock, generate, build, run_cmd, shell, doctor, fingerprint):
+for module in (init, lock, generate, build, run_cmd, shell, doctor, fingerprint, sbom):
     module.register(app)
 
 
