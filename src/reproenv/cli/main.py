@@ -8,6 +8,7 @@ import typer
 
 from reproenv import __version__
 from reproenv.cli import (
+    archive,
     build,
     doctor,
     fingerprint,
@@ -30,7 +31,7 @@ app = typer.Typer(
     # every flag (typer 0.29), and usage errors stay one greppable `Error:` line.
     rich_markup_mode=None,
 )
-for module in (init, lock, generate, build, run_cmd, shell, doctor, fingerprint, sbom):
+for module in (init, lock, generate, build, run_cmd, shell, doctor, fingerprint, sbom, archive):
     module.register(app)
 
 
