@@ -8,6 +8,7 @@ import typer
 
 from reproenv import __version__
 from reproenv.cli import (
+    archive,
     build,
     doctor,
     fingerprint,
@@ -18,6 +19,7 @@ from reproenv.cli import (
     rerun,
     run_cmd,
     runs_cmd,
+    sbom,
     shell,
     verify,
 )
@@ -45,6 +47,8 @@ COMMANDS = (
     verify,
     doctor,
     fingerprint,
+    sbom,
+    archive,
     mirror,
 )
 for module in COMMANDS:
