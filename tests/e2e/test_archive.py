@@ -113,9 +113,9 @@ def test_archive_then_restore_runs_with_the_registry_gone(
     for step in (("lock",), ("build", "--fingerprint", *HOST_NETWORK)):
         done = cli(*step, cwd=project)
         assert done.code == 0, f"reproenv {' '.join(step)} failed:\n{done.output}"
-    runs = project / ".reproenv" / "runs"  # a run record, as `reproenv run` leaves them
-    runs.mkdir(parents=True)
-    (runs / "20260101T000000Z-0001.json").write_text('{"exit-code": 0}\n')
+    first = cli("run", "--", "python", "-c", "import six", cwd=project)  # leaves a record
+    assert first.code == 0, first.output
+    (record,) = (project / ".reproenv" / "runs").iterdir()
     tag = f"archive-demo:{_lock_hash(project)[:12]}"
     image_id = json.loads(docker_host("image", "inspect", tag).stdout)[0]["Id"]
 
@@ -128,7 +128,7 @@ def test_archive_then_restore_runs_with_the_registry_gone(
     assert names[0] == "reproenv-archive.json" and names[-1] == "image.tar"
     assert {"project/reproenv.lock", "project/reproenv.toml", "project/Dockerfile",
             "project/requirements.in", "sbom.cdx.json",
-            "records/runs/20260101T000000Z-0001.json"} <= set(names)  # fmt: skip
+            f"records/runs/{record.name}"} <= set(names)  # fmt: skip
     assert f"records/builds/{image_id.replace(':', '-')}.json" in names
     assert manifest["image"] == {**manifest["image"], "id": image_id, "tag": tag}
 
@@ -146,11 +146,12 @@ def test_archive_then_restore_runs_with_the_registry_gone(
     assert done.code == 0, done.output
     assert json.loads(docker_host("image", "inspect", tag).stdout)[0]["Id"] == image_id
     assert (restored / "reproenv.lock").read_bytes() == (project / "reproenv.lock").read_bytes()
-    assert (restored / ".reproenv/runs/20260101T000000Z-0001.json").is_file()
+    assert (restored / ".reproenv/runs" / record.name).read_bytes() == record.read_bytes()
     ran = cli("run", "--project", str(restored), "--", "python", "-c",
               "import six; print(six.__version__)", cwd=restored)  # fmt: skip
     assert (ran.code, ran.stdout.strip()) == (0, "1.16.0"), ran.output
-    # `reproenv verify` (built separately) is to pass here too, on the restored image
+    verified = cli("verify", "--project", str(restored), cwd=restored)
+    assert verified.code == 0, verified.output
 
     # over the original project with a file changed: refused, named, nothing loaded
     (project / "requirements.in").write_text("six\n")
