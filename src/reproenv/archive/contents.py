@@ -28,12 +28,29 @@ def collect(spec: Spec, plan: BuildPlan, cache: Path | None, image_id: str) -> C
     are on disk; the build record of the image and the project's run records."""
     root = spec.project_dir.resolve()
     candidates = [spec.source, *check_inputs(spec), *(root / name for name in render_all(plan))]
+    candidates += [root / name for name in _context_files(root, plan)]
     files = sorted({_relative(root, path) for path in candidates if _inside(root, path)})
     builds: tuple[Path, ...] = ()
     if cache is not None and record_path(cache, image_id).is_file():
         builds = (record_path(cache, image_id),)
     runs = tuple(sorted(p for p in (root / RUNS_DIR).glob("*.json") if p.is_file()))
     return Contents(root, tuple(files), builds, runs)
+
+
+def _context_files(root: Path, plan: BuildPlan) -> list[str]:
+    """The project's code and data as the image's build context holds them (the ignore file's
+    rules keep out version control, caches, secrets): a restored project runs as this one."""
+    from reproenv.build.context import parse_rules, walk_context
+
+    ignore = root / plan.dockerignore
+    if not ignore.is_file():
+        return []
+    rules = parse_rules(ignore.read_text(encoding="utf-8", errors="replace").splitlines())
+    return [
+        path
+        for path, is_file in walk_context(root, rules)
+        if is_file and not path.startswith(f"{RUNS_DIR}/")
+    ]
 
 
 def _inside(root: Path, path: Path) -> bool:

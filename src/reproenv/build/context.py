@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 import tarfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,32 +99,40 @@ def excluded(rules: tuple[_Rule, ...], path: str) -> bool:
 
 def write_context(project_dir: Path, rules: tuple[_Rule, ...], dockerfile: str, dest: Path) -> int:
     """Write the filtered context and the Dockerfile to `dest`; returns the number of files."""
-    reincludes = any(rule.exclusion for rule in rules)
     count = 0
     # the client recognises a tar on stdin by its first 512-byte header: a plain one first,
     # no PAX extension block before it
     with tarfile.open(dest, "w", format=tarfile.GNU_FORMAT) as archive:
         _add_text(archive, LEGACY_DOCKERFILE, dockerfile)
         _add_text(archive, ".dockerignore", _OWN_IGNORE)
-        for folder, subfolders, files in os.walk(project_dir):
-            base = Path(folder).relative_to(project_dir).as_posix()
-            prefix = "" if base == "." else f"{base}/"
-            kept = []
-            for name in sorted(subfolders):
-                relative = prefix + name
-                if not excluded(rules, relative):
-                    archive.add(Path(folder) / name, relative, recursive=False, filter=_owned)
-                    kept.append(name)
-                elif reincludes:
-                    kept.append(name)  # a `!` rule may bring back something inside
-            subfolders[:] = kept
-            for name in sorted(files):
-                relative = prefix + name
-                if relative in (".dockerignore", LEGACY_DOCKERFILE) or excluded(rules, relative):
-                    continue
-                archive.add(Path(folder) / name, relative, recursive=False, filter=_owned)
-                count += 1
+        for relative, is_file in walk_context(project_dir, rules):
+            if is_file and relative in (".dockerignore", LEGACY_DOCKERFILE):
+                continue
+            archive.add(project_dir / relative, relative, recursive=False, filter=_owned)
+            count += is_file
     return count
+
+
+def walk_context(project_dir: Path, rules: tuple[_Rule, ...]) -> Iterator[tuple[str, bool]]:
+    """What the build context holds, in a stable order: (relative path, is a file) of each
+    folder and file the ignore `rules` keep."""
+    reincludes = any(rule.exclusion for rule in rules)
+    for folder, subfolders, files in os.walk(project_dir):
+        base = Path(folder).relative_to(project_dir).as_posix()
+        prefix = "" if base == "." else f"{base}/"
+        kept = []
+        for name in sorted(subfolders):
+            relative = prefix + name
+            if not excluded(rules, relative):
+                yield relative, False
+                kept.append(name)
+            elif reincludes:
+                kept.append(name)  # a `!` rule may bring back something inside
+        subfolders[:] = kept
+        for name in sorted(files):
+            relative = prefix + name
+            if not excluded(rules, relative):
+                yield relative, True
 
 
 def _owned(info: tarfile.TarInfo) -> tarfile.TarInfo:

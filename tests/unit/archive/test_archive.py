@@ -133,6 +133,21 @@ def test_the_archive_holds_its_members_in_a_fixed_order(tmp_path: Path) -> None:
     assert [m.name for m in manifest.members] == listed[1:]
 
 
+def test_the_archive_holds_the_code_the_image_does_and_nothing_the_ignore_file_keeps_out(
+    tmp_path: Path,
+) -> None:
+    folder, prepared, plan = project(tmp_path)
+    (folder / "src").mkdir()
+    (folder / "src" / "model.py").write_text("SEED = 0\n")
+    (folder / ".env").write_text("TOKEN=secret\n")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    files = collect(prepared.spec, plan, None, IMAGE_ID).project_files
+    assert {"requirements.in", "src/model.py"} <= set(files)
+    assert not {".env", ".git/HEAD"} & set(files)
+    assert not any(name.startswith(".reproenv/runs/") for name in files)  # records apart
+
+
 def test_the_same_project_and_image_give_the_same_archive(tmp_path: Path) -> None:
     first, _, _ = make_archive(tmp_path / "a")
     second, _, _ = make_archive(tmp_path / "b")

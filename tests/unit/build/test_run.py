@@ -179,7 +179,9 @@ def test_an_env_without_a_name_is_bad_input(tmp_path: Path) -> None:
 def launched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, list[str], RunRequest]]:
     calls: list[tuple[Path, list[str], RunRequest]] = []
 
-    def fake_launch(project: Path, docker: str | None, command: list[str], req: RunRequest) -> int:
+    def fake_launch(
+        project: Path, docker: str | None, command: list[str], req: RunRequest, **_: object
+    ) -> int:
         calls.append((project, command, req))
         return 5
 
