@@ -89,6 +89,13 @@ def restore(
     manifest = restored.manifest
     note(f"loaded {manifest.image_tag} ({manifest.image_id})")
     if restored.written:
-        note(f"wrote {', '.join(restored.written)}")
+        note(f"wrote {_some(restored.written)} into {project}")
     if restored.unchanged:
         note(f"{len(restored.unchanged)} files already as archived")
+
+
+def _some(paths: list[str], shown: int = 5) -> str:
+    """A few names, then how many more: a restored project may hold hundreds of files."""
+    listed = ", ".join(paths[:shown])
+    more = len(paths) - shown
+    return f"{len(paths)} files ({listed}, and {more} more)" if more > 0 else listed
