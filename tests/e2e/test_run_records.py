@@ -1,7 +1,7 @@
 """Run records from real `reproenv run`s on the real engine: every field checked against its
 source (git, `docker image inspect`, the lock, the host probe) and the shipped JSON Schema;
-SIGINT leaves an "interrupted" record and no container; `rerun` says "repeatable", names an
-output that differs, and stops before running when the commit moved.
+SIGINT or SIGTERM leaves an "interrupted" record and no container; `rerun` says "repeatable",
+names an output that differs, and stops before running when the commit moved.
 
 The project is pure Python with no package to install, in a git repository, built once for
 the module. reproenv runs as `python -m reproenv` (not on the fake GPU host the other tests
@@ -215,23 +215,28 @@ def test_a_run_record_holds_every_field_from_its_source(
     assert shown.code == 0 and json.loads(shown.stdout) == record
 
 
-def test_sigint_leaves_an_interrupted_record_and_no_container(
-    reproenv: Reproenv, docker_host: DockerHost
+@pytest.mark.parametrize(
+    ("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 137)], ids=["INT", "TERM"]
+)
+def test_a_signal_leaves_an_interrupted_record_and_no_container(
+    reproenv: Reproenv, docker_host: DockerHost, signum: int, exit_code: int
 ) -> None:
+    """Ctrl-C, or the SIGTERM a scheduler sends before it kills a job: the container is
+    stopped as `docker stop` does (sleep.py, its PID 1, has no TERM handler: KILL, 137)."""
     process = reproenv.popen("run", "--", "python", "sleep.py")
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "started"
         running = newest(reproenv.project)
         assert running["state"] == "running" and running["exit-code"] is None
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         code = process.wait(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
     record = records(reproenv.project)[running["id"]]
     assert record["state"] == "interrupted", process.stderr.read() if process.stderr else ""
-    assert code == record["exit-code"] == 130
+    assert code == record["exit-code"] == exit_code
     name = f"reproenv-run-{record['id']}"
     for _ in range(20):
         left = docker_host("ps", "-aq", "--filter", f"name={name}").stdout.strip()

@@ -9,6 +9,7 @@ and is called with the finished record after it ends.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -204,10 +205,13 @@ def _write(project_dir: Path, record: RunRecord) -> Path | None:
         return None
 
 
+STOP_GRACE_S = 10  # docker stop's own default
+
+
 class Stopper:
-    """SIGINT while the container runs: the run ends "interrupted", and the container gets the
-    signal (docker kill), unless a terminal sent it to docker's process group too. A second one
-    kills the container."""
+    """SIGINT or SIGTERM while the container runs: the run ends "interrupted", and the
+    container gets the signal (docker kill), unless a terminal sent a SIGINT to docker's process
+    group too. A second one kills the container."""
 
     def __init__(self, engine: ContainerEngine, name: str, *, tty: bool) -> None:
         self.engine, self.name, self.tty = engine, name, tty
@@ -218,19 +222,26 @@ class Stopper:
     def fired(self) -> bool:
         return self.count > 0
 
-    def __call__(self) -> None:
+    def __call__(self, signum: int = signal.SIGINT) -> None:
         self.count += 1
-        if self.count == 1 and terminal_sent_it(self.tty):
+        if self.count == 1 and signum == signal.SIGINT and terminal_sent_it(self.tty):
             return  # docker's sig-proxy passes it on
-        signal_name = "INT" if self.count == 1 else "KILL"
-        threading.Thread(target=self._kill, args=(signal_name,), daemon=True).start()
+        if self.count > 1:
+            args = ["kill", "--signal", "KILL", self.name]
+        elif signum == signal.SIGTERM:
+            # as `docker stop`: TERM, then KILL after the grace time, since a command that is
+            # the container's PID 1 ignores a TERM it has no handler for
+            args = ["stop", "--time", str(STOP_GRACE_S), self.name]
+        else:
+            args = ["kill", "--signal", "INT", self.name]
+        threading.Thread(target=self._kill, args=(args,), daemon=True).start()
 
-    def _kill(self, signal_name: str) -> None:
+    def _kill(self, args: list[str]) -> None:
         # the container may not exist yet (docker is still creating it): try a while
         for _ in range(40):
             if self._done.is_set():
                 return
-            if self.engine.capture(["kill", "--signal", signal_name, self.name]).returncode == 0:
+            if self.engine.capture(args).returncode == 0:
                 return
             self._done.wait(0.25)
 

@@ -176,23 +176,26 @@ class DockerEngine:
 
 
 @contextlib.contextmanager
-def _interrupts_for_docker(on_interrupt: Callable[[], None] | None = None) -> Iterator[None]:
+def _interrupts_for_docker(on_interrupt: Callable[[int], None] | None = None) -> Iterator[None]:
     """Ctrl-C is docker's to hand to the container (its sig-proxy, or the TTY), so the exit
     code stays the command's and the container is not orphaned by a killed client. A handler,
-    not SIG_IGN: an ignored signal would stay ignored in docker too."""
+    not SIG_IGN: an ignored signal would stay ignored in docker too. With `on_interrupt`,
+    SIGTERM (a scheduler's, `kill`'s) goes to it as well instead of ending reproenv at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum: int, frame: object) -> None:
         if on_interrupt is not None:
-            on_interrupt()
+            on_interrupt(signum)
 
-    previous = signal.signal(signal.SIGINT, handler)
+    caught = (signal.SIGINT, signal.SIGTERM) if on_interrupt is not None else (signal.SIGINT,)
+    previous = {signum: signal.signal(signum, handler) for signum in caught}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, before in previous.items():
+            signal.signal(signum, before)
 
 
 def run_arguments(image: str, command: Sequence[str], options: RunOptions) -> list[str]:

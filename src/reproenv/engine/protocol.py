@@ -56,7 +56,8 @@ class RunOptions:
     name: str | None = None  # --name: so the caller can reach the container while it runs
     # called when this process gets SIGINT while the container runs; docker's sig-proxy already
     # passes on what it gets itself (a terminal's Ctrl-C), the rest is the caller's to pass on
-    on_interrupt: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+    # called with the signal (SIGINT, or SIGTERM as schedulers send it) while the container runs
+    on_interrupt: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @runtime_checkable  # tests/unit/engine/test_protocol.py checks each engine against it

@@ -80,6 +80,30 @@ def test_sigint_while_the_container_runs_is_interrupted_and_stops_it(tmp_path: P
     assert engine.captured[0] == ["kill", "--signal", "INT", name]
 
 
+def test_sigterm_from_a_scheduler_is_interrupted_and_passed_to_the_container(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import time
+
+    project = make_project(tmp_path / "p")
+    engine = FakeEngine()
+
+    def container(command: Sequence[str], options: RunOptions) -> int:
+        assert options.on_interrupt is not None
+        options.on_interrupt(signal.SIGTERM)  # what the engine's SIGTERM handler calls
+        for _ in range(100):  # the kill goes from a thread
+            if engine.captured:
+                break
+            time.sleep(0.01)
+        return 143
+
+    engine.behaviour = container
+    outcome = execute(make_target(project, engine), ["sleep"], RunRequest())
+    assert (outcome.record.state, outcome.exit_code) == ("interrupted", 143)
+    assert engine.captured[0] == ["stop", "--time", "10", engine.runs[0][2].name]
+
+
 def test_ctrl_c_outside_dockers_handler_still_finishes_the_record(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
 
