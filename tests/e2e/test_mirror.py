@@ -5,6 +5,7 @@ and the build pulls it from there, with the registry the lock was made from out 
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import subprocess
 import time
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from reproenv.lock.model import parse_lock
-from tests.conftest import Cli, DockerHost
+from tests.conftest import Cli, DockerHost, ModernDockerHost
+from tests.e2e.test_modern_reproducible import modern_cli
 from tests.e2e.test_run import prerequisite
 
 pytestmark = [pytest.mark.docker]
@@ -141,3 +143,45 @@ def test_a_build_from_the_recorded_mirror_pulls_the_same_digest_from_it(
 
 def built_tag(output: str) -> str:
     return output.split("reproenv: built ", 1)[1].split()[0]
+
+
+def test_an_engine_without_the_base_fetches_its_layers_from_the_mirror(
+    engine_cli: Cli,
+    second_modern_docker_host: ModernDockerHost,
+    second_registry: Registry,
+    tmp_path: Path,
+) -> None:
+    """The second modern engine (its own data root) emptied of images and build cache: the
+    base's config and every layer come from the mirror, by the locked digests."""
+    project = tmp_path / "mirrored"
+    project.mkdir()
+    (project / "requirements.in").write_text("")
+    (project / "reproenv.toml").write_text('name = "fetched"\n[pip]\nrequirements = []\n')
+    for step in (("lock",), ("mirror", second_registry.address, "--record")):
+        done = engine_cli(*step, cwd=project)
+        assert done.code == 0, done.output
+    lock_file = project / "reproenv.lock"
+    (image,) = parse_lock(lock_file.read_text(), lock_file).images
+    repository = image.reference.split("/", 1)[1].split(":")[0]
+    body, _ = second_registry.get(f"{repository}/manifests/{image.digest}")
+    manifest = json.loads(body)
+    if "manifests" in manifest:  # an index: the platform's own manifest
+        arch = image.platform.split("/")[1]
+        entry = next(m for m in manifest["manifests"] if m["platform"]["architecture"] == arch)
+        manifest = json.loads(second_registry.get(f"{repository}/manifests/{entry['digest']}")[0])
+    blobs = [manifest["config"]["digest"], *(layer["digest"] for layer in manifest["layers"])]
+    engine = second_modern_docker_host
+    engine("image", "prune", "-af")
+    engine("builder", "prune", "-af")
+    seen = len(second_registry.log.read_text().splitlines())
+
+    cli = modern_cli(engine, tmp_path / "cache")
+    built = cli("build", cwd=project, env={"REPROENV_REGISTRY_MIRROR": CLOSED})
+
+    assert built.code == 0, built.output
+    served = second_registry.log.read_text().splitlines()[seen:]
+    for digest in blobs:
+        assert any(f'/{repository}/blobs/{digest} HTTP/1.1" 200' in line for line in served), (
+            digest,
+            served,
+        )
