@@ -75,3 +75,21 @@ def test_init_prefers_a_lock_the_project_already_keeps(cli: Cli, tmp_path: Path)
     assert cli("init", cwd=tmp_path).code == 0
     spec = tomllib.loads((tmp_path / "reproenv.toml").read_text())
     assert spec["pip"] == {"requirements": ["uv.lock"], "pyproject": False}
+
+
+def test_init_says_a_conda_lock_file_it_leaves_unused_and_how_to_use_it(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["attrs"]\n')
+    (tmp_path / "pixi.lock").write_text("version: 6\n")
+    result = cli("init", cwd=tmp_path)
+    assert result.code == 0, result.output
+    assert "pixi.lock is here and not used" in result.stderr
+    assert 'add lockfile = "pixi.lock" under [conda]' in result.stderr
+    assert "conda" not in tomllib.loads((tmp_path / "reproenv.toml").read_text())
+
+
+def test_init_says_nothing_of_lock_files_a_project_lacks(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["attrs"]\n')
+    result = cli("init", cwd=tmp_path)
+    assert result.code == 0 and "not used" not in result.stderr, result.output

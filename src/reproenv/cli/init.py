@@ -67,6 +67,28 @@ def init(
             f"{OUTPUT_DOCKERFILE} (image.dockerfile) and leaves them as they are"
         )
     _say_conda(project, conda, python)
+    _say_unused_lock_files(project, conda.file)
+
+
+# conda lock files init does not turn into a spec: which environment of them is the image's is
+# the user's call (a project's pixi.lock often pins its developers' tools, not its runtime)
+CONDA_LOCK_FILES = ("conda-lock.yml", "pixi.lock")
+
+
+def _say_unused_lock_files(project: Path, environment_file: str | None) -> None:
+    from rich.markup import escape
+
+    if environment_file:
+        return
+    for name in CONDA_LOCK_FILES:
+        if (project / name).is_file():
+            message = (
+                f"{name} is here and not used: the image installs the pip inputs above; to "
+                f'build the conda environment it pins instead, add lockfile = "{name}" under '
+                "[conda] in reproenv.toml (and lockfile-environment = NAME for one of several) "
+                "and run `reproenv lock`"
+            )
+            note(escape(message))
 
 
 def _say_conda(project: Path, conda: CondaInputs, python: str) -> None:
