@@ -16,6 +16,7 @@ from reproenv.cli import (
     init,
     lock,
     mirror,
+    publish,
     rerun,
     run_cmd,
     runs_cmd,
@@ -50,6 +51,7 @@ COMMANDS = (
     sbom,
     archive,
     mirror,
+    publish,
 )
 for module in COMMANDS:
     module.register(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,11 +25,19 @@ from reproenv.engine.capability import (
     containerd_store,
 )
 from reproenv.engine.protocol import Builder, EngineInfo, RunOptions
-from reproenv.errors import environment
+from reproenv.errors import ReproenvError, environment
 
 # Clients from 23.0 on refuse DOCKER_BUILDKIT=1 without the buildx plugin; older ones drive
 # the engine's built-in BuildKit themselves.
 _CLIENT_NEEDS_BUILDX = Version("23.0")
+
+
+# what docker and registries say when they refuse the credentials (or their absence)
+_DENIED = re.compile(
+    r"unauthori[sz]ed|denied|authentication required|no basic auth credentials|"
+    r"\b(401|403)\b|forbidden",
+    re.IGNORECASE,
+)
 
 
 LEGACY_NOTE = (
@@ -173,6 +182,59 @@ class DockerEngine:
         args = run_arguments(image, command, options)
         with _interrupts_for_docker(options.on_interrupt):
             return self._run(args).returncode
+
+    def tag(self, image: str, target: str) -> None:
+        result = self._run(["tag", image, target], capture_output=True)
+        if result.returncode != 0:
+            raise _registry_error("tag", target, result.stderr, self.executable)
+
+    def push(self, reference: str, *, auth_dir: Path | None = None) -> None:
+        self._registry_command(["push", reference], reference, auth_dir)
+
+    def pull(self, reference: str, *, auth_dir: Path | None = None) -> None:
+        self._registry_command(["pull", reference], reference, auth_dir)
+
+    def login(self, registry: str, username: str, password: str, *, auth_dir: Path) -> None:
+        args = ["login", "--username", username, "--password-stdin", registry]
+        # captured: docker login warns that the password is stored unencrypted, naming the file
+        result = self._run(
+            args,
+            extra_env={"DOCKER_CONFIG": str(auth_dir)},
+            input=password,
+            capture_output=True,
+        )
+        if result.returncode != 0:
+            raise _registry_error("login", registry, result.stderr, self.executable)
+
+    def _registry_command(self, args: list[str], reference: str, auth_dir: Path | None) -> None:
+        extra_env = {"DOCKER_CONFIG": str(auth_dir)} if auth_dir is not None else None
+        # progress to stderr as it is for people; stderr is kept to say why it failed
+        result = self._run(args, extra_env=extra_env, stdout=sys.stderr, stderr=subprocess.PIPE)
+        if result.returncode != 0:
+            raise _registry_error(args[0], reference, result.stderr, self.executable)
+
+
+def _registry_error(
+    action: str, reference: str, stderr: str | None, executable: str
+) -> ReproenvError:
+    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
+    detail = lines[-1] if lines else "no message"
+    if _DENIED.search(stderr or ""):
+        return environment(
+            f"docker {action} {reference} was refused by the registry: {detail}",
+            "registry-denied",
+            "log in to the registry with an account that may push there",
+            image=reference,
+            executable=executable,
+        )
+    return environment(
+        f"docker {action} {reference} failed: {detail}",
+        "registry-failed",
+        "check that the registry is reachable and the name is right; `reproenv doctor` checks "
+        "the engine",
+        image=reference,
+        executable=executable,
+    )
 
 
 @contextlib.contextmanager

@@ -102,3 +102,24 @@ class ContainerEngine(Protocol):
     def run(self, image: str, command: Sequence[str], options: RunOptions) -> int:
         """Run `command` in `image` on this terminal; the container's exit code."""
         ...
+
+    # The registry side, for `reproenv publish`. `auth_dir`: a docker config folder whose
+    # credentials are used instead of the user's own (the engine's DOCKER_CONFIG). A registry
+    # that refuses the credentials raises `registry-denied`; other failures `registry-failed`.
+
+    def tag(self, image: str, target: str) -> None:
+        """Give `image` the further name `target` (repository:tag)."""
+        ...
+
+    def push(self, reference: str, *, auth_dir: Path | None = None) -> None:
+        """Push `reference` (repository:tag) to its registry; progress goes to stderr."""
+        ...
+
+    def pull(self, reference: str, *, auth_dir: Path | None = None) -> None:
+        """Pull `reference` (by tag or digest) from its registry; progress goes to stderr."""
+        ...
+
+    def login(self, registry: str, username: str, password: str, *, auth_dir: Path) -> None:
+        """Store credentials for `registry` in `auth_dir`, the password passed on stdin (never
+        in an argument, never printed)."""
+        ...

@@ -124,7 +124,6 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         if raw.pip.pyproject
         else ()
     )
-    mirror = env.get(MIRROR_ENV) or raw.image.registry_mirror or None
     return Spec(
         project_dir=project_dir,
         source=spec_path,
@@ -143,7 +142,7 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         apt_packages=tuple(sorted(set(raw.apt.packages))),
         apt_snapshot=raw.apt.snapshot,
         base_image=raw.image.base or default_base_image(python),
-        registry_mirror=mirror,
+        registry_mirror=env.get(MIRROR_ENV) or raw.image.registry_mirror or None,
         user=raw.image.user or DEFAULT_USER,
         workdir=raw.image.workdir or DEFAULT_WORKDIR,
         dockerfile_syntax=raw.image.dockerfile_syntax,
@@ -156,6 +155,7 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         conda=complete_conda(raw.conda, project_dir, spec_path),
         run_inputs=checked_run_paths(raw.run.inputs, "inputs", project_dir, spec_path),
         run_outputs=checked_run_paths(raw.run.outputs, "outputs", project_dir, spec_path),
+        publish_repository=raw.publish.repository,
     )
 
 

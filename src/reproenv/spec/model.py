@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from reproenv.model_base import StrictModel
 
@@ -90,6 +90,46 @@ class RawRun(StrictModel):
     outputs: list[str] = Field(default_factory=list)
 
 
+# `[publish] repository`: host[:port]/path, the docker/distribution grammar without tag or digest
+_REGISTRY_HOST = re.compile(
+    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?"
+)
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REPOSITORY_PATH = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*")
+REPOSITORY_FORM = "host[:port]/org/name, for example ghcr.io/org/name or 127.0.0.1:5000/team/env"
+
+
+def repository_problem(text: str) -> str | None:
+    """Why `text` is not a repository to publish to (host[:port]/path), or None when it is."""
+    host, slash, path = text.strip().partition("/")
+    if "@" in text:
+        return "a digest does not belong in it: publish reports the digest it pushed"
+    if not slash or not path:
+        return f"it names no registry host: write it as {REPOSITORY_FORM}"
+    if not ("." in host or ":" in host or host == "localhost"):
+        return f"it names no registry host ({host!r} is a path): write it as {REPOSITORY_FORM}"
+    if not _REGISTRY_HOST.fullmatch(host):
+        return f"{host!r} is not a registry host[:port]: write it as {REPOSITORY_FORM}"
+    if ":" in path:
+        return "a tag does not belong in it: tags come from the lock hash, git and --release"
+    if not _REPOSITORY_PATH.fullmatch(path):
+        return f"{path!r} is not a repository path (lowercase letters, digits, . _ - and /)"
+    return None
+
+
+class RawPublish(StrictModel):
+    repository: str | None = None
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str | None) -> str | None:
+        problem = None if value is None else repository_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return None if value is None else value.strip()
+
+
 class RawSpec(StrictModel):
     """`reproenv.toml` (or `[tool.reproenv]`) exactly as a person wrote it."""
 
@@ -107,6 +147,7 @@ class RawSpec(StrictModel):
     conda: RawConda | None = None
     image: RawImage = Field(default_factory=RawImage)
     run: RawRun = Field(default_factory=RawRun)
+    publish: RawPublish = Field(default_factory=RawPublish)
 
 
 class CondaEntry(StrictModel):
@@ -186,6 +227,7 @@ class Spec(BaseModel):
     # [run]: relative POSIX paths, normalised, a folder without its trailing "/"
     run_inputs: tuple[str, ...] = ()
     run_outputs: tuple[str, ...] = ()
+    publish_repository: str | None = None  # [publish] repository: host[:port]/path
 
     @property
     def base_is_default(self) -> bool:

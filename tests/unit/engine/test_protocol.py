@@ -26,7 +26,17 @@ MEMBERS = [
 
 
 def test_the_protocol_names_what_callers_use() -> None:
-    assert sorted(MEMBERS) == ["build", "capture", "image_inspect", "info", "run"]
+    assert sorted(MEMBERS) == [
+        "build",
+        "capture",
+        "image_inspect",
+        "info",
+        "login",
+        "pull",
+        "push",
+        "run",
+        "tag",
+    ]
 
 
 @pytest.mark.parametrize("engine_class", ENGINES)
