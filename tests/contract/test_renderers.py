@@ -8,7 +8,7 @@ import pytest
 
 from reproenv.fsutil import GENERATED_MARKER
 from reproenv.render.base import Renderer
-from reproenv.render.registry import RENDERERS
+from reproenv.render.registry import OPTIONAL_RENDERERS, RENDERERS
 from tests.fakes.plans import make_build_plan
 
 PLAN = make_build_plan(
@@ -19,7 +19,10 @@ PLAN = make_build_plan(
 )
 
 
-@pytest.fixture(params=RENDERERS, ids=[r.name for r in RENDERERS])
+ALL = (*RENDERERS, *OPTIONAL_RENDERERS)  # the optional ones (generate --apptainer, --k8s) too
+
+
+@pytest.fixture(params=ALL, ids=[r.name for r in ALL])
 def renderer(request: pytest.FixtureRequest) -> Renderer:
     return request.param  # type: ignore[no-any-return]
 

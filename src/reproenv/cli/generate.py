@@ -1,4 +1,5 @@
-"""`reproenv generate`: render Dockerfile and .dockerignore from the lock."""
+"""`reproenv generate`: render Dockerfile and .dockerignore from the lock (and, when asked,
+apptainer.def and a Kubernetes Job for the same image)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,24 @@ ExplainOption = Annotated[
     typer.Option("--explain", help="Print the image's dependency layers and why each is one."),
 ]
 
+ApptainerOption = Annotated[
+    bool,
+    typer.Option("--apptainer", help="Also write apptainer.def, the image for Apptainer."),
+]
+K8sOption = Annotated[
+    bool,
+    typer.Option("--k8s", help="Also write k8s/job.yaml, a Kubernetes Job that runs the command."),
+]
+ImageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--image",
+        metavar="REPOSITORY@sha256:DIGEST",
+        help="The published image, by digest, for --apptainer and --k8s (default: the local "
+        "image reproenv build tags).",
+    ),
+]
+
 
 def register(app: typer.Typer) -> None:
     app.command("generate")(generate)
@@ -39,17 +58,61 @@ def generate(
     ca_cert: CaCertOption = None,
     output_dir: OutputDirOption = None,
     explain: ExplainOption = False,
+    apptainer: ApptainerOption = False,
+    k8s: K8sOption = False,
+    image: ImageOption = None,
 ) -> None:
     """Write Dockerfile and .dockerignore for the locked environment."""
     from reproenv.cli.pipeline import generate_files
+    from reproenv.render.registry import optional_renderers
 
+    extra = optional_renderers(
+        apptainer=apptainer, k8s=k8s, image=published_image(image, apptainer or k8s)
+    )
     prepared = generate_files(
-        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert, output_dir=output_dir
+        project,
+        locked=locked,
+        frozen=frozen,
+        force=force,
+        ca_cert=ca_cert,
+        output_dir=output_dir,
+        extra=extra,
     )
     changed = prepared.changed
     note(f"wrote {', '.join(changed)}" if changed else "generated files are up to date")
     if explain:
         explain_layers(prepared)
+
+
+def published_image(image: str | None, wanted: bool) -> str | None:
+    """`--image` as REGISTRY/REPOSITORY@sha256:DIGEST: a digest names one image, a tag moves."""
+    if image is None:
+        return None
+    from reproenv.errors import ReproenvError, bad_input
+    from reproenv.oci.reference import ImageRef
+
+    if not wanted:
+        raise bad_input(
+            "--image names the image of apptainer.def and the Kubernetes Job; neither is asked for",
+            "image-without-output",
+            "add --apptainer, --k8s or both",
+            key="--image",
+        )
+    try:
+        ref = ImageRef.parse(image)
+    except ReproenvError as error:  # the grammar's own reason, named as the option
+        error.message = f"--image: {error.message}"
+        error.context["key"] = "--image"
+        raise
+    if ref.digest is None:
+        raise bad_input(
+            f"--image {ref} names no digest: a tag can point at another image tomorrow",
+            "image-not-by-digest",
+            "give the published image by digest, REPOSITORY@sha256:<64 hex digits> (docker "
+            "inspect --format '{{index .RepoDigests 0}}' IMAGE prints it for a pushed image)",
+            key="--image",
+        )
+    return f"{ref.registry}/{ref.repository}@{ref.digest}"
 
 
 def explain_layers(prepared: Prepared) -> None:

@@ -13,6 +13,7 @@ from reproenv.lock.model import Lock
 from reproenv.lock.service import ensure_lock
 from reproenv.plan.install import LAYERS_DIR
 from reproenv.plan.model import BuildPlan, check_installable, make_plan
+from reproenv.render.base import Renderer
 from reproenv.render.dockerfile import project_rules
 from reproenv.render.registry import output_paths, render_all
 from reproenv.render.write import check_writable, prune_generated, write_files
@@ -39,12 +40,14 @@ def generate_files(
     ca_cert: Path | None,
     platform: str | None = None,
     output_dir: Path | None = None,
+    extra: tuple[Renderer, ...] = (),
 ) -> Prepared:
+    """`extra`: the optional renderers asked for (`generate --apptainer`, `--k8s`)."""
     spec = load_spec(project)
     dockerfile = dockerfile_path(spec, output_dir)
     mode = lock_mode(locked, frozen)
     # refuse to clobber hand-written files before spending time (and network) on a lock
-    outputs = output_paths(dockerfile, spec.conda is not None, spec.installer == "uv")
+    outputs = output_paths(dockerfile, spec.conda is not None, spec.installer == "uv", extra)
     check_writable(spec.project_dir, outputs, force)
     ca = find_ca_cert(ca_cert)
     result = ensure_lock(spec, mode, ca, on_wait=warn)
@@ -58,7 +61,7 @@ def generate_files(
         dockerfile=dockerfile,
         project_ignore=_project_ignore(spec.project_dir),
     )
-    rendered = render_all(plan)
+    rendered = render_all(plan, extra)
     changed = write_files(spec.project_dir, rendered, force)
     changed += prune_generated(spec.project_dir, LAYERS_DIR, rendered)
     return Prepared(spec, result.lock, plan, ca, changed)

@@ -1,20 +1,43 @@
-"""Every renderer, in the order `generate` writes their files."""
+"""Every renderer, in the order `generate` writes their files; the optional ones (`generate
+--apptainer`, `--k8s`) only when asked for."""
 
 from __future__ import annotations
 
 from reproenv.plan.model import BuildPlan
+from reproenv.render.apptainer import ApptainerRenderer
 from reproenv.render.base import Renderer
 from reproenv.render.dockerfile import DockerfileRenderer
+from reproenv.render.k8s import KubernetesJobRenderer
 
 RENDERERS: tuple[Renderer, ...] = (DockerfileRenderer(),)
+# written only when asked for: each an instance for the contract tests
+OPTIONAL_RENDERERS: tuple[Renderer, ...] = (ApptainerRenderer(), KubernetesJobRenderer())
 
 
-def render_all(plan: BuildPlan) -> dict[str, str]:
+def optional_renderers(
+    *, apptainer: bool = False, k8s: bool = False, image: str | None = None
+) -> tuple[Renderer, ...]:
+    """`image`: the published image, REPOSITORY@sha256:DIGEST, already checked."""
+    chosen: list[Renderer] = []
+    if apptainer:
+        chosen.append(ApptainerRenderer(image))
+    if k8s:
+        chosen.append(KubernetesJobRenderer(image))
+    return tuple(chosen)
+
+
+def render_all(plan: BuildPlan, extra: tuple[Renderer, ...] = ()) -> dict[str, str]:
     files: dict[str, str] = {}
-    for renderer in RENDERERS:
+    for renderer in (*RENDERERS, *extra):
         files.update(renderer.render(plan))
     return files
 
 
-def output_paths(dockerfile: str, conda: bool = False, uv: bool = False) -> tuple[str, ...]:
-    return tuple(path for renderer in RENDERERS for path in renderer.outputs(dockerfile, conda, uv))
+def output_paths(
+    dockerfile: str, conda: bool = False, uv: bool = False, extra: tuple[Renderer, ...] = ()
+) -> tuple[str, ...]:
+    return tuple(
+        path
+        for renderer in (*RENDERERS, *extra)
+        for path in renderer.outputs(dockerfile, conda, uv)
+    )
