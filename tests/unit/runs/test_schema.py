@@ -16,7 +16,31 @@ from tests.unit.runs.test_store import record
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def _normal(node: object) -> object:
+    """Older pydantic writes a Literal's `enum` beside its `const`; the schema means the same."""
+    if isinstance(node, dict):
+        found = {key: _normal(value) for key, value in node.items()}
+        if "const" in found and found.get("enum") == [found["const"]]:
+            del found["enum"]
+        return found
+    if isinstance(node, list):
+        return [_normal(item) for item in node]
+    return node
+
+
 def test_the_shipped_schema_is_generated_from_the_model() -> None:
+    import json
+
+    import pydantic
+
+    pinned = (ROOT / "requirements-dev.lock").read_text()
+    if (
+        f"pydantic=={pydantic.VERSION} " not in pinned
+        and f"pydantic=={pydantic.VERSION}\n" not in pinned
+    ):
+        # another pydantic (the lowest bounds' check) renders the same schema a little apart
+        assert _normal(json.loads(shipped_schema_text())) == _normal(json.loads(schema_text()))
+        return
     assert shipped_schema_text() == schema_text(), (
         "the run record model changed: run `python -m reproenv.runs.schema` and commit "
         f"src/reproenv/data/{SCHEMA_FILE} (and a new schema-version if a field changed meaning)"
