@@ -1,4 +1,5 @@
-"""`reproenv generate`: render Dockerfile and .dockerignore from the lock."""
+"""`reproenv generate`: render Dockerfile and .dockerignore from the lock (and, with `--ci`,
+a pipeline that publishes the image)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from reproenv.cli.common import (
     note,
     out,
 )
+from reproenv.errors import bad_input
 
 if TYPE_CHECKING:
     from reproenv.cli.pipeline import Prepared
@@ -25,6 +27,15 @@ ExplainOption = Annotated[
     bool,
     typer.Option("--explain", help="Print the image's dependency layers and why each is one."),
 ]
+CiOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ci",
+        help="Also write a CI pipeline that publishes the image: github "
+        "(.github/workflows/reproenv.yml) or gitlab (.gitlab-ci.yml).",
+    ),
+]
+CI_CHOICES = ("github", "gitlab")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,17 +50,38 @@ def generate(
     ca_cert: CaCertOption = None,
     output_dir: OutputDirOption = None,
     explain: ExplainOption = False,
+    ci: CiOption = None,
 ) -> None:
     """Write Dockerfile and .dockerignore for the locked environment."""
     from reproenv.cli.pipeline import generate_files
 
     prepared = generate_files(
-        project, locked=locked, frozen=frozen, force=force, ca_cert=ca_cert, output_dir=output_dir
+        project,
+        locked=locked,
+        frozen=frozen,
+        force=force,
+        ca_cert=ca_cert,
+        output_dir=output_dir,
+        extras=ci_renderers(ci),
     )
     changed = prepared.changed
     note(f"wrote {', '.join(changed)}" if changed else "generated files are up to date")
     if explain:
         explain_layers(prepared)
+
+
+def ci_renderers(ci: str | None) -> tuple[str, ...]:
+    """`--ci NAME` -> the optional renderer that writes that pipeline."""
+    if ci is None:
+        return ()
+    if ci not in CI_CHOICES:
+        raise bad_input(
+            f"--ci {ci!r} is not a CI system reproenv writes a pipeline for",
+            "ci-unknown",
+            f"choose one of: {', '.join(CI_CHOICES)}",
+            key="--ci",
+        )
+    return (f"ci-{ci}",)
 
 
 def explain_layers(prepared: Prepared) -> None:

@@ -39,12 +39,14 @@ def generate_files(
     ca_cert: Path | None,
     platform: str | None = None,
     output_dir: Path | None = None,
+    extras: tuple[str, ...] = (),
 ) -> Prepared:
+    """`extras`: optional renderers to run too (render/registry.py OPTIONAL_RENDERERS)."""
     spec = load_spec(project)
     dockerfile = dockerfile_path(spec, output_dir)
     mode = lock_mode(locked, frozen)
     # refuse to clobber hand-written files before spending time (and network) on a lock
-    outputs = output_paths(dockerfile, spec.conda is not None, spec.installer == "uv")
+    outputs = output_paths(dockerfile, spec.conda is not None, spec.installer == "uv", extras)
     check_writable(spec.project_dir, outputs, force)
     ca = find_ca_cert(ca_cert)
     result = ensure_lock(spec, mode, ca, on_wait=warn)
@@ -58,7 +60,7 @@ def generate_files(
         dockerfile=dockerfile,
         project_ignore=_project_ignore(spec.project_dir),
     )
-    rendered = render_all(plan)
+    rendered = render_all(plan, extras)
     changed = write_files(spec.project_dir, rendered, force)
     changed += prune_generated(spec.project_dir, LAYERS_DIR, rendered)
     return Prepared(spec, result.lock, plan, ca, changed)
