@@ -19,7 +19,7 @@ PLAN = make_build_plan(
 )
 
 
-ALL = (*RENDERERS, *OPTIONAL_RENDERERS)  # the optional ones (generate --apptainer, --k8s) too
+ALL = (*RENDERERS, *OPTIONAL_RENDERERS)  # the optional ones (generate --apptainer, --k8s, --ci) too
 
 
 @pytest.fixture(params=ALL, ids=[r.name for r in ALL])

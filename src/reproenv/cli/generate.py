@@ -1,5 +1,5 @@
 """`reproenv generate`: render Dockerfile and .dockerignore from the lock (and, when asked,
-apptainer.def and a Kubernetes Job for the same image)."""
+apptainer.def, a Kubernetes Job and a CI pipeline for the same image)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from reproenv.cli.common import (
     note,
     out,
 )
+from reproenv.errors import bad_input
 
 if TYPE_CHECKING:
     from reproenv.cli.pipeline import Prepared
@@ -26,6 +27,15 @@ ExplainOption = Annotated[
     bool,
     typer.Option("--explain", help="Print the image's dependency layers and why each is one."),
 ]
+CiOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ci",
+        help="Also write a CI pipeline that publishes the image: github "
+        "(.github/workflows/reproenv.yml) or gitlab (.gitlab-ci.yml).",
+    ),
+]
+CI_CHOICES = ("github", "gitlab")
 
 ApptainerOption = Annotated[
     bool,
@@ -61,13 +71,17 @@ def generate(
     apptainer: ApptainerOption = False,
     k8s: K8sOption = False,
     image: ImageOption = None,
+    ci: CiOption = None,
 ) -> None:
     """Write Dockerfile and .dockerignore for the locked environment."""
     from reproenv.cli.pipeline import generate_files
     from reproenv.render.registry import optional_renderers
 
     extra = optional_renderers(
-        apptainer=apptainer, k8s=k8s, image=published_image(image, apptainer or k8s)
+        apptainer=apptainer,
+        k8s=k8s,
+        image=published_image(image, apptainer or k8s),
+        ci=checked_ci(ci),
     )
     prepared = generate_files(
         project,
@@ -113,6 +127,20 @@ def published_image(image: str | None, wanted: bool) -> str | None:
             key="--image",
         )
     return f"{ref.registry}/{ref.repository}@{ref.digest}"
+
+
+def checked_ci(ci: str | None) -> str | None:
+    """`--ci NAME` -> the pipeline to write, checked."""
+    if ci is None:
+        return None
+    if ci not in CI_CHOICES:
+        raise bad_input(
+            f"--ci {ci!r} is not a CI system reproenv writes a pipeline for",
+            "ci-unknown",
+            f"choose one of: {', '.join(CI_CHOICES)}",
+            key="--ci",
+        )
+    return ci
 
 
 def explain_layers(prepared: Prepared) -> None:

@@ -1,28 +1,42 @@
 """Every renderer, in the order `generate` writes their files; the optional ones (`generate
---apptainer`, `--k8s`) only when asked for."""
+--apptainer`, `--k8s`, `--ci`) only when asked for."""
 
 from __future__ import annotations
 
 from reproenv.plan.model import BuildPlan
 from reproenv.render.apptainer import ApptainerRenderer
 from reproenv.render.base import Renderer
+from reproenv.render.ci import GithubWorkflowRenderer, GitlabCiRenderer
 from reproenv.render.dockerfile import DockerfileRenderer
 from reproenv.render.k8s import KubernetesJobRenderer
 
 RENDERERS: tuple[Renderer, ...] = (DockerfileRenderer(),)
 # written only when asked for: each an instance for the contract tests
-OPTIONAL_RENDERERS: tuple[Renderer, ...] = (ApptainerRenderer(), KubernetesJobRenderer())
+OPTIONAL_RENDERERS: tuple[Renderer, ...] = (
+    ApptainerRenderer(),
+    KubernetesJobRenderer(),
+    GithubWorkflowRenderer(),
+    GitlabCiRenderer(),
+)
+# `generate --ci NAME` -> the renderer of that pipeline
+CI_RENDERERS: dict[str, Renderer] = {
+    "github": GithubWorkflowRenderer(),
+    "gitlab": GitlabCiRenderer(),
+}
 
 
 def optional_renderers(
-    *, apptainer: bool = False, k8s: bool = False, image: str | None = None
+    *, apptainer: bool = False, k8s: bool = False, image: str | None = None, ci: str | None = None
 ) -> tuple[Renderer, ...]:
-    """`image`: the published image, REPOSITORY@sha256:DIGEST, already checked."""
+    """`image`: the published image, REPOSITORY@sha256:DIGEST, already checked; `ci`: a key of
+    CI_RENDERERS, already checked."""
     chosen: list[Renderer] = []
     if apptainer:
         chosen.append(ApptainerRenderer(image))
     if k8s:
         chosen.append(KubernetesJobRenderer(image))
+    if ci is not None:
+        chosen.append(CI_RENDERERS[ci])
     return tuple(chosen)
 
 
