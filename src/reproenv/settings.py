@@ -5,7 +5,8 @@ settings lists them all (a test checks both ways)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ class Setting:
 MIRROR_ENV = "REPROENV_REGISTRY_MIRROR"
 CA_CERT_ENV = "REPROENV_CA_CERT"
 DOCKER_ENV = "REPROENV_DOCKER"
+ENGINE_ENV = "REPROENV_ENGINE"
+ENGINES = ("docker", "podman")
 REGISTRY_USERNAME_ENV = "REPROENV_REGISTRY_USERNAME"
 REGISTRY_PASSWORD_ENV = "REPROENV_REGISTRY_PASSWORD"  # noqa: S105 - a variable's name
 HTTP_TIMEOUT_ENV = "REPROENV_HTTP_TIMEOUT"
@@ -38,6 +41,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(MIRROR_ENV, "none", "Docker Hub images through a mirror (host[:port][/prefix])"),
     Setting(CA_CERT_ENV, "none", "an extra CA bundle for indexes and registries"),
     Setting(DOCKER_ENV, "docker", "the docker client to use"),
+    Setting(ENGINE_ENV, "docker, podman without docker", "the engine: docker or podman"),
     Setting(REGISTRY_USERNAME_ENV, "none", "registry user name"),
     Setting(REGISTRY_PASSWORD_ENV, "none", "registry password or token"),
     Setting(HTTP_TIMEOUT_ENV, "30", "seconds before a registry or index request times out"),
@@ -98,6 +102,28 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
 def docker_executable(explicit: str | None, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     return explicit or env.get(DOCKER_ENV) or "docker"
+
+
+def engine_name(
+    explicit: str | None,
+    env: Mapping[str, str] | None = None,
+    which: Callable[[str], str | None] = shutil.which,
+) -> str:
+    """`--engine`, else REPROENV_ENGINE, else docker, or podman when only podman is here."""
+    env = os.environ if env is None else env
+    name = (explicit or env.get(ENGINE_ENV) or "").strip().lower()
+    if name and name not in ENGINES:
+        where = "--engine" if explicit else ENGINE_ENV
+        raise bad_input(
+            f"{where} is {name!r}, not an engine reproenv drives",
+            "engine-unknown",
+            "use docker or podman",
+        )
+    if name:
+        return name
+    if env.get(DOCKER_ENV) or which("docker") is not None or which("podman") is None:
+        return "docker"
+    return "podman"
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,13 @@ import typer
 from reproenv.cli.common import (
     CaCertOption,
     DockerOption,
+    EngineOption,
     ForceOption,
     FrozenOption,
     LockedOption,
     OutputDirOption,
     ProjectOption,
+    choose_engine,
     note,
     warn,
 )
@@ -81,6 +83,7 @@ def build(
     force: ForceOption = False,
     ca_cert: CaCertOption = None,
     docker: DockerOption = None,
+    engine_choice: EngineOption = None,
     platform: PlatformOption = None,
     network: BuildNetworkOption = None,
     output_dir: OutputDirOption = None,
@@ -97,9 +100,8 @@ def build(
 
     # a wrong path is the user's to fix before anything runs: no engine, no lock needed
     dockerfile = own_dockerfile(project, file) if file is not None else None
-    engine = open_engine(docker)
-    # fail fast, before locking, when there is no engine; what the builder can guarantee
-    # only matters to the check
+    engine = open_engine(docker, choose_engine(engine_choice))
+    # fail fast, before locking, when there is no engine (capability: for the check only)
     info = engine.info(capability=check_reproducible)
     prepared = generate_files(
         project,

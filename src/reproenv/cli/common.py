@@ -60,6 +60,30 @@ DockerOption = Annotated[
         help="docker executable to use (default: REPROENV_DOCKER, docker).",
     ),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        metavar="NAME",
+        help="Container engine: docker or podman (default: REPROENV_ENGINE, docker, podman "
+        "when docker is absent).",
+    ),
+]
+
+
+def choose_engine(engine: str | None) -> str | None:
+    """`--engine` for this whole process: the lockers that run inside the base open their
+    engine without options, so the choice travels as REPROENV_ENGINE."""
+    if engine is None:
+        return None
+    import os
+
+    from reproenv.settings import ENGINE_ENV, engine_name
+
+    os.environ[ENGINE_ENV] = name = engine_name(engine)
+    return name
+
+
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Overwrite files reproenv did not generate.")
 ]

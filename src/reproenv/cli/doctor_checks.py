@@ -74,9 +74,10 @@ def _engine_checks(docker: str | None) -> list[Check]:
             Check("engine", False, error.message, error.hint),
             Check("builder", False, "unknown without an engine", "fix the engine first"),
         ]
-    engine_check = Check(
-        "engine", True, f"docker client {info.client_version}, engine {info.server_version}"
-    )
+    described = f"docker client {info.client_version}, engine {info.server_version}"
+    if info.builder is Builder.BUILDAH:
+        described = f"podman {info.client_version} ({info.executable})"
+    engine_check = Check("engine", True, described)
     timestamps = rewrite_check(info.capability)
     if info.builder is Builder.LEGACY:
         legacy = Check("builder", False, "legacy builder only", LEGACY_NOTE)

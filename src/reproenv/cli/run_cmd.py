@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reproenv.cli.common import DockerOption
+from reproenv.cli.common import DockerOption, EngineOption, choose_engine
 from reproenv.cli.run_options import (
     RunRequest,
     checked_env,
@@ -116,6 +116,7 @@ def run(
     ] = None,
     project: RunProjectOption = Path(),
     docker: DockerOption = None,
+    engine: EngineOption = None,
     cpu: CpuOption = False,
     env: EnvOption = None,
     volume: VolumeOption = None,
@@ -139,6 +140,7 @@ def run(
         user,
         deterministic=deterministic,
     )
+    choose_engine(engine)
     raise typer.Exit(launch(project, docker, command or [], request, mlflow=mlflow))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from reproenv.cli import run_cmd
-from reproenv.cli.common import DockerOption
+from reproenv.cli.common import DockerOption, EngineOption, choose_engine
 from reproenv.cli.run_cmd import (
     CpuOption,
     EnvOption,
@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
 def shell(
     project: RunProjectOption = Path(),
     docker: DockerOption = None,
+    engine: EngineOption = None,
     cpu: CpuOption = False,
     env: EnvOption = None,
     volume: VolumeOption = None,
@@ -38,6 +39,7 @@ def shell(
     user: UserOption = None,
 ) -> None:
     """Open a shell (bash, else sh) in the built image: the same mounts, user and GPUs as run."""
+    choose_engine(engine)
     request = RunRequest(
         cpu,
         tuple(env or ()),

@@ -21,6 +21,7 @@ class Builder(Enum):
     BUILDX = "buildx"
     BUILDKIT = "buildkit"  # the engine's built-in BuildKit through a classic client
     LEGACY = "legacy"
+    BUILDAH = "buildah"  # podman build: RUN --mount=type=cache/secret like BuildKit
 
     @property
     def supports_mounts(self) -> bool:

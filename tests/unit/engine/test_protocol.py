@@ -14,9 +14,10 @@ import pytest
 
 import reproenv
 from reproenv.engine import ContainerEngine, DockerEngine, open_engine
+from reproenv.engine.podman import PodmanEngine
 from reproenv.engine.protocol import EngineInfo
 
-ENGINES = [DockerEngine]
+ENGINES = [DockerEngine, PodmanEngine]
 SRC = Path(reproenv.__file__).parent
 MEMBERS = [
     name
