@@ -31,6 +31,7 @@ install_packages() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # the e2e tests make a CA
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)  # the modern engine's bridge
+  command -v podman >/dev/null 2>&1 || missing+=(podman)  # the second engine (tests/e2e/test_podman.py)
   if [ ${#missing[@]} -gt 0 ]; then
     need_root
     log "installing ${missing[*]}"
@@ -193,11 +194,23 @@ main() {
   make_cuda_image "$cli"
   start_modern_engines
   keep_default_bridge "$cli"  # whatever happened to docker0 meanwhile
+  podman_config
   echo "export REPROENV_DOCKER=$cli"
   echo "export REPROENV_REGISTRY_MIRROR=$REGISTRY_ADDR"
   local ca
   ca=$(ca_bundle)
   if [ -n "$ca" ] && [ -f "$ca" ]; then echo "export REPROENV_CA_CERT=$ca"; fi
+}
+
+# Podman's own configuration for this bed, never reproenv's: the loopback registry over plain
+# HTTP, and no default ulimits (a container here may not raise RLIMIT_NPROC/NOFILE)
+podman_config() {
+  mkdir -p "$STATE_DIR/podman"
+  printf '[containers]\ndefault_ulimits = []\n' >"$STATE_DIR/podman/containers.conf"
+  printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY_ADDR" \
+    >"$STATE_DIR/podman/registries.conf"
+  echo "export CONTAINERS_CONF=$STATE_DIR/podman/containers.conf"
+  echo "export CONTAINERS_REGISTRIES_CONF=$STATE_DIR/podman/registries.conf"
 }
 
 main "$@"

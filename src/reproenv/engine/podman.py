@@ -156,6 +156,18 @@ def podman_run_arguments(
     if options.gpus:  # podman has no --gpus: the NVIDIA Container Toolkit's CDI device instead
         at = args.index("--gpus")
         args[at : at + 2] = ["--device", "nvidia.com/gpu=all"]
+    for at, value in enumerate(args[:-1]):
+        if value == "--tmpfs":
+            args[at + 1] = _tmpfs(args[at + 1])
     if rootless:
         args.insert(2, "--userns=keep-id")
     return args
+
+
+def _tmpfs(spec: str) -> str:
+    """Podman's tmpfs takes no uid=/gid=; `U` gives it to the container's user instead."""
+    target, _, options = spec.partition(":")
+    kept = [o for o in options.split(",") if o and not o.startswith(("uid=", "gid="))]
+    if len(kept) != len([o for o in options.split(",") if o]):
+        kept.append("U")
+    return f"{target}:{','.join(kept)}" if kept else target

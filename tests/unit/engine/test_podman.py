@@ -97,7 +97,12 @@ def test_run_keeps_the_users_id_when_rootless(
 ) -> None:
     executable, log = fake_podman(tmp_path)
     engine = PodmanEngine(executable, env=dict(os.environ), rootless=lambda: rootless)
-    options = RunOptions(workdir="/app", mounts={tmp_path: "/app"}, gpus=True)
+    options = RunOptions(
+        workdir="/app",
+        mounts={tmp_path: "/app"},
+        gpus=True,
+        tmpfs=("/home/app:rw,exec,uid=1000,gid=1000,mode=0700", "/scratch"),
+    )
     assert engine.run("demo:abc", ["python", "-V"], options) == 0
     args = log.read_text().split()
     assert args[:2] == ["run", "--rm"]
@@ -105,6 +110,9 @@ def test_run_keeps_the_users_id_when_rootless(
     assert "--gpus" not in args
     assert args[args.index("--device") + 1] == "nvidia.com/gpu=all"
     assert args[-3:] == ["demo:abc", "python", "-V"]
+    # podman's tmpfs has no uid=/gid=: U hands it to the container's user
+    tmpfs = [args[at + 1] for at, value in enumerate(args) if value == "--tmpfs"]
+    assert tmpfs == ["/home/app:rw,exec,mode=0700,U", "/scratch"]
 
 
 def test_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
