@@ -100,22 +100,26 @@ tag_present() {
 
 base_image_present() { tag_present "$BASE_TAG"; }
 
+# The same image under its name in base-images/catalog.toml (`image.base = "reproenv:py3.11"`
+# with REPROENV_BASE_IMAGES=$REGISTRY_ADDR/reproenv).
+CATALOG_TAG="reproenv/python:${PYTHON_VERSION}-${SUITE}"
+push_catalog_base() {
+  local cli=$1
+  if tag_present "$CATALOG_TAG"; then return; fi
+  "$cli" pull "$REGISTRY_ADDR/$BASE_TAG" >&2
+  "$cli" tag "$REGISTRY_ADDR/$BASE_TAG" "$REGISTRY_ADDR/$CATALOG_TAG"
+  "$cli" push "$REGISTRY_ADDR/$CATALOG_TAG" >&2
+}
+
 make_base_image() {
   local cli=$1 local_ref="reproenv-infra/python:${PYTHON_VERSION}-slim-${SUITE}"
   if base_image_present; then return; fi
   if ! "$cli" image inspect "$local_ref" >/dev/null 2>&1; then
     need_root
-    local rootfs="$STATE_DIR/rootfs-$SUITE"
-    rm -rf "$rootfs"
-    log "debootstrap $SUITE with python3 (about a minute)"
-    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-      "$SUITE" "$rootfs" "$(debian_mirror)" >"$STATE_DIR/debootstrap.log" 2>&1 \
-      || { log "debootstrap failed; see $STATE_DIR/debootstrap.log"; exit 3; }
-    rm -rf "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*
-    # python:X.Y images answer to `python`; Debian's package only installs python3.
-    ln -sf python3 "$rootfs/usr/bin/python"
-    tar -C "$rootfs" -c . | "$cli" import -c 'ENV LANG=C.UTF-8' -c 'CMD ["python3"]' - "$local_ref" >&2
-    rm -rf "$rootfs"
+    log "debootstrap $SUITE with python3 through base-images/py3.11-bookworm-debootstrap (about a minute)"
+    bash "$(dirname "$0")/../base-images/py3.11-bookworm-debootstrap/build.sh" \
+      "$(debian_mirror)" "$local_ref" "$cli" >"$STATE_DIR/debootstrap.log" 2>&1 \
+      || { log "base image recipe failed; see $STATE_DIR/debootstrap.log"; exit 3; }
   fi
   log "pushing $BASE_TAG to $REGISTRY_ADDR"
   "$cli" tag "$local_ref" "$REGISTRY_ADDR/$BASE_TAG"
@@ -190,6 +194,7 @@ main() {
   keep_default_bridge "$cli"
   start_registry
   make_base_image "$cli"
+  push_catalog_base "$cli"
   make_index
   make_cuda_image "$cli"
   start_modern_engines

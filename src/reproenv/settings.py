@@ -36,6 +36,7 @@ TORCH_INDEX_ENV = "REPROENV_TORCH_INDEX"
 PIP_TOOLS_IN_IMAGE_ENV = "REPROENV_PIP_TOOLS_IN_IMAGE"
 CACHE_DIR_ENV = "REPROENV_CACHE_DIR"
 CONDA_MIRROR_ENV = "REPROENV_CONDA_MIRROR"
+BASE_IMAGES_ENV = "REPROENV_BASE_IMAGES"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(MIRROR_ENV, "none", "Docker Hub images through a mirror (host[:port][/prefix])"),
@@ -60,6 +61,11 @@ SETTINGS: tuple[Setting, ...] = (
         CONDA_MIRROR_ENV,
         "none",
         "conda channels named without a URL read from a mirror (a channel alias)",
+    ),
+    Setting(
+        BASE_IMAGES_ENV,
+        "none",
+        'the repository `image.base = "reproenv:<name>"` images come from (host[:port]/path)',
     ),
 )
 

@@ -111,6 +111,9 @@ def _registry_check(project: Path) -> Check:
         # outside a project: check the default base image's registry
         base, mirror = default_base_image(DEFAULT_PYTHON), os.environ.get(MIRROR_ENV)
     try:
+        from reproenv.lock.base_catalog import expand_base
+
+        base = expand_base(base)  # a curated image's registry, not a Docker Hub name
         url = RegistryClient(mirror=mirror).ping(ImageRef.parse(base))
     except ReproenvError as error:
         return Check("registry", False, error.message, error.hint)

@@ -136,9 +136,19 @@ def _conda(state: _Resolution) -> None:
 
 
 def _inputs(state: _Resolution) -> None:
-    state.input_hash = input_hash(state.spec)
+    state.input_hash = input_hash(state.spec)  # of the spec as written: `lock --check` agrees
+    _expand_catalog_base(state)
     if not state.request.upgrade.everything:
         state.kept_images = _kept_images(state.spec, state.request.previous)
+
+
+def _expand_catalog_base(state: _Resolution) -> None:
+    from reproenv.lock.base_catalog import expand_base, is_catalog_name
+
+    if is_catalog_name(state.spec.base_image):
+        base = expand_base(state.spec.base_image)
+        spec = state.spec.model_copy(update={"base_image": base})
+        state.spec, state.request = spec, replace(state.request, spec=spec)
 
 
 def _digests_before_pip(state: _Resolution) -> None:
