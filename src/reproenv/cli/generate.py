@@ -45,6 +45,13 @@ K8sOption = Annotated[
     bool,
     typer.Option("--k8s", help="Also write k8s/job.yaml, a Kubernetes Job that runs the command."),
 ]
+DevcontainerOption = Annotated[
+    bool,
+    typer.Option(
+        "--devcontainer",
+        help="Also write .devcontainer/devcontainer.json, the image for VS Code Dev Containers.",
+    ),
+]
 ImageOption = Annotated[
     str | None,
     typer.Option(
@@ -72,6 +79,7 @@ def generate(
     k8s: K8sOption = False,
     image: ImageOption = None,
     ci: CiOption = None,
+    devcontainer: DevcontainerOption = False,
 ) -> None:
     """Write Dockerfile and .dockerignore for the locked environment."""
     from reproenv.cli.pipeline import generate_files
@@ -82,6 +90,7 @@ def generate(
         k8s=k8s,
         image=published_image(image, apptainer or k8s),
         ci=checked_ci(ci),
+        devcontainer=devcontainer,
     )
     prepared = generate_files(
         project,

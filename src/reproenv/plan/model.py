@@ -57,6 +57,7 @@ class BuildPlan:
     apt_update: str = "apt-get update"
     dockerfile_syntax: str | None = None
     require_cuda: str | None = None  # "13.0" when the image's code runs on CUDA
+    gpu_request: str = "auto"  # the spec's gpu: "auto" may use a GPU the host has
     # the interpreter the venv is made from: the base's python3, or python3.X installed from apt
     # on a base without Python (nvidia/cuda), whose Ubuntu 24.04 images already own uid 1000
     python_executable: str = "python3"
@@ -159,6 +160,7 @@ def make_plan(
         multi_platform=len(lock.platforms) > 1,
         dockerfile_syntax=spec.dockerfile_syntax,
         require_cuda=locked_require_cuda(lock),
+        gpu_request=spec.gpu,
         python_executable=f"python{lock.python}" if lock.python_apt else "python3",
         python_from_apt=bool(lock.python_apt),
         local_projects=lock.local_projects,

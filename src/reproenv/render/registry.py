@@ -1,5 +1,5 @@
 """Every renderer, in the order `generate` writes their files; the optional ones (`generate
---apptainer`, `--k8s`, `--ci`) only when asked for."""
+--apptainer`, `--k8s`, `--ci`, `--devcontainer`) only when asked for."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from reproenv.plan.model import BuildPlan
 from reproenv.render.apptainer import ApptainerRenderer
 from reproenv.render.base import Renderer
 from reproenv.render.ci import GithubWorkflowRenderer, GitlabCiRenderer
+from reproenv.render.devcontainer import DevcontainerRenderer
 from reproenv.render.dockerfile import DockerfileRenderer
 from reproenv.render.k8s import KubernetesJobRenderer
 
@@ -17,6 +18,7 @@ OPTIONAL_RENDERERS: tuple[Renderer, ...] = (
     KubernetesJobRenderer(),
     GithubWorkflowRenderer(),
     GitlabCiRenderer(),
+    DevcontainerRenderer(),
 )
 # `generate --ci NAME` -> the renderer of that pipeline
 CI_RENDERERS: dict[str, Renderer] = {
@@ -26,7 +28,12 @@ CI_RENDERERS: dict[str, Renderer] = {
 
 
 def optional_renderers(
-    *, apptainer: bool = False, k8s: bool = False, image: str | None = None, ci: str | None = None
+    *,
+    apptainer: bool = False,
+    k8s: bool = False,
+    image: str | None = None,
+    ci: str | None = None,
+    devcontainer: bool = False,
 ) -> tuple[Renderer, ...]:
     """`image`: the published image, REPOSITORY@sha256:DIGEST, already checked; `ci`: a key of
     CI_RENDERERS, already checked."""
@@ -37,6 +44,8 @@ def optional_renderers(
         chosen.append(KubernetesJobRenderer(image))
     if ci is not None:
         chosen.append(CI_RENDERERS[ci])
+    if devcontainer:
+        chosen.append(DevcontainerRenderer())
     return tuple(chosen)
 
 

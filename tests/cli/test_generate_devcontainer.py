@@ -1,0 +1,63 @@
+"""`generate --devcontainer`: .devcontainer/devcontainer.json written only when asked for,
+rewritten only when it changed, and a devcontainer.json of the user's left alone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+from tests.fakes.package_index import FakeIndex, FakePackage
+
+CONFIG = Path(".devcontainer") / "devcontainer.json"
+
+
+@pytest.fixture(scope="module")
+def index() -> Iterator[FakeIndex]:
+    with FakeIndex([FakePackage("lib", "1.0")]).serve() as running:
+        yield running
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "requirements.in").write_text("lib\n")
+    (tmp_path / "reproenv.toml").write_text(
+        'name = "demo"\ncommand = ["python", "main.py"]\ngpu = "none"\n[pip]\n'
+        'requirements = ["requirements.in"]\nindex-url = "${REPROENV_TEST_INDEX}"\n'
+    )
+    return tmp_path
+
+
+def run(cli: Cli, index: FakeIndex, project: Path, *args: str):  # type: ignore[no-untyped-def]
+    return cli("generate", *args, cwd=project, env={"REPROENV_TEST_INDEX": index.url})
+
+
+def test_default_generate_writes_no_devcontainer(cli: Cli, index: FakeIndex, project: Path) -> None:
+    result = run(cli, index, project)
+    assert result.code == 0, result.output
+    assert not (project / ".devcontainer").exists()
+
+
+def test_flag_writes_the_config(cli: Cli, index: FakeIndex, project: Path) -> None:
+    result = run(cli, index, project, "--devcontainer")
+    assert result.code == 0, result.output
+    text = (project / CONFIG).read_text()
+    config = json.loads("\n".join(x for x in text.splitlines() if not x.startswith("//")))
+    assert config["build"] == {"dockerfile": "../Dockerfile", "context": ".."}
+    assert config["remoteUser"] == "app" and config["updateRemoteUserUID"] is True
+    assert "hostRequirements" not in config and "runArgs" not in config  # gpu = "none"
+    assert ".devcontainer/devcontainer.json" in result.stderr
+    again = run(cli, index, project, "--devcontainer")
+    assert again.code == 0 and "up to date" in again.stderr
+
+
+def test_a_users_devcontainer_is_not_overwritten(cli: Cli, index: FakeIndex, project: Path) -> None:
+    (project / CONFIG).parent.mkdir()
+    (project / CONFIG).write_text('{"image": "mine"}\n')
+    result = run(cli, index, project, "--devcontainer")
+    assert result.code == 2, result.output
+    assert "devcontainer.json" in result.output and "Traceback" not in result.output
+    assert (project / CONFIG).read_text() == '{"image": "mine"}\n'
