@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from packaging.version import InvalidVersion, Version
 
@@ -49,6 +49,7 @@ LEGACY_NOTE = (
 
 @dataclass
 class DockerEngine:
+    engine_name: ClassVar[str] = "docker"  # in messages
     executable: str = "docker"
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
@@ -148,8 +149,17 @@ class DockerEngine:
             args += ["--build-arg", f"{key}={value}"]
         args += ["-f", str(dockerfile), "-t", tag, "-" if context_tar else str(context)]
         buildkit = "0" if builder is Builder.LEGACY else "1"
-        # progress goes to stderr, as it is for people; stdout stays for results
-        extra_env = {"DOCKER_BUILDKIT": buildkit}
+        self._run_build(args, tag, context_tar, {"DOCKER_BUILDKIT": buildkit})
+
+    def _run_build(
+        self,
+        args: list[str],
+        tag: str,
+        context_tar: Path | None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        """Run the engine's build command, its context tar on stdin when given; its progress
+        goes to stderr, as it is for people, so that stdout stays for results."""
         if context_tar is None:
             result = self._run(args, stdout=sys.stderr, extra_env=extra_env)
         else:
@@ -157,7 +167,8 @@ class DockerEngine:
                 result = self._run(args, stdout=sys.stderr, stdin=stdin, extra_env=extra_env)
         if result.returncode != 0:
             raise environment(
-                f"docker build of {tag} failed (exit {result.returncode}); its output is above",
+                f"{self.engine_name} build of {tag} failed (exit {result.returncode}); "
+                "its output is above",
                 "build-failed",
                 "read the failing step above; `reproenv doctor` checks the engine and registry",
                 image=tag,
@@ -170,12 +181,16 @@ class DockerEngine:
     def image_inspect(self, image: str) -> dict[str, Any] | None:
         result = self._run(["image", "inspect", image], capture_output=True)
         if result.returncode != 0:
-            if "No such image" in result.stderr or "No such object" in result.stderr:
+            if self._image_missing(result.stderr):
                 return None
             self.info()  # raises the engine error when that is the cause
             return None
         data: list[dict[str, Any]] = json.loads(result.stdout)
         return data[0] if data else None
+
+    def _image_missing(self, stderr: str) -> bool:
+        """Whether `image inspect` failed only because the engine has no such image."""
+        return "No such image" in stderr or "No such object" in stderr
 
     def run(self, image: str, command: Sequence[str], options: RunOptions) -> int:
         """`docker run` with this terminal's stdin and stdout; the container's exit code."""

@@ -9,11 +9,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from reproenv.engine.docker import DockerEngine, _interrupts_for_docker, run_arguments
 from reproenv.engine.protocol import Builder, EngineInfo, RunOptions
@@ -28,6 +27,7 @@ def _rootless() -> bool:
 
 @dataclass
 class PodmanEngine(DockerEngine):
+    engine_name: ClassVar[str] = "podman"
     executable: str = "podman"
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     # rootless podman maps the invoking user to root in the container unless told otherwise
@@ -92,28 +92,10 @@ class PodmanEngine(DockerEngine):
             from_stdin=context_tar is not None,
             no_cache=no_cache,
         )
-        if context_tar is None:
-            result = self._run(args, stdout=sys.stderr)
-        else:
-            with context_tar.open("rb") as stdin:
-                result = self._run(args, stdout=sys.stderr, stdin=stdin)
-        if result.returncode != 0:
-            raise environment(
-                f"podman build of {tag} failed (exit {result.returncode}); its output is above",
-                "build-failed",
-                "read the failing step above; `reproenv doctor` checks the engine and registry",
-                image=tag,
-            )
+        self._run_build(args, tag, context_tar)
 
-    def image_inspect(self, image: str) -> dict[str, Any] | None:
-        result = self._run(["image", "inspect", image], capture_output=True)
-        if result.returncode != 0:
-            if any(text in result.stderr.lower() for text in _MISSING):
-                return None
-            self.info()  # raises the engine error when that is the cause
-            return None
-        data: list[dict[str, Any]] = json.loads(result.stdout)
-        return data[0] if data else None
+    def _image_missing(self, stderr: str) -> bool:
+        return any(text in stderr.lower() for text in _MISSING)
 
     def run(self, image: str, command: Sequence[str], options: RunOptions) -> int:
         args = podman_run_arguments(image, command, options, rootless=self.rootless())
