@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 
 from reproenv.fsutil import GENERATED_MARKER
 from reproenv.render.base import Renderer
 from reproenv.render.registry import OPTIONAL_RENDERERS, RENDERERS
+from reproenv.render.write import TOOL_WRITTEN
 from tests.fakes.plans import make_build_plan
 
 PLAN = make_build_plan(
@@ -33,8 +36,25 @@ def test_outputs_are_relative_paths_with_the_generated_header(renderer: Renderer
     assert sorted(files) == sorted(renderer.outputs(PLAN.dockerfile))
     for relative, text in files.items():
         assert not relative.startswith("/") and ".." not in relative
-        assert GENERATED_MARKER in text.splitlines()[0]
+        if Path(relative).name in TOOL_WRITTEN:  # plain JSON another tool writes too
+            json.loads(text)
+        else:
+            assert GENERATED_MARKER in text.splitlines()[0]
         assert text.endswith("\n")
+
+
+def test_a_devcontainer_with_features_writes_their_lock_as_plain_json() -> None:
+    from reproenv.lock.model import LockedFeature
+    from reproenv.plan.install import DevStage
+    from reproenv.render.devcontainer import DevcontainerRenderer
+
+    digest = "sha256:" + "c" * 64
+    pin = LockedFeature(id="ghcr.io/o/f/x:1", version="1.0.0", resolved=f"ghcr.io/o/f/x@{digest}",
+                        integrity=digest)  # fmt: skip
+    dev = DevStage(features=(("ghcr.io/o/f/x:1", ()),), feature_pins=(pin,))
+    files = DevcontainerRenderer().render(dataclasses.replace(PLAN, dev=dev))
+    assert set(files) == {".devcontainer/devcontainer.json", ".devcontainer/devcontainer-lock.json"}
+    assert json.loads(files[".devcontainer/devcontainer-lock.json"])["features"]
 
 
 def test_rendering_is_deterministic(renderer: Renderer) -> None:

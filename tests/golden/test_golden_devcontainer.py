@@ -15,7 +15,7 @@ from reproenv.render.registry import optional_renderers, render_all
 from reproenv.spec.load import load_spec
 
 HERE = Path(__file__).parent
-CASES = ("sklearn-cpu", "torch-gpu")
+CASES = ("sklearn-cpu", "torch-gpu", "sklearn-dev")
 FOLDER = "expected-devcontainer"
 
 
@@ -59,7 +59,9 @@ def test_expected_configs_work_as_the_image_user_with_nothing_installed_at_start
     assert config["updateRemoteUserUID"] is True
     assert config["workspaceFolder"] == "/workspace"
     assert "target=/workspace," in str(config["workspaceMount"])
-    assert config["build"] == {"dockerfile": "../Dockerfile", "context": ".."}
+    # a spec with [devcontainer] builds the Dockerfile's dev stage (its dev group on top)
+    target = {"target": "dev"} if case == "sklearn-dev" else {}
+    assert config["build"] == {"dockerfile": "../Dockerfile", "context": "..", **target}
     vscode = config["customizations"]["vscode"]  # type: ignore[index]
     assert vscode["extensions"] == ["ms-python.python", "ms-toolsai.jupyter"]
     assert vscode["settings"]["python.defaultInterpreterPath"] == "/opt/venv/bin/python"
@@ -72,7 +74,8 @@ def test_gpu_config_asks_for_a_gpu_and_passes_it_in() -> None:
     assert config["runArgs"] == ["--gpus", "all"]
 
 
-def test_cpu_config_passes_no_gpu() -> None:
-    config = _read("sklearn-cpu")
+@pytest.mark.parametrize("case", ["sklearn-cpu", "sklearn-dev"])
+def test_cpu_config_passes_no_gpu(case: str) -> None:
+    config = _read(case)
     assert "runArgs" not in config
     assert config.get("hostRequirements") in (None, {"gpu": "optional"})

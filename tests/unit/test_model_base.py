@@ -19,6 +19,7 @@ SRC = Path(reproenv.__file__).parent
 OWN_BASE = {
     "model_base.py:StrictModel",  # the base
     "spec/model.py:Spec",  # frozen only: built from a checked RawSpec, never from a file
+    "spec/devcontainer.py:DevcontainerSpec",  # likewise, from a checked RawDevcontainer
 }
 DIGEST = "sha256:" + "a" * 64
 

@@ -156,9 +156,13 @@ def _summary(lock: Lock, spec: Spec) -> str:
     conda = {p.name for p in lock.conda_packages}
     subdirs = ", ".join(sorted({p.subdir for p in lock.conda_packages} - {"noarch"}))
     solved = f"{len(conda)} conda packages ({lock.conda_solver}; {subdirs}), " if conda else ""
+    dev = {p.name for p in lock.dev_packages}
+    features = len(lock.devcontainer_features)
     return (
         f"locked {solved}{len(names)} pip packages "
         f"({lock.resolver}; {', '.join(lock.wheel_platforms)})"
+        + (f", {len(dev)} more in the devcontainer's dev group" if dev else "")
+        + (f", {features} devcontainer Feature{'s' if features > 1 else ''}" if features else "")
         + (f", {len(apt)} apt packages" if apt else "")
         + f" and {image.reference} for {', '.join(lock.platforms)} -> {LOCK_FILE}, "
         f"{REQUIREMENTS_LOCK}" + (f", {CONDA_LOCK}" if conda and exports_conda_lock(spec) else "")

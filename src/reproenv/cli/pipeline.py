@@ -44,6 +44,7 @@ def generate_files(
 ) -> Prepared:
     """`extra`: the optional renderers asked for (`generate --apptainer`, `--k8s`)."""
     spec = load_spec(project)
+    extra = with_spec_renderers(spec, extra)
     dockerfile = dockerfile_path(spec, output_dir)
     mode = lock_mode(locked, frozen)
     # refuse to clobber hand-written files before spending time (and network) on a lock
@@ -65,6 +66,17 @@ def generate_files(
     changed = write_files(spec.project_dir, rendered, force)
     changed += prune_generated(spec.project_dir, LAYERS_DIR, rendered)
     return Prepared(spec, result.lock, plan, ca, changed)
+
+
+def with_spec_renderers(spec: Spec, extra: tuple[Renderer, ...]) -> tuple[Renderer, ...]:
+    """The devcontainer is written whenever the spec has a [devcontainer] table, not only
+    with `--devcontainer`."""
+    from reproenv.render.devcontainer import DevcontainerRenderer
+
+    wanted = spec.devcontainer is not None and spec.devcontainer.enabled
+    if not wanted or any(isinstance(r, DevcontainerRenderer) for r in extra):
+        return extra
+    return (*extra, DevcontainerRenderer())
 
 
 def dockerfile_path(spec: Spec, output_dir: Path | None) -> str:

@@ -12,7 +12,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 from reproenv.errors import ReproenvError, bad_input, environment
-from reproenv.lock.model import LockedAptPackage, LockedImage
+from reproenv.lock.model import Lock, LockedAptPackage, LockedImage
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
@@ -115,4 +115,32 @@ def parse_simulation(text: str, platform: str) -> tuple[LockedAptPackage, ...]:
     return tuple(
         LockedAptPackage(name=name, version=version, platforms=(platform,))
         for name, version in sorted(found.items())
+    )
+
+
+def apt_pins(
+    spec: Spec, previous: Lock | None, images: tuple[LockedImage, ...], requested: tuple[str, ...]
+) -> tuple[LockedAptPackage, ...]:
+    """`previous`'s pins while the packages and base digests are the same (None: an upgrade
+    of everything); else apt's, asked in each platform's base."""
+    if not requested:
+        return ()
+    if (
+        previous is not None
+        and previous.images == images
+        and previous.apt_requested == requested
+        and previous.apt_snapshot == spec.apt_snapshot
+    ):
+        return previous.apt_packages
+    from reproenv.engine import open_engine
+
+    engine = open_engine()
+    per_platform = [resolve_apt(spec, image, engine, requested) for image in images]
+    merged: dict[tuple[str, str], set[str]] = {}
+    for pins in per_platform:
+        for pin in pins:
+            merged.setdefault((pin.name, pin.version), set()).update(pin.platforms)
+    return tuple(
+        LockedAptPackage(name=name, version=version, platforms=tuple(sorted(platforms)))
+        for (name, version), platforms in sorted(merged.items())
     )

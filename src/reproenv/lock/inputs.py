@@ -11,6 +11,7 @@ from reproenv.detect.conda import ENVIRONMENT_FILES
 from reproenv.errors import bad_input, redact
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import HASH_SCHEME
+from reproenv.spec.devcontainer import DevcontainerSpec
 from reproenv.spec.environment import pip_part_includes
 from reproenv.spec.model import CondaSpec, Spec
 from reproenv.spec.requirements import (
@@ -87,8 +88,31 @@ def input_hash(spec: Spec) -> str:
             break
     if spec.conda is not None:
         document["conda"] = _conda_inputs(spec, spec.conda)
+    if spec.devcontainer is not None and spec.devcontainer.has_dev_group:
+        document["dev-group"] = _dev_inputs(spec, spec.devcontainer)
+    if spec.devcontainer is not None and spec.devcontainer.features:
+        # the Features' options are devcontainer.json's alone: only which ones enter the lock
+        document["devcontainer-features"] = [name for name, _ in spec.devcontainer.features]
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def dev_files(spec: Spec, dev: DevcontainerSpec) -> list[Path]:
+    """The dev group's requirement files (with what they include), and pyproject.toml when
+    it names groups of it."""
+    files = requirement_files(spec.model_copy(update={"requirements": dev.requirements}))
+    return files + ([spec.project_dir / "pyproject.toml"] if dev.groups else [])
+
+
+def _dev_inputs(spec: Spec, dev: DevcontainerSpec) -> dict[str, object]:
+    return {
+        "files": {
+            _relative(path, spec.project_dir): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in dev_files(spec, dev)
+        },
+        "groups": list(dev.groups),
+        "tools": list(dev.tools),
+    }
 
 
 def conda_files(spec: Spec) -> list[Path]:

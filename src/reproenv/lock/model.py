@@ -89,6 +89,16 @@ class LockedPipPackage(StrictModel):
         return tuple(sorted({*(f"sha256:{f.sha256}" for f in files), *self.given_hashes}))
 
 
+class LockedFeature(StrictModel):
+    """A Dev Container Feature the spec's [devcontainer] names, pinned by its manifest digest,
+    as the Dev Containers CLI writes it in devcontainer-lock.json."""
+
+    id: str  # as devcontainer.json names it: registry/namespace/name:tag
+    version: str  # the Feature's own (its devcontainer-feature.json)
+    resolved: str  # registry/namespace/name@sha256:…
+    integrity: str  # the manifest digest
+
+
 class LockedCondaPackage(StrictModel):
     """One conda package record the solver chose. conda records are per subdir: an arch
     record holds one platform, a noarch one every platform that installs it."""
@@ -144,6 +154,14 @@ class Lock(StrictModel):
     # what installs the pip packages in the image (uv, with image.installer "uv"), pinned with
     # hashes for every platform and present only in a builder stage; absent with pip
     image_installer: tuple[LockedPipPackage, ...] = Field(default=(), alias="image-installer")
+    # the devcontainer's dev group ([devcontainer] requirements, groups, tools): resolved with
+    # the pip pins above as constraints, so it adds packages and never moves one; installed by
+    # the Dockerfile's `dev` stage only. Absent without a dev group
+    dev_packages: tuple[LockedPipPackage, ...] = Field(default=(), alias="dev-packages")
+    # the devcontainer's Features by digest; absent without any
+    devcontainer_features: tuple[LockedFeature, ...] = Field(
+        default=(), alias="devcontainer-features"
+    )
     # the project itself and local path requirements inside it, installed after the pins
     # (their build backends are among the pins); paths relative to the project, "." itself
     local_projects: tuple[str, ...] = Field(default=(), alias="local-projects")
@@ -209,6 +227,15 @@ def _canonical(lock: Lock) -> dict[str, Any]:
         data["image-installer"] = sorted(
             (_canonical_pip(p) for p in installer), key=lambda p: (p["name"], p["platforms"])
         )
+    dev = data.pop("dev-packages")
+    if dev:  # absent without a dev group, as in locks made before the field existed
+        data["dev-packages"] = sorted(
+            (_canonical_pip(p) for p in dev),
+            key=lambda p: (p["name"], p["platforms"], p["version"]),
+        )
+    features = data.pop("devcontainer-features")
+    if features:
+        data["devcontainer-features"] = sorted(features, key=lambda f: f["id"])
     if not data["local-projects"]:
         del data["local-projects"]  # older locks have none: their bytes stay the same
     if not data["warnings"]:  # absent, as in locks made before the field existed

@@ -16,9 +16,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from reproenv import __version__
 from reproenv.errors import ReproenvError
+from reproenv.lock.base_images import kept_images as _kept_images
+from reproenv.lock.base_images import locked_images as _locked_images
+from reproenv.lock.base_images import resolve_images as _resolve_images
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.locker import NO_UPGRADE, Locked, LockRequest, Upgrade
-from reproenv.lock.model import Lock, LockedAptPackage, LockedGpu, LockedImage, LockedPipPackage
+from reproenv.lock.model import (
+    Lock,
+    LockedAptPackage,
+    LockedFeature,
+    LockedGpu,
+    LockedImage,
+    LockedPipPackage,
+)
 from reproenv.lock.pip.locker import PipLocker, backend_named
 from reproenv.lock.pip.packages import refuse_source_only
 from reproenv.spec.model import Spec
@@ -53,6 +63,8 @@ class _Resolution:
     warnings: tuple[str, ...] = ()
     apt: tuple[LockedAptPackage, ...] = ()
     image_installer: tuple[LockedPipPackage, ...] = ()
+    dev: tuple[LockedPipPackage, ...] = ()  # the devcontainer's dev group, beside the pins
+    features: tuple[LockedFeature, ...] = ()  # the devcontainer's Features, by digest
 
     @property
     def base(self) -> str | None:
@@ -105,6 +117,8 @@ def resolve(
         gpu=state.gpu,
         warnings=(*state.conda.warnings, *state.pip.warnings, *state.warnings),
         image_installer=state.image_installer,
+        dev_packages=state.dev,
+        devcontainer_features=state.features,
         **state.conda.section,
         **state.pip.section,
     )
@@ -240,6 +254,19 @@ def _gpu(state: _Resolution) -> None:
         raise still.as_error() from None
 
 
+def _dev_group(state: _Resolution) -> None:
+    from reproenv.lock.pip.dev import lock_dev_group
+
+    state.dev = lock_dev_group(state.request, state.pip.section["pip_packages"])
+
+
+def _features(state: _Resolution) -> None:
+    from reproenv.lock.features import lock_features
+
+    upgrade = state.request.upgrade.everything
+    state.features = lock_features(state.spec, state.request.previous, upgrade=upgrade)
+
+
 def _image_installer(state: _Resolution) -> None:
     from reproenv.lock.build_tools import pin_image_installer
 
@@ -286,7 +313,11 @@ def _base_python(state: _Resolution) -> None:
 
 def _apt(state: _Resolution) -> None:
     requested = tuple(sorted({*state.spec.apt_packages, *state.python_apt}))
-    state.apt = _apt_pins(state, requested)
+    from reproenv.lock.apt import apt_pins
+
+    previous = state.request.previous
+    reuse = None if state.request.upgrade.everything else previous
+    state.apt = apt_pins(state.spec, reuse, state.images, requested)
 
 
 STEPS: tuple[Step, ...] = (
@@ -313,6 +344,16 @@ STEPS: tuple[Step, ...] = (
         _gpu,
     ),
     Step(
+        "dev group",
+        "the devcontainer's tools are resolved with the final pins as constraints: never moves one",
+        _dev_group,
+    ),
+    Step(
+        "devcontainer Features",
+        "by digest from their own registry, which no other step reads",
+        _features,
+    ),
+    Step(
         "base digests", "the GPU decision may replace the spec's base by a CUDA one", _base_digests
     ),
     Step(
@@ -332,68 +373,3 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("apt", "last: pinned inside the final base digests, Python's packages included", _apt),
 )
-
-
-def _apt_pins(state: _Resolution, requested: tuple[str, ...]) -> tuple[LockedAptPackage, ...]:
-    """Previous pins while the packages and base digests are the same; else ask apt."""
-    spec, previous, images = state.spec, state.request.previous, state.images
-    if not requested:
-        return ()
-    if (
-        previous is not None
-        and not state.request.upgrade.everything
-        and previous.images == images
-        and previous.apt_requested == requested
-        and previous.apt_snapshot == spec.apt_snapshot
-    ):
-        return previous.apt_packages
-    from reproenv.engine import open_engine
-    from reproenv.lock.apt import resolve_apt
-
-    engine = open_engine()
-    per_platform = [resolve_apt(spec, image, engine, requested) for image in images]
-    merged: dict[tuple[str, str], set[str]] = {}
-    for pins in per_platform:
-        for pin in pins:
-            merged.setdefault((pin.name, pin.version), set()).update(pin.platforms)
-    return tuple(
-        LockedAptPackage(name=name, version=version, platforms=tuple(sorted(platforms)))
-        for (name, version), platforms in sorted(merged.items())
-    )
-
-
-def _kept_images(
-    spec: Spec, previous: Lock | None, base: str | None = None
-) -> tuple[LockedImage, ...] | None:
-    """The previous digests, when they were resolved for the same image and platforms."""
-    if previous is None:
-        return None
-    from reproenv.oci.reference import ImageRef
-
-    reference = str(ImageRef.parse(base or spec.base_image))
-    kept = tuple(i for i in previous.images if i.reference == reference)
-    platforms = {i.platform for i in kept}
-    return kept if platforms == set(spec.platforms) else None
-
-
-def _locked_images(resolved: list[ResolvedImage]) -> tuple[LockedImage, ...]:
-    return tuple(
-        LockedImage(
-            reference=image.reference,
-            platform=image.platform,
-            digest=image.digest,
-            index_digest=image.index_digest,
-        )
-        for image in resolved
-    )
-
-
-def _resolve_images(
-    spec: Spec, registry: RegistryClient | None, base: str | None = None
-) -> list[ResolvedImage]:
-    # imported here: httpx is only needed when resolving, not for `lock --check` or start-up
-    from reproenv.oci.client import RegistryClient
-    from reproenv.oci.reference import ImageRef
-
-    registry = registry or RegistryClient(mirror=spec.registry_mirror)
-    return registry.resolve(ImageRef.parse(base or spec.base_image), list(spec.platforms))

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, replace
 
 from reproenv.errors import bad_input
-from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock, LockedPipPackage
+from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock, LockedFeature, LockedPipPackage
 from reproenv.plan.conda import InstallerPin
 from reproenv.plan.layers import group_by_weight
+from reproenv.spec.devcontainer import DevcontainerSpec
 from reproenv.spec.model import Installer
 from reproenv.spec.requirements import canonical_name
 
@@ -23,6 +24,7 @@ UV_PREFIX = "/opt/reproenv-uv"  # uv's own venv, in the uv stage only
 UV_MOUNT = "/tmp/reproenv/uv"  # noqa: S108 - where a step sees uv, mounted from that stage
 UV_CACHE = "/root/.cache/uv"
 LAYERS_DIR = ".reproenv/layers"  # the slices of a lock installed in several layers
+DEV_LOCK = f"{LAYERS_DIR}/dev.lock"  # the dev stage's pins (the lock's dev-packages)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,39 @@ class ImageInstall:
 
 
 PIP_INSTALL = ImageInstall("pip", ())  # a plan's default: today's pip path
+
+
+@dataclass(frozen=True)
+class DevStage:
+    """The Dockerfile's `dev` stage, which the devcontainer builds: the runtime stage with the
+    dev group's pins for the platform on top (none: the runtime image under another name)."""
+
+    pins: tuple[LockedPipPackage, ...] = ()
+    requirements: str = DEV_LOCK
+    index_url: str | None = None  # the lock's indexes, as for the runtime pins
+    extra_index_urls: tuple[str, ...] = ()
+    # the spec's Features with their options, and the lock's pins of them
+    features: tuple[tuple[str, tuple[tuple[str, str | bool], ...]], ...] = ()
+    feature_pins: tuple[LockedFeature, ...] = ()
+
+
+def dev_stage(lock: Lock, platform: str, wanted: DevcontainerSpec | None) -> DevStage | None:
+    """`wanted`: the spec's [devcontainer] table, unless it is switched off."""
+    if wanted is None or not wanted.enabled:
+        return None
+    pins = tuple(
+        p.model_copy(update={"platforms": (platform,)})
+        for p in lock.dev_packages
+        if platform in p.platforms
+    )
+    return DevStage(
+        pins,
+        DEV_LOCK,
+        lock.pip_index_url,
+        lock.pip_extra_index_urls,
+        wanted.features,
+        lock.devcontainer_features,
+    )
 
 
 def dependency_layers(

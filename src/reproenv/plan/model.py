@@ -11,7 +11,7 @@ from reproenv.lock.model import REQUIREMENTS_LOCK, Lock
 from reproenv.oci.platform import host_platform
 from reproenv.plan.conda import CONDA_PREFIX, CondaEnv, check_conda_installable, conda_env
 from reproenv.plan.epoch import DEFAULT_SOURCE_DATE_EPOCH, source_date_epoch
-from reproenv.plan.install import PIP_INSTALL, ImageInstall, image_install
+from reproenv.plan.install import PIP_INSTALL, DevStage, ImageInstall, dev_stage, image_install
 from reproenv.spec.model import DEFAULT_DOCKERFILE, Spec
 
 VENV = "/opt/venv"
@@ -78,6 +78,8 @@ class BuildPlan:
     # the registry the lock names as holding a copy of the base (`reproenv mirror --record`):
     # builds pull `platform_digest` from it; the Dockerfile and labels keep the upstream name
     base_mirror: str | None = None
+    # the `dev` stage after the runtime one, for the devcontainer ([devcontainer] in the spec)
+    dev: DevStage | None = None
 
     @property
     def venv_python(self) -> str:
@@ -170,6 +172,7 @@ def make_plan(
         source_date_epoch=source_date_epoch(lock),
         install=image_install(lock, platform, spec.installer),
         base_mirror=image.mirror,
+        dev=dev_stage(lock, platform, spec.devcontainer),
     )
 
 

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from reproenv.fsutil import GENERATED_MARKER
+from reproenv.lock.model import LockedFeature
 from reproenv.plan.model import BuildPlan
 from reproenv.render.apptainer import output_beside
 
 DEVCONTAINER_FILE = ".devcontainer/devcontainer.json"
+# beside it, as the Dev Containers CLI names it; plain JSON, as the CLI reads and rewrites it
+FEATURES_LOCK_FILE = ".devcontainer/devcontainer-lock.json"
 EXTENSIONS = ("ms-python.python", "ms-toolsai.jupyter")
 GPU_RUN_ARGS = ("--gpus", "all")
 
@@ -26,11 +29,16 @@ class DevcontainerRenderer:
     name = "devcontainer"
 
     def outputs(self, dockerfile: str, conda: bool = False, uv: bool = False) -> tuple[str, ...]:
+        # devcontainer-lock.json only with Features: write_files checks it before writing
         return (output_beside(dockerfile, DEVCONTAINER_FILE),)
 
     def render(self, plan: BuildPlan) -> dict[str, str]:
         path = output_beside(plan.dockerfile, DEVCONTAINER_FILE)
-        return {path: render_devcontainer(plan, path)}
+        files = {path: render_devcontainer(plan, path)}
+        if plan.dev and plan.dev.feature_pins:
+            lock = output_beside(plan.dockerfile, FEATURES_LOCK_FILE)
+            files[lock] = render_features_lock(plan.dev.feature_pins)
+        return files
 
 
 def render_devcontainer(plan: BuildPlan, path: str) -> str:
@@ -48,6 +56,9 @@ def devcontainer_config(plan: BuildPlan, path: str) -> dict[str, Any]:
         "build": {
             "dockerfile": posixpath.relpath(plan.dockerfile, here),
             "context": posixpath.relpath(".", here),
+            # the runtime image with the dev group on top ([devcontainer] in the spec)
+            **({"target": "dev"} if plan.dev else {}),
+            **base_args(plan),
         },
         "remoteUser": plan.user,
         "containerUser": plan.user,
@@ -64,12 +75,35 @@ def devcontainer_config(plan: BuildPlan, path: str) -> dict[str, Any]:
             }
         },
     }
+    if plan.dev and plan.dev.features:
+        config["features"] = {name: dict(options) for name, options in plan.dev.features}
     gpu = gpu_requirement(plan)
     if gpu is not None:
         config["hostRequirements"] = {"gpu": gpu}
     if plan.require_cuda:
         config["runArgs"] = list(GPU_RUN_ARGS)
     return config
+
+
+def render_features_lock(pins: tuple[LockedFeature, ...]) -> str:
+    """devcontainer-lock.json byte for byte as the Dev Containers CLI writes it (sorted by
+    id, two-space JSON, a final newline): `devcontainer build --frozen-lockfile` accepts it."""
+    features = {
+        pin.id: {"version": pin.version, "resolved": pin.resolved, "integrity": pin.integrity}
+        for pin in sorted(pins, key=lambda pin: pin.id)
+    }
+    return json.dumps({"features": features}, indent=2) + "\n"
+
+
+def base_args(plan: BuildPlan) -> dict[str, dict[str, str]]:
+    """The base from the registry the lock names as holding its copy (`reproenv mirror
+    --record`), by the same digest, as `reproenv build` pulls it."""
+    if not plan.base_mirror:
+        return {}
+    from reproenv.oci.reference import copy_reference
+
+    pinned = copy_reference(plan.base_reference, plan.platform_digest, plan.base_mirror)
+    return {"args": {"BASE_IMAGE": pinned}}
 
 
 def gpu_requirement(plan: BuildPlan) -> bool | str | None:

@@ -12,6 +12,7 @@ from reproenv.plan.install import (
     UV_MOUNT,
     UV_PREFIX,
     DependencyLayer,
+    DevStage,
     ImageInstall,
 )
 from reproenv.plan.model import PROJECT_COPY, BuildPlan, ignore_file
@@ -51,6 +52,8 @@ class DockerfileRenderer:
         for number, layer in enumerate(plan.install.layers, 1):
             if layer.pins:
                 files[layer.requirements] = render_slice(plan, layer, number)
+        if plan.dev and plan.dev.pins:
+            files[plan.dev.requirements] = render_dev_lock(plan, plan.dev)
         return files
 
 
@@ -79,6 +82,23 @@ def render_slice(plan: BuildPlan, layer: DependencyLayer, number: int) -> str:
         f"#   uv pip install --require-hashes --no-deps -r {layer.requirements}",
     ]
     return "\n".join(head) + "\n" + body
+
+
+def render_dev_lock(plan: BuildPlan, dev: DevStage) -> str:
+    """The dev group's pins for the `dev` stage, in requirements.lock's format."""
+    from reproenv.lock.pip.export import render_requirements_lock
+
+    text = render_requirements_lock(
+        dev.pins, plan.python, (plan.platform,), dev.index_url, dev.extra_index_urls
+    )
+    head = [
+        f"# {GENERATED_MARKER} — do not edit; regenerate with: reproenv generate",
+        f"# the devcontainer's dev group ({plan.platform}), pinned in reproenv.lock "
+        "(dev-packages),",
+        "# installed by the Dockerfile's dev stage only:",
+        f"#   pip install --require-hashes --no-deps -r {dev.requirements}",
+    ]
+    return "\n".join(head) + "\n" + text.split("\n", 3)[3]
 
 
 def render_tool_lock(install: ImageInstall, platform: str) -> str:
@@ -161,6 +181,7 @@ def render_dockerignore(plan: BuildPlan) -> str:
         needed=(
             *((plan.install.tool_lock, UV_FETCH) if plan.install.uses_uv else ()),
             *(layer.requirements for layer in plan.install.layers if layer.pins),
+            *((plan.dev.requirements,) if plan.dev and plan.dev.pins else ()),
             *((plan.requirements_lock,) if plan.has_pip_packages else ()),
             *(plan.conda.files if plan.conda else ()),
         ),

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from reproenv.errors import ReproenvError, bad_input
 from reproenv.fsutil import read_user_text
 from reproenv.settings import MIRROR_ENV
+from reproenv.spec.devcontainer import complete_devcontainer
 from reproenv.spec.environment import complete_conda
 from reproenv.spec.model import (
     DEFAULT_DOCKERFILE,
@@ -99,17 +100,7 @@ def load_spec(project_dir: Path, env: Mapping[str, str] | None = None) -> Spec:
 
 def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping[str, str]) -> Spec:
     python = raw.python or detect_python_version(project_dir)
-    for index, requirement_file in enumerate(raw.pip.requirements):
-        path = project_dir / requirement_file
-        if not path.is_file():
-            raise bad_input(
-                f"{spec_path.name}: pip.requirements[{index}] names {requirement_file}, "
-                "which does not exist",
-                "missing-input-file",
-                "create the file or remove it from pip.requirements",
-                file=str(spec_path),
-                key=f"pip.requirements[{index}]",
-            )
+    _check_requirement_files(raw.pip.requirements, project_dir, spec_path)
     if (raw.pip.extras or raw.pip.groups) and not raw.pip.pyproject:
         raise bad_input(
             f"{spec_path.name}: pip.extras and pip.groups select parts of pyproject.toml, "
@@ -156,7 +147,21 @@ def complete_spec(raw: RawSpec, project_dir: Path, spec_path: Path, env: Mapping
         run_inputs=checked_run_paths(raw.run.inputs, "inputs", project_dir, spec_path),
         run_outputs=checked_run_paths(raw.run.outputs, "outputs", project_dir, spec_path),
         publish_repository=raw.publish.repository,
+        devcontainer=complete_devcontainer(raw.devcontainer, project_dir, spec_path),
     )
+
+
+def _check_requirement_files(files: list[str], project_dir: Path, spec_path: Path) -> None:
+    for index, requirement_file in enumerate(files):
+        if not (project_dir / requirement_file).is_file():
+            raise bad_input(
+                f"{spec_path.name}: pip.requirements[{index}] names {requirement_file}, "
+                "which does not exist",
+                "missing-input-file",
+                "create the file or remove it from pip.requirements",
+                file=str(spec_path),
+                key=f"pip.requirements[{index}]",
+            )
 
 
 def _checked_exclude_newer(value: str | None, spec_path: Path) -> str | None:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from reproenv.model_base import StrictModel
+from reproenv.spec.devcontainer import DevcontainerSpec, RawDevcontainer
 
 DEFAULT_PYTHON = "3.11"
 DEFAULT_PLATFORM = "linux/amd64"
@@ -148,6 +149,7 @@ class RawSpec(StrictModel):
     image: RawImage = Field(default_factory=RawImage)
     run: RawRun = Field(default_factory=RawRun)
     publish: RawPublish = Field(default_factory=RawPublish)
+    devcontainer: RawDevcontainer | None = None
 
 
 class CondaEntry(StrictModel):
@@ -228,6 +230,7 @@ class Spec(BaseModel):
     run_inputs: tuple[str, ...] = ()
     run_outputs: tuple[str, ...] = ()
     publish_repository: str | None = None  # [publish] repository: host[:port]/path
+    devcontainer: DevcontainerSpec | None = None  # None: no [devcontainer] table
 
     @property
     def base_is_default(self) -> bool:

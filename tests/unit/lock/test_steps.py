@@ -25,6 +25,8 @@ def test_the_steps_run_in_the_documented_order() -> None:
         "conda per platform",
         "pip per platform",
         "GPU decision and variant re-resolve",
+        "dev group",
+        "devcontainer Features",
         "base digests",
         "Python on the base",
         "wheels only",

@@ -102,6 +102,7 @@ def resolve_pip(
     variant_indexes: tuple[str, ...] = (),
     started: Callable[[], None] = lambda: None,
     keep_urls: bool = False,
+    options: tuple[str, ...] = (),
 ) -> PipResolution:
     """Resolve for one platform. uv writes PEP 751 (pylock.toml), which names every file it
     chose: only the wheels that install on `platform` end up in the lock."""
@@ -128,8 +129,9 @@ def resolve_pip(
         ))  # fmt: skip
     wanted = tuple(p for p in preferences if platform in p.platforms)
     packages = _compile(
-        spec, platform, ca_cert, projects, wanted, upgrade, variant_indexes, started, keep_urls
-    )
+        spec, platform, ca_cert, projects, wanted, upgrade, variant_indexes, started, keep_urls,
+        options,
+    )  # fmt: skip
     return PipResolution(version, target, packages)
 
 
@@ -166,6 +168,7 @@ def _compile(
     variant_indexes: tuple[str, ...],
     started: Callable[[], None],
     keep_urls: bool = False,
+    options: tuple[str, ...] = (),
 ) -> tuple[LockedPipPackage, ...]:
     inputs = list(spec.requirements)
     if spec.pyproject_dependencies:
@@ -188,7 +191,7 @@ def _compile(
             uv_executable(), "pip", "compile", "--no-config", "--no-python-downloads",
             "--no-header", "--quiet", "--python-version", spec.python,
             "--python-platform", wheel_platform(platform), "--output-file", str(output),
-            *_selections(spec, variant_indexes), *inputs,
+            *_selections(spec, variant_indexes), *options, *inputs,
         ]  # fmt: skip
         if upgrade.everything:
             command.append("--upgrade")
