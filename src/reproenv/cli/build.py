@@ -24,7 +24,8 @@ from reproenv.cli.common import (
 if TYPE_CHECKING:
     from reproenv.build.reproducible import BuildInputs
     from reproenv.cli.pipeline import Prepared
-    from reproenv.engine import EngineInfo
+    from reproenv.engine import ContainerEngine, EngineInfo
+    from reproenv.plan.model import BuildPlan
 
 PlatformOption = Annotated[
     str | None,
@@ -56,6 +57,23 @@ FingerprintOption = Annotated[
         "--fingerprint",
         help="Also print and record the image's environment fingerprint (it reads the whole "
         "image: seconds for every 500 MB, so a plain build leaves it out).",
+    ),
+]
+BuilderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--builder",
+        metavar="NAME",
+        help="Build with this buildx builder (`docker buildx ls`): any driver, a remote "
+        "BuildKit or Kubernetes among them. The docker engine with buildx only.",
+    ),
+]
+PushOption = Annotated[
+    bool,
+    typer.Option(
+        "--push",
+        help="Then publish it to the spec's [publish] repository, as `reproenv publish` does "
+        "(REPO@DIGEST on stdout once a pull by it succeeds).",
     ),
 ]
 FileOption = Annotated[
@@ -90,17 +108,18 @@ def build(
     check_reproducible: CheckReproducibleOption = False,
     file: FileOption = None,
     fingerprint: FingerprintOption = False,
+    builder: BuilderOption = None,
+    push: PushOption = False,
 ) -> None:
     """Build the image for reproenv.lock, tagged <name>:<lock-hash>."""
     from reproenv.build.own_file import own_dockerfile
-    from reproenv.build.service import build_image
     from reproenv.cli.build_check import check, record_fingerprint
     from reproenv.cli.pipeline import generate_files
-    from reproenv.engine import open_engine
 
     # a wrong path is the user's to fix before anything runs: no engine, no lock needed
     dockerfile = own_dockerfile(project, file) if file is not None else None
-    engine = open_engine(docker, choose_engine(engine_choice))
+    repository = _push_repository(project, push, check_reproducible)
+    engine = _engine(docker, engine_choice, builder)
     # fail fast, before locking, when there is no engine (capability: for the check only)
     info = engine.info(capability=check_reproducible)
     prepared = generate_files(
@@ -115,12 +134,25 @@ def build(
     plan = prepared.plan
     if prepared.changed:
         note(f"wrote {', '.join(prepared.changed)}")
-    note(f"building {plan.image_tag} with {info.builder.value} (docker {info.client_version})")
+    name = getattr(engine, "engine_name", "docker")
+    note(f"building {plan.image_tag} with {info.builder.value} ({name} {info.client_version})")
     _builder_notes(prepared, info, dockerfile)
     inputs = _build_inputs(prepared, network, dockerfile)
     if check_reproducible:
         check(engine, info, plan, inputs)
         return
+    note(f"built {_build(engine, info, plan, inputs)}")
+    if fingerprint:
+        record_fingerprint(engine, plan)
+    if repository is not None:
+        from reproenv.cli.publish import push_and_report
+
+        push_and_report(engine, plan, prepared.spec.project_dir, repository)
+
+
+def _build(engine: ContainerEngine, info: EngineInfo, plan: BuildPlan, inputs: BuildInputs) -> str:
+    from reproenv.build.service import build_image
+
     outcome = build_image(
         engine,
         info,
@@ -133,9 +165,38 @@ def build(
         conda_tokens=inputs.conda_tokens,
         dockerfile=inputs.dockerfile,
     )
-    note(f"built {outcome.tag}")
-    if fingerprint:
-        record_fingerprint(engine, plan)
+    return outcome.tag
+
+
+def _engine(docker: str | None, choice: str | None, builder: str | None) -> ContainerEngine:
+    """The engine to build with; `--builder` is checked here, before anything is locked."""
+    from reproenv.engine import open_engine
+
+    engine = open_engine(docker, choose_engine(choice))
+    if builder is not None:
+        from reproenv.cli.remote_builder import use_builder
+
+        use_builder(engine, builder)
+    return engine
+
+
+def _push_repository(project: Path, push: bool, check_reproducible: bool) -> str | None:
+    """Where `--push` publishes: the spec's [publish] repository, said before anything runs."""
+    if not push:
+        return None
+    if check_reproducible:
+        from reproenv.errors import bad_input
+
+        raise bad_input(
+            "--push publishes a build; --check-reproducible builds twice to compare and keeps "
+            "neither",
+            "usage",
+            "check first, then `reproenv build --push`",
+            key="--push",
+        )
+    from reproenv.cli.publish import publish_repository
+
+    return publish_repository(project, None)
 
 
 def _builder_notes(prepared: Prepared, info: EngineInfo, dockerfile: Path | None) -> None:
