@@ -104,3 +104,31 @@ def test_dropping_the_dev_group_removes_its_lock(cli: Cli, sklearn_project: Path
     assert cli("generate", cwd=sklearn_project).code == 0
     assert not (sklearn_project / DEV_LOCK).exists()
     assert "\nFROM runtime AS dev\n" in (sklearn_project / "Dockerfile").read_text()
+
+
+def test_the_project_s_dev_extra_is_a_dev_group(cli: Cli, sklearn_project: Path) -> None:
+    (sklearn_project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0"\ndependencies = ["numpy"]\n'
+        '[project.optional-dependencies]\ndev = ["pytest"]\n',
+        encoding="utf-8",
+    )
+    without = locked(cli, sklearn_project, None)
+    with_dev = locked(cli, sklearn_project, 'extras = ["dev"]\n')
+    assert with_dev["pip-packages"] == without["pip-packages"]
+    assert "pytest" in names(with_dev["dev-packages"])
+    assert "numpy" not in names(with_dev["dev-packages"])  # the runtime's pin, not the group's
+
+
+def test_init_s_devcontainer_example_works_once_uncommented(
+    cli: Cli, sklearn_project: Path
+) -> None:
+    from reproenv.spec.load import load_spec
+
+    assert cli("init", cwd=sklearn_project).code == 0
+    spec = sklearn_project / "reproenv.toml"
+    lines = spec.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# [devcontainer]")
+    lines[start : start + 2] = [line.removeprefix("# ") for line in lines[start : start + 2]]
+    spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dev = load_spec(sklearn_project, env={}).devcontainer
+    assert dev is not None and dev.tools == ("pytest", "ipykernel")

@@ -127,7 +127,6 @@ def _spec_text(
     environment: str | None = None,
 ) -> str:
     """reproenv.toml as init writes it: what was found, and the keys to edit as comments."""
-    from reproenv.spec.model import default_base_image
 
     lines = [
         "# reproenv spec: edit freely, then run `reproenv lock`.",
@@ -157,6 +156,20 @@ def _spec_text(
         "[apt]",
         "packages = []",
         "",
+        *_image_lines(python, own),
+        "",
+        "# a VS Code devcontainer whose image adds a dev group on the Dockerfile's dev stage",
+        "# [devcontainer]",
+        '# tools = ["pytest", "ipykernel"]   # and/or extras = ["dev"], groups = ["dev"]',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _image_lines(python: str, own: list[str]) -> list[str]:
+    from reproenv.spec.model import default_base_image
+
+    return [
         "[image]",
         # no base unless asked: the default follows `python`; a base named here is checked
         # against it when locking
@@ -174,9 +187,7 @@ def _spec_text(
             else [f'# dockerfile = "{OUTPUT_DOCKERFILE}"   # beside a project\'s own Dockerfile']
         ),
         '# registry-mirror = "mirror.example.org/dockerhub"   # or REPROENV_REGISTRY_MIRROR',
-        "",
     ]
-    return "\n".join(lines)
 
 
 OUTPUT_DOCKERFILE = ".reproenv/Dockerfile"

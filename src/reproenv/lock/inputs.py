@@ -101,7 +101,7 @@ def dev_files(spec: Spec, dev: DevcontainerSpec) -> list[Path]:
     """The dev group's requirement files (with what they include), and pyproject.toml when
     it names groups of it."""
     files = requirement_files(spec.model_copy(update={"requirements": dev.requirements}))
-    return files + ([spec.project_dir / "pyproject.toml"] if dev.groups else [])
+    return files + ([spec.project_dir / "pyproject.toml"] if dev.groups or dev.extras else [])
 
 
 def _dev_inputs(spec: Spec, dev: DevcontainerSpec) -> dict[str, object]:
@@ -111,6 +111,7 @@ def _dev_inputs(spec: Spec, dev: DevcontainerSpec) -> dict[str, object]:
             for path in dev_files(spec, dev)
         },
         "groups": list(dev.groups),
+        **({"extras": list(dev.extras)} if dev.extras else {}),
         "tools": list(dev.tools),
     }
 

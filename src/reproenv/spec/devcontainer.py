@@ -31,6 +31,8 @@ class RawDevcontainer(StrictModel):
         Annotated[str, StringConstraints(pattern=rf"^{_SEGMENT}(/{_SEGMENT})*$")]
     ] = Field(default_factory=list)
     groups: list[Annotated[str, StringConstraints(pattern=_NAME)]] = Field(default_factory=list)
+    # pyproject.toml [project.optional-dependencies], as many projects keep their dev tools
+    extras: list[Annotated[str, StringConstraints(pattern=_NAME)]] = Field(default_factory=list)
     tools: list[Annotated[str, StringConstraints(min_length=1, max_length=500)]] = Field(
         default_factory=list
     )
@@ -46,12 +48,13 @@ class DevcontainerSpec(BaseModel):
     enabled: bool = True
     requirements: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
     features: tuple[tuple[str, tuple[tuple[str, OptionValue], ...]], ...] = ()
 
     @property
     def has_dev_group(self) -> bool:
-        return bool(self.requirements or self.groups or self.tools)
+        return bool(self.requirements or self.groups or self.extras or self.tools)
 
 
 def complete_devcontainer(
@@ -69,7 +72,9 @@ def complete_devcontainer(
                 "missing-input-file",
             )  # fmt: skip
     if raw.groups:
-        _check_groups(raw.groups, project_dir, spec_path, key)
+        _check_declared(raw.groups, "groups", project_dir, spec_path, key)
+    if raw.extras:
+        _check_declared(raw.extras, "extras", project_dir, spec_path, key)
     from reproenv.spec.requirements import requirement_error
 
     for index, tool in enumerate(raw.tools):
@@ -91,6 +96,7 @@ def complete_devcontainer(
         enabled=raw.enabled,
         requirements=tuple(raw.requirements),
         groups=tuple(sorted(set(raw.groups))),
+        extras=tuple(sorted(set(raw.extras))),
         tools=tuple(raw.tools),
         features=tuple(
             (feature, tuple(sorted(options.items())))
@@ -99,29 +105,36 @@ def complete_devcontainer(
     )
 
 
-def _check_groups(groups: list[str], project_dir: Path, spec_path: Path, key: str) -> None:
+# where pyproject.toml declares what devcontainer.groups and devcontainer.extras name
+_DECLARED = {"groups": ("dependency-groups",), "extras": ("project", "optional-dependencies")}
+_TABLE = {"groups": "[dependency-groups]", "extras": "[project.optional-dependencies]"}
+
+
+def _check_declared(
+    names: list[str], kind: str, project_dir: Path, spec_path: Path, key: str
+) -> None:
     import tomllib
 
     pyproject = project_dir / "pyproject.toml"
-    declared: dict[str, object] = {}
+    found: object = {}
     if pyproject.is_file():
         from reproenv.fsutil import read_user_text
 
         try:
-            data = tomllib.loads(read_user_text(pyproject))
+            found = tomllib.loads(read_user_text(pyproject))
         except tomllib.TOMLDecodeError:
-            data = {}  # its own reader names the error when it matters
-        found = data.get("dependency-groups", {})
-        declared = found if isinstance(found, dict) else {}
+            found = {}  # its own reader names the error when it matters
+        for part in _DECLARED[kind]:
+            found = found.get(part, {}) if isinstance(found, dict) else {}
     from reproenv.spec.requirements import canonical_name
 
-    known = {canonical_name(name) for name in declared}
-    for index, group in enumerate(groups):
-        if canonical_name(group) not in known:
+    known = {canonical_name(name) for name in found} if isinstance(found, dict) else set()
+    for index, name in enumerate(names):
+        if canonical_name(name) not in known:
             raise _invalid(
-                spec_path, f"{key}.groups[{index}]",
-                f"names the dependency group {group!r}, which pyproject.toml does not declare",
-                "add it under [dependency-groups] in pyproject.toml, or list the packages in "
+                spec_path, f"{key}.{kind}[{index}]",
+                f"names {name!r}, which pyproject.toml does not declare under {_TABLE[kind]}",
+                f"add it under {_TABLE[kind]} in pyproject.toml, or list the packages in "
                 "devcontainer.tools",
                 "missing-input-file" if not pyproject.is_file() else "spec-invalid",
             )  # fmt: skip

@@ -108,3 +108,16 @@ def test_an_unknown_key_is_named(tmp_path: Path) -> None:
     with pytest.raises(ReproenvError) as caught:
         load_spec(tmp_path, env={})
     assert "devcontainer.tool" in caught.value.message
+
+
+def test_extras_are_the_project_s_optional_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "0"\n[project.optional-dependencies]\n'
+        'dev = ["ipykernel"]\n',
+        encoding="utf-8",
+    )
+    dev = load_spec(spec_with(tmp_path, 'extras = ["dev"]\n'), env={}).devcontainer
+    assert dev is not None and dev.extras == ("dev",) and dev.has_dev_group
+    error = error_of(tmp_path, 'extras = ["docs"]\n')
+    assert error.context["key"] == "devcontainer.extras[0]"
+    assert "[project.optional-dependencies]" in error.message

@@ -53,6 +53,10 @@ def _one_platform(
     options = ["--constraint", str(constraints)]
     for group in dev.groups:
         options += ["--group", f"pyproject.toml:{group}"]
+    for extra in dev.extras:  # with the project's own dependencies, held to the runtime pins
+        options += ["--extra", extra]
+    if dev.extras:  # an input of uv's own, not a requirements file to read here
+        options.append("pyproject.toml")
     dev_spec = request.spec.model_copy(
         update={
             "requirements": (*dev.requirements, str(tools)),
