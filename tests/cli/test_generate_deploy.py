@@ -3,35 +3,24 @@ asked for, from the local image or by digest; a wrong --image is exit 2 naming t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
-from tests.fakes.package_index import FakeIndex, FakePackage
+from tests.cli.conftest import lib_project, with_index
+from tests.conftest import Cli, Result
+from tests.fakes.package_index import FakeIndex
 
 DIGEST = "sha256:" + "ab" * 32
 
 
-@pytest.fixture(scope="module")
-def index() -> Iterator[FakeIndex]:
-    with FakeIndex([FakePackage("lib", "1.0")]).serve() as running:
-        yield running
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "requirements.in").write_text("lib\n")
-    (tmp_path / "reproenv.toml").write_text(
-        'name = "demo"\ncommand = ["python", "main.py"]\n[pip]\n'
-        'requirements = ["requirements.in"]\nindex-url = "${REPROENV_TEST_INDEX}"\n'
-    )
-    return tmp_path
+    return lib_project(tmp_path)
 
 
-def run(cli: Cli, index: FakeIndex, project: Path, *args: str):  # type: ignore[no-untyped-def]
-    return cli("generate", *args, cwd=project, env={"REPROENV_TEST_INDEX": index.url})
+def run(cli: Cli, index: FakeIndex, project: Path, *args: str) -> Result:
+    return with_index(cli, index, "generate", *args, cwd=project)
 
 
 def test_default_generate_writes_neither(cli: Cli, index: FakeIndex, project: Path) -> None:

@@ -4,35 +4,24 @@ rewritten only when it changed, and a devcontainer.json of the user's left alone
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
-from tests.fakes.package_index import FakeIndex, FakePackage
+from tests.cli.conftest import DEMO_TOP, lib_project, with_index
+from tests.conftest import Cli, Result
+from tests.fakes.package_index import FakeIndex
 
 CONFIG = Path(".devcontainer") / "devcontainer.json"
 
 
-@pytest.fixture(scope="module")
-def index() -> Iterator[FakeIndex]:
-    with FakeIndex([FakePackage("lib", "1.0")]).serve() as running:
-        yield running
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "requirements.in").write_text("lib\n")
-    (tmp_path / "reproenv.toml").write_text(
-        'name = "demo"\ncommand = ["python", "main.py"]\ngpu = "none"\n[pip]\n'
-        'requirements = ["requirements.in"]\nindex-url = "${REPROENV_TEST_INDEX}"\n'
-    )
-    return tmp_path
+    return lib_project(tmp_path, DEMO_TOP + 'gpu = "none"\n')
 
 
-def run(cli: Cli, index: FakeIndex, project: Path, *args: str):  # type: ignore[no-untyped-def]
-    return cli("generate", *args, cwd=project, env={"REPROENV_TEST_INDEX": index.url})
+def run(cli: Cli, index: FakeIndex, project: Path, *args: str) -> Result:
+    return with_index(cli, index, "generate", *args, cwd=project)
 
 
 def test_default_generate_writes_no_devcontainer(cli: Cli, index: FakeIndex, project: Path) -> None:

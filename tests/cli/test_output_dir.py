@@ -4,41 +4,32 @@ them): an output folder, and the project's ignore rules merged, never thrown awa
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, snapshot
-from tests.fakes.package_index import FakeIndex, FakePackage
+from tests.cli.conftest import lib_project, with_index
+from tests.conftest import Cli, Result, snapshot
+from tests.fakes.package_index import FakeIndex
 
 OWN_DOCKERFILE = "FROM python:3.11\nCOPY . /app\n"
 OWN_IGNORE = "# weights stay out of the context\n*.pt\n*.lock\n"
 
 
-@pytest.fixture(scope="module")
-def index() -> Iterator[FakeIndex]:
-    with FakeIndex([FakePackage("lib", "1.0")]).serve() as running:
-        yield running
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "requirements.in").write_text("lib\n")
+    lib_project(tmp_path, top=None)
     (tmp_path / "Dockerfile").write_text(OWN_DOCKERFILE)
     (tmp_path / ".dockerignore").write_text(OWN_IGNORE)
     return tmp_path
 
 
 def spec(project: Path, image: str = "") -> None:
-    (project / "reproenv.toml").write_text(
-        f'name = "own-files"\n[pip]\nrequirements = ["requirements.in"]\n'
-        f'index-url = "{{url}}"\n[image]\n{image}'.replace("{url}", "${REPROENV_TEST_INDEX}")
-    )
+    lib_project(project, 'name = "own-files"\n', f"[image]\n{image}")
 
 
-def run(cli: Cli, index: FakeIndex, *args: str, cwd: Path):  # type: ignore[no-untyped-def]
-    return cli(*args, cwd=cwd, env={"REPROENV_TEST_INDEX": index.url})
+def run(cli: Cli, index: FakeIndex, *args: str, cwd: Path) -> Result:
+    return with_index(cli, index, *args, cwd=cwd)
 
 
 def assert_merged(ignore: str) -> None:
