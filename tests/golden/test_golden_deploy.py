@@ -10,11 +10,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from reproenv.lock.model import LOCK_FILE, lock_hash, read_lock
-from reproenv.plan.model import make_plan
-from reproenv.render.registry import optional_renderers, render_all
-from reproenv.spec.load import load_spec
+from reproenv.render.registry import optional_renderers
 from tests.apptainer_recipe import read_recipe
+from tests.golden.cases import added_files, case_plan, expected_files
 
 HERE = Path(__file__).parent
 PUBLISHED = "ghcr.io/example/{name}@sha256:" + "ab" * 32
@@ -34,24 +32,10 @@ KUBERNETES = ("1.31.0", kubernetes_validate.latest_version())
 def test_apptainer_and_job_match_expected(
     case: str, by_digest: bool, folder: str, update_golden: bool
 ) -> None:
-    source = HERE / case / "input"
-    spec = load_spec(source, env={})
-    lock = read_lock(source / LOCK_FILE)
-    assert lock is not None
-    plan = make_plan(spec, lock, lock_hash((source / LOCK_FILE).read_text(encoding="utf-8")))
+    plan = case_plan(HERE / case / "input")
     image = PUBLISHED.format(name=case) if by_digest else None
-    extra = optional_renderers(apptainer=True, k8s=True, image=image)
-    rendered = {k: v for k, v in render_all(plan, extra).items() if k not in render_all(plan)}
-    expected_dir = HERE / case / folder
-    if update_golden:
-        for relative, text in rendered.items():
-            (expected_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-            (expected_dir / relative).write_text(text, encoding="utf-8")
-    expected = {
-        p.relative_to(expected_dir).as_posix(): p.read_text(encoding="utf-8")
-        for p in expected_dir.rglob("*")
-        if p.is_file()
-    }
+    rendered = added_files(plan, optional_renderers(apptainer=True, k8s=True, image=image))
+    expected = expected_files(HERE / case / folder, rendered, update_golden)
     assert rendered == expected
     assert sorted(rendered) == ["apptainer.def", "k8s/job.yaml"]
 

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from reproenv.lock.model import LOCK_FILE, lock_hash, read_lock
-from reproenv.plan.model import make_plan
 from reproenv.render.devcontainer import DEVCONTAINER_FILE
-from reproenv.render.registry import optional_renderers, render_all
-from reproenv.spec.load import load_spec
+from reproenv.render.registry import optional_renderers
+from tests.golden.cases import added_files, case_plan, expected_files
 
 HERE = Path(__file__).parent
 CASES = ("sklearn-cpu", "torch-gpu", "sklearn-dev")
@@ -21,23 +19,8 @@ FOLDER = "expected-devcontainer"
 
 @pytest.mark.parametrize("case", CASES)
 def test_devcontainer_matches_expected(case: str, update_golden: bool) -> None:
-    source = HERE / case / "input"
-    spec = load_spec(source, env={})
-    lock = read_lock(source / LOCK_FILE)
-    assert lock is not None
-    plan = make_plan(spec, lock, lock_hash((source / LOCK_FILE).read_text(encoding="utf-8")))
-    extra = optional_renderers(devcontainer=True)
-    rendered = {k: v for k, v in render_all(plan, extra).items() if k not in render_all(plan)}
-    expected_dir = HERE / case / FOLDER
-    if update_golden:
-        for relative, text in rendered.items():
-            (expected_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-            (expected_dir / relative).write_text(text, encoding="utf-8")
-    expected = {
-        p.relative_to(expected_dir).as_posix(): p.read_text(encoding="utf-8")
-        for p in expected_dir.rglob("*")
-        if p.is_file()
-    }
+    rendered = added_files(case_plan(HERE / case / "input"), optional_renderers(devcontainer=True))
+    expected = expected_files(HERE / case / FOLDER, rendered, update_golden)
     assert rendered == expected
     assert sorted(rendered) == [DEVCONTAINER_FILE]
 
