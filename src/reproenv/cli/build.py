@@ -174,9 +174,10 @@ def _engine(docker: str | None, choice: str | None, builder: str | None) -> Cont
 
     engine = open_engine(docker, choose_engine(choice))
     if builder is not None:
-        from reproenv.cli.remote_builder import use_builder
+        from reproenv.engine.buildx_builder import use_builder
 
-        use_builder(engine, builder)
+        for line in use_builder(engine, builder):
+            note(line)
     return engine
 
 

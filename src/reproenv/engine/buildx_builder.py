@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import os
 
-from reproenv.cli.common import note
-from reproenv.engine import ContainerEngine
 from reproenv.engine.docker import DockerEngine
+from reproenv.engine.protocol import ContainerEngine
 from reproenv.errors import bad_input
 
 BUILDER_ENV = "BUILDX_BUILDER"
 
 
-def use_builder(engine: ContainerEngine, name: str) -> None:
+def use_builder(engine: ContainerEngine, name: str) -> list[str]:
+    """Point `engine` (and engines this process opens later) at builder `name`; returns what
+    to tell the user about it."""
     if not name.strip() or name.startswith("-"):
         raise bad_input(
             f"--builder {name!r} is not a builder name",
@@ -50,15 +51,15 @@ def use_builder(engine: ContainerEngine, name: str) -> None:
     from reproenv.engine.capability import buildx_builder
 
     driver, kit = buildx_builder(inspected.stdout)
-    note(f"builder {name}: driver {driver or '?'}" + (f", BuildKit {kit}" if kit else ""))
+    said = [f"builder {name}: driver {driver or '?'}" + (f", BuildKit {kit}" if kit else "")]
     current = engine.capture(["context", "show"]).stdout.strip()
     if driver == "docker" and name != current:
         # another context's own engine: buildx builds there only from that context, and the
         # image stays in that engine, which every later call of this build then talks to
         _switch(engine, {"DOCKER_CONTEXT": name}, drop="DOCKER_HOST")
-        note(f"the image is built in, and kept by, the engine of docker context {name}")
-        return
+        return [*said, f"the image is built in, and kept by, the engine of docker context {name}"]
     _switch(engine, {BUILDER_ENV: name})
+    return said
 
 
 def _switch(engine: DockerEngine, variables: dict[str, str], drop: str | None = None) -> None:
