@@ -76,7 +76,7 @@ def test_a_missing_requirements_file_is_named(tmp_path: Path) -> None:
 
 
 def test_a_tool_that_is_not_a_requirement_is_named(tmp_path: Path) -> None:
-    error = error_of(tmp_path, 'tools = ["pytest", "ruff ==="]\n')
+    error = error_of(tmp_path, 'tools = ["pytest", "ruff >="]\n')
     assert error.context["key"] == "devcontainer.tools[1]"
     assert "pytest" in error.hint
 
