@@ -107,36 +107,33 @@ def complete_devcontainer(
 
 # where pyproject.toml declares what devcontainer.groups and devcontainer.extras name
 _DECLARED = {"groups": ("dependency-groups",), "extras": ("project", "optional-dependencies")}
-_TABLE = {"groups": "[dependency-groups]", "extras": "[project.optional-dependencies]"}
 
 
 def _check_declared(
     names: list[str], kind: str, project_dir: Path, spec_path: Path, key: str
 ) -> None:
-    import tomllib
-
+    """As pip.extras and pip.groups are checked: each name declared, else the ones that are."""
     pyproject = project_dir / "pyproject.toml"
-    found: object = {}
-    if pyproject.is_file():
-        from reproenv.fsutil import read_user_text
+    if not pyproject.is_file():
+        raise _invalid(
+            spec_path, f"{key}.{kind}", "selects parts of pyproject.toml, which does not exist",
+            "create pyproject.toml, or list the packages in devcontainer.tools",
+            "missing-input-file",
+        )  # fmt: skip
+    from reproenv.spec.toml_file import read_toml  # a syntax error is named by its line
 
-        try:
-            found = tomllib.loads(read_user_text(pyproject))
-        except tomllib.TOMLDecodeError:
-            found = {}  # its own reader names the error when it matters
-        for part in _DECLARED[kind]:
-            found = found.get(part, {}) if isinstance(found, dict) else {}
-    from reproenv.spec.requirements import canonical_name
-
-    known = {canonical_name(name) for name in found} if isinstance(found, dict) else set()
+    declared: object = read_toml(pyproject)[0]
+    for part in _DECLARED[kind]:
+        declared = declared.get(part, {}) if isinstance(declared, dict) else {}
+    known = sorted(declared) if isinstance(declared, dict) else []
     for index, name in enumerate(names):
-        if canonical_name(name) not in known:
+        if name not in known:
             raise _invalid(
                 spec_path, f"{key}.{kind}[{index}]",
-                f"names {name!r}, which pyproject.toml does not declare under {_TABLE[kind]}",
-                f"add it under {_TABLE[kind]} in pyproject.toml, or list the packages in "
-                "devcontainer.tools",
-                "missing-input-file" if not pyproject.is_file() else "spec-invalid",
+                f"names {name!r}, which pyproject.toml's {'.'.join(_DECLARED[kind])} does not "
+                f"declare (it declares: {', '.join(known) or 'none'})",
+                "fix the name, or declare it in pyproject.toml",
+                "unknown-extra-or-group",
             )  # fmt: skip
 
 

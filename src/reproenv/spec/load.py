@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -30,32 +28,9 @@ from reproenv.spec.model import (
     project_name_from_dir,
 )
 from reproenv.spec.run_paths import checked_run_paths
+from reproenv.spec.toml_file import read_toml
 
 KNOWN_PYTHONS = tuple(f"3.{minor}" for minor in range(8, 15))
-
-
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = read_user_text(path)
-    except FileNotFoundError:
-        raise bad_input(
-            f"{path.name} not found",
-            "missing-file",
-            "create it, or run `reproenv init`",
-            file=str(path),
-        ) from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = match.group(1) if match else "?"
-        raise bad_input(
-            f"{path.name}:{line}: TOML syntax error: {exc}",
-            "toml-syntax",
-            "fix the syntax at that line (strings need quotes, tables need [brackets])",
-            file=str(path),
-            line=line,
-        ) from None
 
 
 def find_spec_file(project_dir: Path) -> Path:

@@ -88,7 +88,8 @@ def test_a_group_pyproject_does_not_declare_is_named(tmp_path: Path) -> None:
     )
     error = error_of(tmp_path, 'groups = ["test"]\n')
     assert error.context["key"] == "devcontainer.groups[0]"
-    assert "'test'" in error.message and "[dependency-groups]" in error.hint
+    assert error.reference == "unknown-extra-or-group"
+    assert "'test'" in error.message and "(it declares: dev)" in error.message
 
 
 def test_a_group_without_pyproject_is_named(tmp_path: Path) -> None:
@@ -120,4 +121,4 @@ def test_extras_are_the_project_s_optional_dependencies(tmp_path: Path) -> None:
     assert dev is not None and dev.extras == ("dev",) and dev.has_dev_group
     error = error_of(tmp_path, 'extras = ["docs"]\n')
     assert error.context["key"] == "devcontainer.extras[0]"
-    assert "[project.optional-dependencies]" in error.message
+    assert "project.optional-dependencies" in error.message and "declares: dev" in error.message
