@@ -4,6 +4,7 @@ Dockerfile kept in an output folder), with the project's own ignore rules merged
 from __future__ import annotations
 
 from reproenv.fsutil import GENERATED_MARKER
+from reproenv.lock.model import LockedPipPackage
 from reproenv.plan.conda import CONDA_INSTALL_SCRIPT, CONDA_INSTALLER_LOCK, CONDA_RECORDS
 from reproenv.plan.install import (
     IMAGE_INSTALLER_LOCK,
@@ -65,40 +66,42 @@ def uv_fetch_script() -> str:
 
 def render_slice(plan: BuildPlan, layer: DependencyLayer, number: int) -> str:
     """One dependency layer's pins, in requirements.lock's format, with a header of its own."""
-    from reproenv.lock.pip.export import render_requirements_lock
-
-    text = render_requirements_lock(
-        layer.pins,
-        plan.python,
-        (plan.platform,),
-        plan.install.index_url,
-        plan.install.extra_index_urls,
-    )
-    body = text.split("\n", 3)[3]  # requirements.lock's three header lines, replaced
-    head = [
-        f"# {GENERATED_MARKER} — do not edit; regenerate with: reproenv generate",
+    head = (
         f"# dependency layer {number} of {len(plan.install.layers)} ({plan.platform}): "
         f"{layer.name}, {layer.reason}",
         f"#   uv pip install --require-hashes --no-deps -r {layer.requirements}",
-    ]
-    return "\n".join(head) + "\n" + body
+    )
+    install = plan.install
+    return pins_file(plan, layer.pins, head, install.index_url, install.extra_index_urls)
 
 
 def render_dev_lock(plan: BuildPlan, dev: DevStage) -> str:
     """The dev group's pins for the `dev` stage, in requirements.lock's format."""
-    from reproenv.lock.pip.export import render_requirements_lock
-
-    text = render_requirements_lock(
-        dev.pins, plan.python, (plan.platform,), dev.index_url, dev.extra_index_urls
-    )
-    head = [
-        f"# {GENERATED_MARKER} — do not edit; regenerate with: reproenv generate",
+    head = (
         f"# the devcontainer's dev group ({plan.platform}), pinned in reproenv.lock "
         "(dev-packages),",
         "# installed by the Dockerfile's dev stage only:",
         f"#   pip install --require-hashes --no-deps -r {dev.requirements}",
-    ]
-    return "\n".join(head) + "\n" + text.split("\n", 3)[3]
+    )
+    return pins_file(plan, dev.pins, head, dev.index_url, dev.extra_index_urls)
+
+
+def pins_file(
+    plan: BuildPlan,
+    pins: tuple[LockedPipPackage, ...],
+    head: tuple[str, ...],
+    index_url: str | None,
+    extra_index_urls: tuple[str, ...],
+) -> str:
+    """The platform's `pins` in requirements.lock's format, its three header lines replaced
+    by reproenv's marker and `head`."""
+    from reproenv.lock.pip.export import render_requirements_lock
+
+    text = render_requirements_lock(
+        pins, plan.python, (plan.platform,), index_url, extra_index_urls
+    )
+    marker = f"# {GENERATED_MARKER} — do not edit; regenerate with: reproenv generate"
+    return "\n".join((marker, *head)) + "\n" + text.split("\n", 3)[3]
 
 
 def render_tool_lock(install: ImageInstall, platform: str) -> str:
