@@ -4,6 +4,7 @@ than the check takes. Everything else, and any check the stamp cannot answer, ru
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -18,7 +19,12 @@ def main() -> None:
         return
     from reproenv.cli.main import run
 
-    run()
+    try:
+        run()
+    finally:
+        # the interpreter's last collection would walk every object the modules made (about
+        # 50 ms after a lock); the process is ending and nothing it holds needs collecting
+        gc.freeze()
 
 
 def _answered(args: Sequence[str]) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -65,24 +66,47 @@ def pin_tool(
                 "conda": None,
             }
         )
-        resolved = [
-            resolve_pip(tool_spec, platform, ca_cert, keep_urls=keep_urls).packages
-            for platform in spec.platforms
-        ]
-    return merge_platforms(resolved)
+
+        def one(platform: str) -> tuple[LockedPipPackage, ...]:
+            return resolve_pip(tool_spec, platform, ca_cert, keep_urls=keep_urls).packages
+
+        if len(spec.platforms) < 2:
+            return merge_platforms([one(platform) for platform in spec.platforms])
+        # each platform's uv waits on the index, not the CPU, as the project's own runs do
+        with ThreadPoolExecutor(max_workers=len(spec.platforms)) as pool:
+            runs = [pool.submit(one, platform) for platform in spec.platforms]
+            return merge_platforms([run.result() for run in runs])
 
 
-def pin_image_installer(
-    request: LockRequest, pip: Mapping[str, Any]
-) -> tuple[LockedPipPackage, ...]:
-    """uv for the image's install of the pip section's pins and local projects, from the
-    indexes those came from (the spec's, or those its requirement files declare); none when
-    the spec installs with pip, or there is nothing to install."""
-    spec = request.spec
-    if spec.installer != IMAGE_INSTALLER or not (
+def may_need_image_installer(spec: Spec) -> bool:
+    """Before the pins are known: the spec installs with uv and asks for a package, so the
+    pins will likely need uv in the image (`needs_image_installer` says once they are known)."""
+    if spec.installer != IMAGE_INSTALLER:
+        return False
+    if spec.pyproject_dependencies or spec.pyproject:
+        return True
+    from reproenv.errors import ReproenvError
+    from reproenv.lock.inputs import requirement_files
+    from reproenv.spec.requirements import read_lines
+
+    try:
+        files = requirement_files(spec)
+        return any(not line.is_option for path in files for line in read_lines(path))
+    except ReproenvError:  # the resolver says what is wrong with them
+        return False
+
+
+def needs_image_installer(spec: Spec, pip: Mapping[str, Any]) -> bool:
+    """The spec installs with uv and the pip section has pins or local projects to install."""
+    return spec.installer == IMAGE_INSTALLER and bool(
         pip.get("pip_packages") or pip.get("local_projects")
-    ):
-        return ()
+    )
+
+
+def pin_image_installer(request: LockRequest) -> tuple[LockedPipPackage, ...]:
+    """uv for the image's install of the pip section's pins and local projects, from the
+    indexes those came from (the spec's, or those its requirement files declare)."""
+    spec = request.spec
     previous = request.previous
     kept = previous.image_installer if previous is not None and not request.upgrade else ()
     # with its wheels' URLs: the image's uv stage fetches the wheel by them, without pip

@@ -181,12 +181,28 @@ def _pip(state: _Resolution) -> None:
     # if the decision changes
     on_cuda_base = previous is not None and previous.gpu is not None and previous.gpu.base_image
     known = state.spec_images is not None or state.kept_images or on_cuda_base
-    running = threading.Event()
-    request = replace(state.request, started=running.set)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        # the resolver waits on the index: the later steps' modules (the CUDA tables' models)
-        # and the base's lookup load meanwhile instead of after it, but only once it runs, so
-        # that they do not hold the interpreter while it is being started
+    from reproenv.lock.build_tools import may_need_image_installer, needs_image_installer
+
+    running = threading.Event()  # the resolver runs, or the locker ran none
+    resolver_ran = threading.Event()
+
+    def started() -> None:
+        resolver_ran.set()
+        running.set()
+
+    request = replace(state.request, started=started)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        # uv for the image is pinned beside the project's resolver, both waiting on the index,
+        # once that runs (an input used as it is needs no index); kept if the pins leave
+        # something to install (a GPU variant's re-resolve never empties them)
+        installer = (
+            pool.submit(_once_running, running, _installer_beside, resolver_ran, state.request)
+            if may_need_image_installer(state.spec)
+            else None
+        )
+        # the later steps' modules (the CUDA tables' models) and the base's lookup load while
+        # the resolver waits, but only once it runs, so that they do not hold the interpreter
+        # while it is being started
         pool.submit(_once_running, running, _import_later_steps)
         if not known:
             state.lookup = pool.submit(
@@ -195,10 +211,19 @@ def _pip(state: _Resolution) -> None:
         try:
             state.pip = _pip_locked(state, request)
         finally:
-            running.set()  # a locker that ran no resolver
-    # uv for the image, once the pins say there is something to install (a GPU variant's
-    # re-resolve never empties them)
-    _image_installer(state)
+            running.set()
+        if needs_image_installer(state.spec, state.pip.section):
+            pinned = installer.result() if installer is not None else None
+            state.image_installer = (
+                _pin_image_installer(state.request) if pinned is None else pinned
+            )
+
+
+def _installer_beside(
+    resolver_ran: threading.Event, request: LockRequest
+) -> tuple[LockedPipPackage, ...] | None:
+    """uv for the image, if the project's resolver ran; None: pinned after the pins, if at all."""
+    return _pin_image_installer(request) if resolver_ran.is_set() else None
 
 
 def _pip_locked(state: _Resolution, request: LockRequest) -> Locked:
@@ -267,10 +292,10 @@ def _features(state: _Resolution) -> None:
     state.features = lock_features(state.spec, state.request.previous, upgrade=upgrade)
 
 
-def _image_installer(state: _Resolution) -> None:
+def _pin_image_installer(request: LockRequest) -> tuple[LockedPipPackage, ...]:
     from reproenv.lock.build_tools import pin_image_installer
 
-    state.image_installer = pin_image_installer(state.request, state.pip.section)
+    return pin_image_installer(request)
 
 
 def _base_digests(state: _Resolution) -> None:

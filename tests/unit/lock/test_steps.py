@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -118,3 +119,85 @@ def test_uv_is_reported_running_before_it_ends_and_its_errors_come_back(
     )  # fmt: skip
     assert (code, stderr) == (3, "no solution")
     assert finished_when_started == [False]
+
+
+class _WaitingLocker:
+    """A pip locker whose resolver ends only once uv for the image has begun beside it."""
+
+    needs_base = False
+
+    def __init__(self, events: list[str], installer_began: threading.Event, pins: tuple[str, ...]):
+        self.events = events
+        self.installer_began = installer_began
+        self.pins = pins
+
+    def lock(self, request: LockRequest) -> Locked:
+        request.started()
+        # sequential pinning would leave this waiting: the installer begins only after it
+        began = self.installer_began.wait(timeout=5)
+        self.events.append("resolved beside the installer" if began else "resolved alone")
+        return Locked({"pip_packages": self.pins})
+
+
+def _installer_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, locker: object, events: list[str]
+) -> tuple[object, ...]:
+    spec_text = 'name = "demo"\npython = "3.11"\n[pip]\nrequirements = ["requirements.in"]\n'
+    (tmp_path / "reproenv.toml").write_text(spec_text)
+    (tmp_path / "requirements.in").write_text("# the model's only input\nnumpy\n")
+    monkeypatch.setattr(steps, "_import_later_steps", lambda: None)
+    monkeypatch.setattr(steps, "_resolve_images", lambda *_: [])
+    spec = load_spec(tmp_path, env={})
+    state = steps._Resolution(spec, None, LockRequest(spec, spec.platforms), cast(Any, locker))
+    steps._pip(state)
+    return state.image_installer
+
+
+def _fake_installer(events: list[str], began: threading.Event) -> Any:
+    def pin(request: LockRequest) -> tuple[str, ...]:
+        events.append("installer")
+        began.set()
+        return ("uv-pins",)
+
+    return pin
+
+
+def test_uv_for_the_image_is_pinned_while_the_project_resolves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    began = threading.Event()
+    monkeypatch.setattr(steps, "_pin_image_installer", _fake_installer(events, began))
+    pinned = _installer_run(
+        tmp_path, monkeypatch, _WaitingLocker(events, began, ("numpy",)), events
+    )
+    assert events == ["installer", "resolved beside the installer"]
+    assert pinned == ("uv-pins",)
+
+
+def test_uv_for_the_image_is_dropped_when_the_pins_are_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    began = threading.Event()
+    monkeypatch.setattr(steps, "_pin_image_installer", _fake_installer(events, began))
+    pinned = _installer_run(tmp_path, monkeypatch, _WaitingLocker(events, began, ()), events)
+    assert events == ["installer", "resolved beside the installer"]
+    assert pinned == ()
+
+
+def test_with_no_resolver_run_uv_for_the_image_is_pinned_after_the_pins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class UsedAsItIs:  # a hashed input or a lock file: no resolver waits on the index
+        needs_base = False
+
+        def lock(self, request: LockRequest) -> Locked:
+            events.append("pins read")
+            return Locked({"pip_packages": ("numpy",)})
+
+    events: list[str] = []
+    monkeypatch.setattr(steps, "_pin_image_installer", _fake_installer(events, threading.Event()))
+    pinned = _installer_run(tmp_path, monkeypatch, UsedAsItIs(), events)
+    assert events == ["pins read", "installer"]
+    assert pinned == ("uv-pins",)
