@@ -187,11 +187,27 @@ def timed_repeat(
     return samples, output
 
 
-def bench_locks(report: Report, project: Path, scratch: Path, repeat: int) -> None:
+def bench_locks(
+    report: Report, project: Path, scratch: Path, repeat: int, baseline_src: Path | None
+) -> None:
     reproenv = tool("reproenv")
     ca_cert = os.environ.get("REPROENV_CA_CERT")
     tool_env = clean_env(os.environ, ca_cert)
     lock_files = [project / "reproenv.lock", project / "requirements.lock"]
+
+    if baseline_src is not None:
+        # the same lock from another checkout's src/ on this venv, for a before/after figure;
+        # first, so that the pins compared below are this tree's
+        baseline_env = {**os.environ, "PYTHONPATH": str(baseline_src.resolve())}
+        baseline_s, _ = timed_repeat(
+            "reproenv lock, baseline tree",
+            [reproenv, "lock"],
+            cwd=project,
+            env=baseline_env,
+            repeat=repeat,
+            before=lock_files,
+        )
+        report.samples["lock_baseline_s"] = baseline_s
 
     reproenv_s, _ = timed_repeat(
         "reproenv lock",
@@ -223,7 +239,6 @@ def bench_locks(report: Report, project: Path, scratch: Path, repeat: int) -> No
     )  # fmt: skip
     report.samples.update({"lock_reproenv_s": reproenv_s, "lock_uv_s": uv_s})
     report.samples["lock_pip_compile_s"] = pip_s
-
     ours = median(reproenv_s)
     for other, samples in (("uv", uv_s), ("pip-compile", pip_s)):
         ratio = ours / median(samples)
@@ -239,6 +254,21 @@ def bench_locks(report: Report, project: Path, scratch: Path, repeat: int) -> No
                 ratio_label=f"reproenv/{other}",
                 target=f"<= {LOCK_RATIO_TARGET}" if is_uv else "-",
                 passed=ratio <= LOCK_RATIO_TARGET if is_uv else None,
+            )
+        )
+
+    if baseline_src is not None:
+        report.rows.append(
+            Row(
+                measurement=f"lock, cold resolve, baseline tree, vs uv (median of {repeat})",
+                reproenv=median(report.samples["lock_baseline_s"]),
+                other=median(uv_s),
+                other_tool="uv",
+                unit="s",
+                ratio=median(report.samples["lock_baseline_s"]) / median(uv_s),
+                ratio_label="baseline/uv",
+                target="-",
+                passed=None,
             )
         )
 
@@ -663,7 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.meta["versions"] = versions(scratch)
             project = scratch_copy(scratch, PROJECT_NAME)
             run([tool("reproenv"), "init"], cwd=project)
-            bench_locks(report, project, scratch, args.repeat)
+            bench_locks(report, project, scratch, args.repeat, args.baseline_src)
             bench_startup(report, project, args.repeat)
             bench_imports(report, project, args.baseline_src)
             if not args.skip_builds:
