@@ -286,6 +286,48 @@ def bench_locks(
         )
 
 
+def bench_empty_cache(report: Report, project: Path, scratch: Path, repeat: int) -> None:
+    """A cold lock as on a fresh CI runner: uv's cache empty (a new XDG_CACHE_HOME, which both
+    uv runs read) as well as the output files; runs alternate between the two tools."""
+    reproenv = tool("reproenv")
+    tool_env = clean_env(os.environ, os.environ.get("REPROENV_CA_CERT"))
+    uv_out = scratch / "uv-empty-cache.txt"
+    samples: dict[str, list[float]] = {"reproenv": [], "uv": []}
+    for attempt in range(1, repeat + 1):
+        for name in ("reproenv", "uv"):
+            cache = scratch / f"xdg-cache-{name}-{attempt}"
+            if name == "reproenv":
+                for path in (project / "reproenv.lock", project / "requirements.lock"):
+                    path.unlink(missing_ok=True)
+                command = [reproenv, "lock"]
+                env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+            else:
+                uv_out.unlink(missing_ok=True)
+                command = [tool("uv"), "pip", "compile", "--generate-hashes", *UV_TARGET,
+                           "--no-config", "requirements.in", "-o", str(uv_out)]  # fmt: skip
+                env = {**tool_env, "XDG_CACHE_HOME": str(cache)}
+            elapsed, _ = run(command, cwd=project, env=env)
+            log(f"{name}, empty uv cache: run {attempt}/{repeat} {elapsed:.3f} s")
+            samples[name].append(elapsed)
+            shutil.rmtree(cache, ignore_errors=True)
+    report.samples["lock_empty_cache_reproenv_s"] = samples["reproenv"]
+    report.samples["lock_empty_cache_uv_s"] = samples["uv"]
+    ours, theirs = median(samples["reproenv"]), median(samples["uv"])
+    report.rows.append(
+        Row(
+            measurement=f"lock, empty uv cache, vs uv (median of {repeat})",
+            reproenv=ours,
+            other=theirs,
+            other_tool="uv",
+            unit="s",
+            ratio=ours / theirs,
+            ratio_label="reproenv/uv",
+            target="-",
+            passed=None,
+        )
+    )
+
+
 def stamp_files(project: Path) -> list[Path]:
     """The stamp a full `lock --check` of a fresh lock leaves in reproenv's cache."""
     run([tool("reproenv"), "lock", "--check"], cwd=project)
@@ -655,14 +697,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-builds", action="store_true", help="only the lock rows")
     parser.add_argument(
+        "--empty-cache-repeat",
+        type=int,
+        default=3,
+        help="timed cold locks with uv's cache emptied before each, per tool (0: none)",
+    )
+    parser.add_argument(
         "--baseline-src",
         type=Path,
         help="another checkout's src/ whose importtime totals to report beside this tree's",
     )
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the JSON")
     args = parser.parse_args(argv)
-    if args.repeat < 1 or args.build_repeat < 1:
-        parser.error("--repeat and --build-repeat must be at least 1")
+    if args.repeat < 1 or args.build_repeat < 1 or args.empty_cache_repeat < 0:
+        parser.error(
+            "--repeat and --build-repeat must be at least 1, --empty-cache-repeat at least 0"
+        )
     return args
 
 
@@ -694,6 +744,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             project = scratch_copy(scratch, PROJECT_NAME)
             run([tool("reproenv"), "init"], cwd=project)
             bench_locks(report, project, scratch, args.repeat, args.baseline_src)
+            if args.empty_cache_repeat > 0:
+                bench_empty_cache(report, project, scratch, args.empty_cache_repeat)
             bench_startup(report, project, args.repeat)
             bench_imports(report, project, args.baseline_src)
             if not args.skip_builds:
