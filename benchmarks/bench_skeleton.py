@@ -187,6 +187,21 @@ def timed_repeat(
     return samples, output
 
 
+def info_vs_uv(measurement: str, ours: float, uv: float, ratio_label: str) -> Row:
+    """A timing row beside uv's with no target."""
+    return Row(
+        measurement=measurement,
+        reproenv=ours,
+        other=uv,
+        other_tool="uv",
+        unit="s",
+        ratio=ours / uv,
+        ratio_label=ratio_label,
+        target="-",
+        passed=None,
+    )
+
+
 def bench_locks(
     report: Report, project: Path, scratch: Path, repeat: int, baseline_src: Path | None
 ) -> None:
@@ -259,16 +274,11 @@ def bench_locks(
 
     if baseline_src is not None:
         report.rows.append(
-            Row(
-                measurement=f"lock, cold resolve, baseline tree, vs uv (median of {repeat})",
-                reproenv=median(report.samples["lock_baseline_s"]),
-                other=median(uv_s),
-                other_tool="uv",
-                unit="s",
-                ratio=median(report.samples["lock_baseline_s"]) / median(uv_s),
-                ratio_label="baseline/uv",
-                target="-",
-                passed=None,
+            info_vs_uv(
+                f"lock, cold resolve, baseline tree, vs uv (median of {repeat})",
+                median(report.samples["lock_baseline_s"]),
+                median(uv_s),
+                "baseline/uv",
             )
         )
 
@@ -312,18 +322,12 @@ def bench_empty_cache(report: Report, project: Path, scratch: Path, repeat: int)
             shutil.rmtree(cache, ignore_errors=True)
     report.samples["lock_empty_cache_reproenv_s"] = samples["reproenv"]
     report.samples["lock_empty_cache_uv_s"] = samples["uv"]
-    ours, theirs = median(samples["reproenv"]), median(samples["uv"])
     report.rows.append(
-        Row(
-            measurement=f"lock, empty uv cache, vs uv (median of {repeat})",
-            reproenv=ours,
-            other=theirs,
-            other_tool="uv",
-            unit="s",
-            ratio=ours / theirs,
-            ratio_label="reproenv/uv",
-            target="-",
-            passed=None,
+        info_vs_uv(
+            f"lock, empty uv cache, vs uv (median of {repeat})",
+            median(samples["reproenv"]),
+            median(samples["uv"]),
+            "reproenv/uv",
         )
     )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,7 @@ def pin_tool(
             for package in previous
             if set(package.platforms) & set(spec.platforms)
         )
-    from reproenv.lock.pip.packages import merge_platforms
+    from reproenv.lock.pip.packages import each_platform, merge_platforms
     from reproenv.lock.pip.uv import resolve_pip
 
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
@@ -70,12 +69,7 @@ def pin_tool(
         def one(platform: str) -> tuple[LockedPipPackage, ...]:
             return resolve_pip(tool_spec, platform, ca_cert, keep_urls=keep_urls).packages
 
-        if len(spec.platforms) < 2:
-            return merge_platforms([one(platform) for platform in spec.platforms])
-        # each platform's uv waits on the index, not the CPU, as the project's own runs do
-        with ThreadPoolExecutor(max_workers=len(spec.platforms)) as pool:
-            runs = [pool.submit(one, platform) for platform in spec.platforms]
-            return merge_platforms([run.result() for run in runs])
+        return merge_platforms(each_platform(spec.platforms, one))
 
 
 def may_need_image_installer(spec: Spec) -> bool:

@@ -162,28 +162,20 @@ def _fake_installer(events: list[str], began: threading.Event) -> Any:
     return pin
 
 
+@pytest.mark.parametrize(
+    ("pins", "kept"),
+    [(("numpy",), ("uv-pins",)), ((), ())],
+    ids=["pins to install: kept", "no pins: dropped"],
+)
 def test_uv_for_the_image_is_pinned_while_the_project_resolves(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pins: tuple[str, ...], kept: tuple[str, ...]
 ) -> None:
     events: list[str] = []
     began = threading.Event()
     monkeypatch.setattr(steps, "_pin_image_installer", _fake_installer(events, began))
-    pinned = _installer_run(
-        tmp_path, monkeypatch, _WaitingLocker(events, began, ("numpy",)), events
-    )
+    pinned = _installer_run(tmp_path, monkeypatch, _WaitingLocker(events, began, pins), events)
     assert events == ["installer", "resolved beside the installer"]
-    assert pinned == ("uv-pins",)
-
-
-def test_uv_for_the_image_is_dropped_when_the_pins_are_empty(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    events: list[str] = []
-    began = threading.Event()
-    monkeypatch.setattr(steps, "_pin_image_installer", _fake_installer(events, began))
-    pinned = _installer_run(tmp_path, monkeypatch, _WaitingLocker(events, began, ()), events)
-    assert events == ["installer", "resolved beside the installer"]
-    assert pinned == ()
+    assert pinned == kept
 
 
 def test_with_no_resolver_run_uv_for_the_image_is_pinned_after_the_pins(

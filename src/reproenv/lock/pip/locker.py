@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reproenv.errors import bad_input
@@ -10,7 +9,7 @@ from reproenv.lock.inputs import declared_indexes, local_projects
 from reproenv.lock.locker import Locked, LockRequest
 from reproenv.lock.model import Lock
 from reproenv.lock.pip.backend import BackendName, PipBackend, PipResolution
-from reproenv.lock.pip.packages import merge_platforms
+from reproenv.lock.pip.packages import each_platform, merge_platforms
 from reproenv.lock.pip.piptools import PipToolsBackend
 from reproenv.lock.pip.uv import UvBackend
 
@@ -75,8 +74,4 @@ class PipLocker:
                 variant_indexes=request.variant_indexes, started=request.started,
             )  # fmt: skip
 
-        if not self.backend.parallel or len(request.platforms) < 2:
-            return [one(platform) for platform in request.platforms]
-        with ThreadPoolExecutor(max_workers=len(request.platforms)) as pool:
-            runs = [pool.submit(one, platform) for platform in request.platforms]
-            return [run.result() for run in runs]
+        return each_platform(request.platforms, one, parallel=self.backend.parallel)

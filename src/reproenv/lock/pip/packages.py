@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
 from reproenv.errors import bad_input
 from reproenv.lock.model import LockedPipPackage
 from reproenv.spec.model import Spec
+
+_T = TypeVar("_T")
+
+
+def each_platform(
+    platforms: tuple[str, ...], one: Callable[[str], _T], *, parallel: bool = True
+) -> list[_T]:
+    """`one(platform)` for each platform, in order; all at once when `parallel` and there are
+    several (each run of a resolver waits on the index, not the CPU). The first failure is
+    raised, in platform order."""
+    if not parallel or len(platforms) < 2:
+        return [one(platform) for platform in platforms]
+    with ThreadPoolExecutor(max_workers=len(platforms)) as pool:
+        runs = [pool.submit(one, platform) for platform in platforms]
+        return [run.result() for run in runs]
 
 
 def merge_platforms(
