@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from reproenv.cli.common import DockerOption, ForceOption, ProjectOption, note
+from reproenv.cli.common import DockerOption, ForceOption, ProjectOption
+from reproenv.cli.output import note
 
 ArchiveOutputOption = Annotated[
     Path | None,

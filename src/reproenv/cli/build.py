@@ -17,9 +17,8 @@ from reproenv.cli.common import (
     OutputDirOption,
     ProjectOption,
     choose_engine,
-    note,
-    warn,
 )
+from reproenv.cli.output import note, warn
 
 if TYPE_CHECKING:
     from reproenv.build.reproducible import BuildInputs

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from reproenv.cli.common import note, out, warn
+from reproenv.cli.output import note, out, warn
 from reproenv.errors import ExitCode, ReproenvError
 
 if TYPE_CHECKING:

@@ -1,37 +1,11 @@
-"""Options and output shared by the commands."""
+"""The options the commands share (what they print is in cli/output.py)."""
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from reproenv.lock.exports import ExportCheck
-
-
-class LazyConsole:
-    """A rich Console made on first print: importing rich costs more than the rest of `--help`."""
-
-    def __init__(self, *, stderr: bool) -> None:
-        self._stderr = stderr
-
-    @cached_property
-    def console(self) -> Console:
-        from rich.console import Console
-
-        return Console(stderr=self._stderr, highlight=False, soft_wrap=True)
-
-    def print(self, *objects: Any, **options: Any) -> None:
-        self.console.print(*objects, **options)
-
-
-err = LazyConsole(stderr=True)
-out = LazyConsole(stderr=False)
 
 ProjectOption = Annotated[
     Path,
@@ -98,18 +72,3 @@ OutputDirOption = Annotated[
         file_okay=False,
     ),
 ]
-
-
-def note(message: str) -> None:
-    err.print(f"[bold cyan]reproenv[/]: {message}")
-
-
-def warn(message: str) -> None:
-    err.print(f"[bold yellow]warning[/]: {message}")
-
-
-def report_export(check: ExportCheck) -> None:
-    """Say that requirements.lock was rewritten from reproenv.lock: never silently."""
-    text = check.notice()
-    if text:
-        (warn if check.is_edit else note)(text)

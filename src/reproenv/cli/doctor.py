@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from reproenv.cli.common import DockerOption, ProjectOption, out
+from reproenv.cli.common import DockerOption, ProjectOption
+from reproenv.cli.output import out
 
 
 def register(app: typer.Typer) -> None:

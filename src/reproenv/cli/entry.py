@@ -1,6 +1,7 @@
-"""The `reproenv` executable. A repeated `lock --check` is answered from its stamp
-(lock/stamp.py) before the CLI is imported: typer, pydantic and rich take longer to import
-than the check takes. Everything else, and any check the stamp cannot answer, runs the CLI."""
+"""The `reproenv` executable. Two command lines skip the CLI framework, whose import and parse
+take longer than what they wait on: a repeated `lock --check` is answered from its stamp
+(lock/stamp.py), and a `lock` with only plain flags starts its resolver without typer. Every
+other command line, and any check the stamp cannot answer, runs the CLI (cli/main.py)."""
 
 from __future__ import annotations
 
@@ -12,32 +13,64 @@ from pathlib import Path
 
 # rich colours a terminal's output; the answer below is the plain text it writes elsewhere
 _COLOUR_SETTINGS = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+# the `lock` flags read here, each with the parameter of the `lock` command it sets
+LOCK_FLAGS = {
+    "--check": "check",
+    "--json": "as_json",
+    "--upgrade": "upgrade",
+    "-U": "upgrade",
+    "--explain-gpu": "explain_gpu",
+}
+# shell completion runs through typer, whatever the command line: click names its variable
+# after the program, as here (not a reproenv setting)
+_COMPLETION = f"_{'reproenv'.upper()}_COMPLETE"
 
 
 def main() -> None:
-    if _answered(sys.argv[1:]):
+    args = sys.argv[1:]
+    if _answered(args):
         return
-    from reproenv.cli.main import run
-
+    parsed = lock_args(args)
     try:
-        run()
+        if parsed is not None and "check" not in parsed[1]:
+            _lock(*parsed)
+        else:
+            from reproenv.cli.main import run
+
+            run()
     finally:
         # the interpreter's last collection would walk every object the modules made (about
         # 50 ms after a lock); the process is ending and nothing it holds needs collecting
         gc.freeze()
 
 
+def _lock(project: Path, flags: frozenset[str]) -> None:
+    from reproenv.cli.lock_run import run_lock
+    from reproenv.cli.output import exiting_on_errors
+
+    exiting_on_errors(
+        lambda: run_lock(
+            project,
+            upgrade="upgrade" in flags,
+            explain_gpu="explain_gpu" in flags,
+            as_json="as_json" in flags,
+        )
+    )
+
+
 def _answered(args: Sequence[str]) -> bool:
     """`lock --check [--json] [--project DIR]` on a project whose stamp holds: print what the
     full check prints for a fresh lock and say it was answered."""
-    project = _check_project(args)
-    if project is None or sys.stderr.isatty() or any(os.environ.get(n) for n in _COLOUR_SETTINGS):
+    parsed = lock_args(args)
+    if parsed is None or "check" not in parsed[1] or not parsed[1] <= {"check", "as_json"}:
+        return False
+    if sys.stderr.isatty() or any(os.environ.get(name) for name in _COLOUR_SETTINGS):
         return False
     from reproenv.lock.stamp import FRESH_RESULT, stamped_fresh
 
-    if not stamped_fresh(project):
+    if not stamped_fresh(str(parsed[0])):
         return False
-    if "--json" in args:
+    if "as_json" in parsed[1]:
         import json
 
         print(json.dumps(FRESH_RESULT))
@@ -45,22 +78,28 @@ def _answered(args: Sequence[str]) -> bool:
     return True
 
 
-def _check_project(args: Sequence[str]) -> str | None:
-    """The project folder of a plain `lock --check`; None for any other command line (the CLI
-    then reads it, and says what it makes of anything unusual)."""
-    if args[:1] != ["lock"]:
+def lock_args(args: Sequence[str]) -> tuple[Path, frozenset[str]] | None:
+    """`lock` with at most one `--project DIR` and the flags in LOCK_FLAGS, each once: the
+    project folder (resolved, as typer resolves it) and the parameters set. None for any other
+    command line: the CLI reads it, and says what it makes of anything unusual."""
+    if args[:1] != ["lock"] or os.environ.get(_COMPLETION):
         return None
-    flags = list(args[1:])
-    if flags.count("--check") != 1 or flags.count("--json") > 1:
+    projects: list[str] = []
+    flags: list[str] = []
+    rest = iter(args[1:])
+    for arg in rest:
+        if arg in ("--project", "-p"):
+            projects.append(next(rest, ""))
+        elif arg.startswith("--project="):
+            projects.append(arg.removeprefix("--project="))
+        elif arg in LOCK_FLAGS:
+            flags.append(LOCK_FLAGS[arg])
+        else:
+            return None
+    if len(projects) > 1 or len(set(flags)) != len(flags):
         return None
-    rest = [arg for arg in flags if arg not in ("--check", "--json")]
-    if not rest:
-        project = "."
-    elif len(rest) == 2 and rest[0] in ("--project", "-p"):
-        project = rest[1]
-    elif len(rest) == 1 and rest[0].startswith("--project="):
-        project = rest[0].removeprefix("--project=")
-    else:
-        return None
+    project = projects[0] if projects else "."
     folder = Path(project)
-    return str(folder.resolve()) if project and folder.is_dir() else None
+    if not project or project.startswith("-") or not folder.is_dir():
+        return None
+    return folder.resolve(), frozenset(flags)

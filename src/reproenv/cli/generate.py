@@ -15,9 +15,8 @@ from reproenv.cli.common import (
     LockedOption,
     OutputDirOption,
     ProjectOption,
-    note,
-    out,
 )
+from reproenv.cli.output import note, out
 from reproenv.errors import bad_input
 
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reproenv.cli.common import ForceOption, ProjectOption, note, warn
+from reproenv.cli.common import ForceOption, ProjectOption
+from reproenv.cli.output import note, warn
 
 if TYPE_CHECKING:
     from reproenv.cli.init_conda import CondaInputs

@@ -11,10 +11,10 @@ import typer
 
 if TYPE_CHECKING:
     from reproenv.lock.exports import ExportCheck
-    from reproenv.lock.model import Lock
     from reproenv.spec.model import Spec
 
-from reproenv.cli.common import CaCertOption, ProjectOption, note, out, report_export, warn
+from reproenv.cli.common import CaCertOption, ProjectOption
+from reproenv.cli.output import note
 
 
 class Backend(StrEnum):
@@ -65,46 +65,22 @@ def lock(
     ca_cert: CaCertOption = None,
 ) -> None:
     """Resolve the spec to reproenv.lock and requirements.lock, keeping pins that still fit."""
-    from reproenv.spec.load import load_spec
-
-    spec = load_spec(project)
     if check:
-        _check(spec, as_json)
-        return
-    from reproenv.lock.diff import diff_locks
-    from reproenv.lock.locker import Upgrade
-    from reproenv.lock.model import LOCK_FILE
-    from reproenv.lock.service import LockMode, ensure_lock
-    from reproenv.lock.warnings import lock_warnings
-    from reproenv.settings import find_ca_cert
+        from reproenv.spec.load import load_spec
 
-    wanted = Upgrade(everything=upgrade, packages=tuple(upgrade_package or ()))
-    result = ensure_lock(
-        spec,
-        LockMode.AUTO,
-        find_ca_cert(ca_cert),
-        on_wait=warn,
-        upgrade=wanted,
-        backend=backend.value if backend else None,
-    )
-    report_export(result.export)
-    if explain_gpu:
-        _explain_gpu(result.lock)
-    changes = diff_locks(result.previous, result.lock) if result.changed else None
-    # said on every run, the lock up to date or not: a warning printed once is easily missed
-    warnings = lock_warnings(spec, result.lock)
-    if as_json:
-        report = changes.as_dict() if changes else {"changed": False}
-        print(json.dumps({**report, "warnings": warnings}, indent=2))
-    for warning in warnings:
-        warn(warning)
-    if not result.changed:
-        note(f"{LOCK_FILE} is up to date")
+        _check(load_spec(project), as_json)
         return
-    note(_summary(result.lock, spec))
-    if changes and not as_json:
-        for change in [*changes.images, *changes.pip]:
-            out.print(f"  {change.line()}", markup=False)
+    from reproenv.cli.lock_run import run_lock
+
+    run_lock(
+        project,
+        upgrade=upgrade,
+        upgrade_packages=tuple(upgrade_package or ()),
+        backend=backend.value if backend else None,
+        explain_gpu=explain_gpu,
+        as_json=as_json,
+        ca_cert=ca_cert,
+    )
 
 
 def _check(spec: Spec, as_json: bool) -> None:
@@ -146,29 +122,6 @@ def _stamp(spec: Spec, result: dict[str, str]) -> None:
         record_fresh(spec.project_dir, check_inputs(spec))
 
 
-def _summary(lock: Lock, spec: Spec) -> str:
-    from reproenv.lock.conda_export import CONDA_LOCK, exports_conda_lock
-    from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK
-
-    names = {p.name for p in lock.pip_packages}
-    apt = {p.name for p in lock.apt_packages}
-    image = lock.images[0]
-    conda = {p.name for p in lock.conda_packages}
-    subdirs = ", ".join(sorted({p.subdir for p in lock.conda_packages} - {"noarch"}))
-    solved = f"{len(conda)} conda packages ({lock.conda_solver}; {subdirs}), " if conda else ""
-    dev = {p.name for p in lock.dev_packages}
-    features = len(lock.devcontainer_features)
-    return (
-        f"locked {solved}{len(names)} pip packages "
-        f"({lock.resolver}; {', '.join(lock.wheel_platforms)})"
-        + (f", {len(dev)} more in the devcontainer's dev group" if dev else "")
-        + (f", {features} devcontainer Feature{'s' if features > 1 else ''}" if features else "")
-        + (f", {len(apt)} apt packages" if apt else "")
-        + f" and {image.reference} for {', '.join(lock.platforms)} -> {LOCK_FILE}, "
-        f"{REQUIREMENTS_LOCK}" + (f", {CONDA_LOCK}" if conda and exports_conda_lock(spec) else "")
-    )
-
-
 def _check_export(export: ExportCheck) -> bool:
     """An export in `--check` (False: it fails the check): an edit fails it; missing or laid
     out otherwise is not a failure, as every command that needs the file writes it from
@@ -193,22 +146,3 @@ def _check_export(export: ExportCheck) -> bool:
             f"from {LOCK_FILE}"
         )
     return True
-
-
-def _explain_gpu(lock: Lock) -> None:
-    gpu = lock.gpu
-    if gpu is None:
-        out.print("gpu: not decided (lock made before GPU detection; run `reproenv lock -U`)")
-        return
-    out.print(f"gpu: {gpu.need}" + (f" (CUDA {gpu.cuda})" if gpu.cuda else ""), markup=False)
-    if gpu.frameworks:
-        out.print(f"  frameworks: {', '.join(gpu.frameworks)}", markup=False)
-    if gpu.need == "cuda":
-        bundled = "bundled as nvidia-* wheels" if gpu.bundled else "not bundled"
-        out.print(f"  CUDA libraries: {bundled}", markup=False)
-        out.print(f"  target driver: {gpu.driver or 'unknown'}", markup=False)
-        if gpu.base_image:
-            out.print(f"  base image: {gpu.base_image}", markup=False)
-    out.print(f"  why: {gpu.reason}", markup=False)
-    for warning in gpu.warnings:
-        out.print(f"  warning: {warning}", markup=False)

@@ -1,8 +1,7 @@
-"""The `reproenv` command. Errors become output and exit codes here, and only here."""
+"""The `reproenv` command: typer's app of every subcommand (reproenv's own errors become
+output and exit codes in cli/output.py, for this app and for cli/entry.py's shortcuts)."""
 
 from __future__ import annotations
-
-import sys
 
 import typer
 
@@ -24,7 +23,7 @@ from reproenv.cli import (
     shell,
     verify,
 )
-from reproenv.errors import ExitCode, ReproenvError, redact
+from reproenv.cli.output import exiting_on_errors
 
 app = typer.Typer(
     name="reproenv",
@@ -72,24 +71,8 @@ def _root(
     """reproenv: init -> lock -> generate -> build -> run."""
 
 
-def report(error: ReproenvError) -> None:
-    from rich.markup import escape
-
-    from reproenv.cli.common import err
-
-    err.print(f"[bold red]error[/] [dim]({error.reference})[/]: {escape(redact(error.message))}")
-    if error.hint:
-        err.print(f"  [bold]hint[/]: {escape(redact(error.hint))}")
-
-
 def run() -> None:
     # Standalone mode leaves usage errors to typer (usage line, "did you mean", exit 2) and maps
     # Ctrl-C to 130, without naming click's exception classes: typer re-exports click's before
     # 0.26 and raises its own vendored copies after. Only reproenv's own errors come out here.
-    try:
-        app(prog_name="reproenv")
-    except ReproenvError as error:
-        report(error)
-        sys.exit(int(error.exit_code))
-    except KeyboardInterrupt:
-        sys.exit(int(ExitCode.INTERRUPTED))
+    exiting_on_errors(lambda: app(prog_name="reproenv"))

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from reproenv.cli.common import ProjectOption, note
+from reproenv.cli.common import ProjectOption
+from reproenv.cli.output import note
 
 
 def register(app: typer.Typer) -> None:

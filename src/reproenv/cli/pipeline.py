@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reproenv.cli.common import report_export, warn
 from reproenv.cli.lock_mode import lock_mode
+from reproenv.cli.output import report_export, warn
 from reproenv.errors import bad_input
 from reproenv.fsutil import read_user_text
 from reproenv.lock.model import Lock

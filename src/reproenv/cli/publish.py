@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reproenv.cli.common import DockerOption, ProjectOption, note
+from reproenv.cli.common import DockerOption, ProjectOption
+from reproenv.cli.output import note
 
 if TYPE_CHECKING:
     from reproenv.engine import ContainerEngine

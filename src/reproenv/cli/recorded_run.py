@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from reproenv.cli.common import note, warn
+from reproenv.cli.output import note, warn
 
 if TYPE_CHECKING:
     from reproenv.cli.run_options import RunRequest

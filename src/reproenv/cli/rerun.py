@@ -38,7 +38,7 @@ def rerun(
     identical ("repeatable"), 1 when any differs or the image or code is not the recorded one."""
     from rich.markup import escape
 
-    from reproenv.cli.common import err
+    from reproenv.cli.output import err
     from reproenv.cli.recorded_run import prepare
     from reproenv.runs.store import find_record
 
@@ -101,7 +101,7 @@ def replay_request(original: RunRecord) -> RunRequest:
 def run_and_compare(original: RunRecord, target: RunTarget) -> int:
     """Run it through `run`'s own path, then compare, print, and add the comparison to the new
     record."""
-    from reproenv.cli.common import out, warn
+    from reproenv.cli.output import out, warn
     from reproenv.cli.recorded_run import execute
     from reproenv.runs.compare import compare_outputs
     from reproenv.runs.hashing import hash_paths, newest_change

@@ -45,7 +45,7 @@ class MlflowHook:
         self.run: TrackedRun | None = None
 
     def environment(self, tags: Mapping[str, str]) -> Sequence[str]:
-        from reproenv.cli.common import warn
+        from reproenv.cli.output import warn
         from reproenv.tracking import mlflow as tracking
 
         self.run = tracking.start(
@@ -63,7 +63,7 @@ class MlflowHook:
         return self.run.volumes if self.run is not None else ()
 
     def finished(self, tags: Mapping[str, str], record: Path | None, text: str) -> None:
-        from reproenv.cli.common import warn
+        from reproenv.cli.output import warn
         from reproenv.tracking import mlflow as tracking
 
         if self.run is None:

@@ -33,7 +33,7 @@ def runs(ctx: typer.Context, project: ProjectOption = Path(), json: JsonOption =
     """List the run records, oldest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from reproenv.cli.common import out, warn
+    from reproenv.cli.output import out, warn
     from reproenv.runs.store import list_records, records_dir
 
     listed = list_records(project)
@@ -83,7 +83,7 @@ def command_text(record: RunRecord, width: int = 60) -> str:
 @app.command("show")
 def show(ident: RunIdArgument, project: ProjectOption = Path(), json: JsonOption = False) -> None:
     """Print one run record (`--json`: the file as written)."""
-    from reproenv.cli.common import out
+    from reproenv.cli.output import out
     from reproenv.runs.store import dump, find_record
 
     path, record = find_record(project, ident)

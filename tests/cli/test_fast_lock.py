@@ -1,0 +1,133 @@
+"""A `reproenv lock` with only plain flags runs without typer (cli/entry.py): it reads its
+command line as typer does, prints what the `lock` command prints, and leaves every other
+command line to the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+
+from reproenv.cli.entry import LOCK_FLAGS, lock_args
+from reproenv.cli.main import app
+from tests.cli.test_fast_check import imported
+from tests.conftest import Cli
+from tests.fakes.package_index import FakeIndex, FakePackage
+
+SPEC = 'name = "demo"\n[pip]\nrequirements = ["requirements.in"]\n'
+
+READ_HERE = [
+    (),
+    ("--json",),
+    ("-U",),
+    ("--upgrade", "--explain-gpu"),
+    ("--project", "sub"),
+    ("-p", "sub", "--json"),
+    ("--project=sub", "-U", "--explain-gpu", "--json"),
+    ("--check",),
+    ("--check", "--json", "-p", "."),
+]
+LEFT_TO_TYPER = [
+    ("--backend", "uv"),
+    ("-U", "--upgrade"),
+    ("--json", "--json"),
+    ("-p",),
+    ("-p", "sub", "--project", "sub"),
+    ("--project=",),
+    ("--project", "missing"),
+    ("--project", "--json"),
+    ("-Uj",),
+    ("--", "sub"),
+    ("--upgrade-package", "lib"),
+    ("--ca-cert", "ca.pem"),
+    ("--help",),
+]
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("args", READ_HERE, ids=" ".join)
+def test_a_command_line_read_here_is_read_as_typer_reads_it(
+    folder: Path, args: tuple[str, ...]
+) -> None:
+    parsed = lock_args(["lock", *args])
+    assert parsed is not None
+    project, flags = parsed
+    command = typer.main.get_group(app).commands["lock"]
+    params = command.make_context("lock", list(args)).params
+    assert project == params["project"]
+    assert {name: name in flags for name in set(LOCK_FLAGS.values())} == {
+        name: params[name] for name in set(LOCK_FLAGS.values())
+    }
+
+
+@pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=" ".join)
+def test_any_other_command_line_is_left_to_typer(folder: Path, args: tuple[str, ...]) -> None:
+    assert lock_args(["lock", *args]) is None
+
+
+def test_other_commands_and_shell_completion_are_left_to_typer(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert lock_args(["build"]) is None
+    assert lock_args([]) is None
+    monkeypatch.setenv("_REPROENV_COMPLETE", "bash_complete")
+    assert lock_args(["lock"]) is None
+
+
+@pytest.fixture
+def index() -> Iterator[FakeIndex]:
+    with FakeIndex([FakePackage("lib", "1.0"), FakePackage("other", "2.0")]).serve() as served:
+        yield served
+
+
+@pytest.fixture
+def project(tmp_path: Path, index: FakeIndex) -> Path:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "reproenv.toml").write_text(SPEC)
+    (folder / "requirements.in").write_text(f"--index-url {index.url}\nlib\n")
+    return folder
+
+
+def test_a_plain_lock_locks_without_typer_and_says_what_the_command_says(
+    cli: Cli, project: Path
+) -> None:
+    code, modules = imported(cli, project, "lock")
+    assert code == 0
+    assert not {"typer", "reproenv.cli.main"} & modules
+    assert "reproenv.cli.lock_run" in modules
+    assert (project / "reproenv.lock").is_file()
+    # the same lock again, through typer (a flag read only there) and then without it
+    through_typer = cli("lock", "--upgrade-package", "lib", cwd=project)
+    plain = cli("lock", cwd=project)
+    assert through_typer.code == plain.code == 0
+    assert (plain.stdout, plain.stderr) == (through_typer.stdout, through_typer.stderr)
+    assert plain.stderr.endswith("reproenv: reproenv.lock is up to date\n")
+
+
+def test_a_plain_lock_reports_what_changed_as_json(cli: Cli, project: Path) -> None:
+    result = cli("lock", "--json", "-p", str(project), cwd=project.parent)
+    assert result.code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [change["name"] for change in report["pip"]] == ["lib"]
+
+
+def test_a_plain_lock_turns_a_spec_error_into_its_message_and_exit_code(
+    cli: Cli, project: Path
+) -> None:
+    (project / "reproenv.toml").write_text('name = "demo"\npython = [\n')
+    code, modules = imported(cli, project, "lock")
+    result = cli("lock", cwd=project)
+    assert (code, result.code) == (2, 2)
+    assert "typer" not in modules
+    assert result.stderr.startswith("error (")
+    assert "reproenv.toml" in result.stderr and "Traceback" not in result.output
