@@ -52,6 +52,15 @@ def loopback_only(
 
 
 @pytest.fixture(autouse=True)
+def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test its own reproenv cache, in this process too: what one test's lock kept there
+    (a stamp, a tool's pins from a fake index) answers no other's, and the user's is untouched."""
+    cache = tmp_path_factory.mktemp("reproenv-cache")
+    monkeypatch.setenv("REPROENV_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture(autouse=True)
 def fake_gpu_host(monkeypatch: pytest.MonkeyPatch) -> FakeGpuHost:
     """Every test sees a machine without GPUs, whatever runs it (`use` gives it the captured
     H100); the real probe is walled off, here and in the reproenv processes `Cli` starts."""

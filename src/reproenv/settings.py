@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         CACHE_DIR_ENV,
         "$XDG_CACHE_HOME/reproenv or ~/.cache/reproenv",
-        "reproenv's own cache (the records that let `lock --check` answer fast)",
+        "reproenv's own cache (what lets `lock --check` answer fast, the build tools' pins)",
     ),
     Setting(
         CONDA_MIRROR_ENV,

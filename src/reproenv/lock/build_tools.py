@@ -31,11 +31,15 @@ def pin_tool(
     previous: tuple[LockedPipPackage, ...] = (),
     index_lines: tuple[str, ...] = (),
     keep_urls: bool = False,
+    *,
+    reuse: bool = True,
 ) -> tuple[LockedPipPackage, ...]:
     """`name`'s wheels at the version this reproenv runs, for the spec's platforms, with
-    hashes; the previous lock's, when they pin that version for every platform. `index_lines`
-    (`--index-url …` as the requirement files write them, `${VAR}`s and all) go into the
-    tool's own input file, so credentials reach uv as they do for the project's pins."""
+    hashes; the previous lock's, when they pin that version for every platform, else what
+    reproenv's cache holds from another lock of them (lock/tool_cache.py; `reuse=False`: asked
+    afresh). `index_lines` (`--index-url …` as the requirement files write them, `${VAR}`s and
+    all) go into the tool's own input file, so credentials reach uv as they do for the
+    project's pins."""
     version = tool_version(name)
     covered = {p for package in previous if package.version == version for p in package.platforms}
     has_urls = all(w.url for package in previous for w in package.wheels)
@@ -49,6 +53,7 @@ def pin_tool(
         )
     from reproenv.lock.pip.packages import each_platform, merge_platforms
     from reproenv.lock.pip.uv import resolve_pip
+    from reproenv.lock.tool_cache import cached_pin, tool_key
 
     with tempfile.TemporaryDirectory(prefix="reproenv-") as scratch:
         wanted = Path(scratch) / f"{name}.in"
@@ -67,7 +72,12 @@ def pin_tool(
         )
 
         def one(platform: str) -> tuple[LockedPipPackage, ...]:
-            return resolve_pip(tool_spec, platform, ca_cert, keep_urls=keep_urls).packages
+            key = tool_key(spec, name, version, platform, index_lines, keep_urls)
+            return cached_pin(
+                key,
+                lambda: resolve_pip(tool_spec, platform, ca_cert, keep_urls=keep_urls).packages,
+                reuse=reuse,
+            )
 
         return merge_platforms(each_platform(spec.platforms, one))
 
@@ -105,7 +115,13 @@ def pin_image_installer(request: LockRequest) -> tuple[LockedPipPackage, ...]:
     kept = previous.image_installer if previous is not None and not request.upgrade else ()
     # with its wheels' URLs: the image's uv stage fetches the wheel by them, without pip
     return pin_tool(
-        spec, IMAGE_INSTALLER, request.ca_cert, kept, _index_lines(spec), keep_urls=True
+        spec,
+        IMAGE_INSTALLER,
+        request.ca_cert,
+        kept,
+        _index_lines(spec),
+        keep_urls=True,
+        reuse=not request.upgrade,
     )
 
 

@@ -18,8 +18,13 @@ def installer_version() -> str:
 
 
 def lock_installer(
-    spec: Spec, ca_cert: Path | None, previous: tuple[LockedPipPackage, ...] = ()
+    spec: Spec,
+    ca_cert: Path | None,
+    previous: tuple[LockedPipPackage, ...] = (),
+    *,
+    reuse: bool = True,
 ) -> tuple[LockedPipPackage, ...]:
     """py-rattler's wheels for the spec's platforms, from the spec's indexes, with hashes; the
-    previous lock's, when they pin this version for every platform."""
-    return pin_tool(spec, INSTALLER, ca_cert, previous)
+    previous lock's, when they pin this version for every platform, or reproenv's cache's
+    (`reuse=False`, as on an upgrade: asked afresh)."""
+    return pin_tool(spec, INSTALLER, ca_cert, previous, reuse=reuse)

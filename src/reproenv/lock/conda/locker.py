@@ -56,7 +56,9 @@ class CondaLocker:
                 "conda_channels": tuple(without_token(c) for c in conda.channels),
                 "conda_solver": f"py-rattler {_rattler_version()}",
                 "conda_packages": merge_platforms(solved),
-                "conda_installer": lock_installer(spec, request.ca_cert, _installer(request)),
+                "conda_installer": lock_installer(
+                    spec, request.ca_cert, _installer(request), reuse=not request.upgrade
+                ),
             }
         )
 
@@ -87,7 +89,9 @@ def locked_from_input(request: LockRequest, name: str, taken: CondaLockInput) ->
             "conda_channels": tuple(without_token(c) for c in taken.channels),
             "conda_solver": f"{name} used as it is",
             "conda_packages": taken.packages,
-            "conda_installer": lock_installer(request.spec, request.ca_cert, _installer(request)),
+            "conda_installer": lock_installer(
+                request.spec, request.ca_cert, _installer(request), reuse=not request.upgrade
+            ),
             "pip_packages": pins_from_entries(taken.pip),
         }
     )
