@@ -13,7 +13,7 @@ import typer
 
 from reproenv.cli.entry import LOCK_FLAGS, lock_args
 from reproenv.cli.main import app
-from tests.cli.test_fast_check import imported
+from tests.cli.test_fast_check import EDITS, imported, stamp_of
 from tests.conftest import Cli
 from tests.fakes.package_index import FakeIndex, FakePackage
 
@@ -85,7 +85,8 @@ def test_other_commands_and_shell_completion_are_left_to_typer(
 
 @pytest.fixture
 def index() -> Iterator[FakeIndex]:
-    with FakeIndex([FakePackage("lib", "1.0"), FakePackage("other", "2.0")]).serve() as served:
+    packages = [FakePackage("lib", "1.0"), FakePackage("other", "2.0"), FakePackage("extra", "1.0")]
+    with FakeIndex(packages).serve() as served:
         yield served
 
 
@@ -94,7 +95,8 @@ def project(tmp_path: Path, index: FakeIndex) -> Path:
     folder = tmp_path / "demo"
     folder.mkdir()
     (folder / "reproenv.toml").write_text(SPEC)
-    (folder / "requirements.in").write_text(f"--index-url {index.url}\nlib\n")
+    (folder / "requirements.in").write_text(f"--index-url {index.url}\n-r more.in\nlib\n")
+    (folder / "more.in").write_text("other\n")  # as tests/cli/test_fast_check.py's, for EDITS
     return folder
 
 
@@ -118,7 +120,7 @@ def test_a_plain_lock_reports_what_changed_as_json(cli: Cli, project: Path) -> N
     result = cli("lock", "--json", "-p", str(project), cwd=project.parent)
     assert result.code == 0, result.output
     report = json.loads(result.stdout)
-    assert [change["name"] for change in report["pip"]] == ["lib"]
+    assert [change["name"] for change in report["pip"]] == ["lib", "other"]
 
 
 def test_a_plain_lock_turns_a_spec_error_into_its_message_and_exit_code(
@@ -131,3 +133,53 @@ def test_a_plain_lock_turns_a_spec_error_into_its_message_and_exit_code(
     assert "typer" not in modules
     assert result.stderr.startswith("error (")
     assert "reproenv.toml" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [(), ("--json",), ("-p", ".")], ids=" ".join)
+def test_a_lock_with_nothing_to_change_answers_from_the_stamp_with_the_same_output(
+    cli: Cli, project: Path, args: tuple[str, ...]
+) -> None:
+    assert cli("lock", cwd=project).code == 0  # writes the lock, and no stamp
+    assert not stamp_of(cli, project).exists()
+    full = cli("lock", *args, cwd=project)  # in full: finds nothing to change, and stamps
+    assert stamp_of(cli, project).is_file()
+    code, modules = imported(cli, project, "lock", *args)
+    again = cli("lock", *args, cwd=project)
+    assert code == 0 and not {"typer", "pydantic", "rich", "reproenv.spec.model"} & modules
+    assert (again.code, again.stdout, again.stderr) == (0, full.stdout, full.stderr)
+    assert full.stderr == "reproenv: reproenv.lock is up to date\n"
+
+
+def test_the_check_s_stamp_answers_a_lock_and_the_lock_s_a_check(cli: Cli, project: Path) -> None:
+    assert cli("lock", cwd=project).code == 0
+    assert cli("lock", "--check", cwd=project).code == 0  # the full check stamps
+    _, modules = imported(cli, project, "lock")
+    assert "reproenv.spec.model" not in modules
+    (project / "more.in").write_text("other\nextra\n")
+    assert cli("lock", cwd=project).code == 0  # relocked: nothing stamped
+    assert cli("lock", cwd=project).code == 0  # nothing to change: stamped by `lock`
+    code, modules = imported(cli, project, "lock", "--check")
+    assert code == 0 and "reproenv.spec.model" not in modules
+
+
+def test_a_lock_with_warnings_runs_in_full_to_say_them_each_time(cli: Cli, project: Path) -> None:
+    (project / "environment.yml").write_text("dependencies:\n  - numpy\n")
+    assert cli("lock", cwd=project).code == 0
+    assert cli("lock", "--check", cwd=project).code == 0  # a stamp, not a quiet one
+    for _ in range(2):
+        result = cli("lock", cwd=project)
+        assert result.code == 0 and "environment.yml is not locked" in result.stderr
+    _, modules = imported(cli, project, "lock")
+    assert "reproenv.spec.model" in modules
+    _, modules = imported(cli, project, "lock", "--check")  # said by `lock` only
+    assert "reproenv.spec.model" not in modules
+
+
+@pytest.mark.parametrize("change", list(EDITS))
+def test_any_change_the_full_lock_sees_runs_it(cli: Cli, project: Path, change: str) -> None:
+    assert cli("lock", cwd=project).code == 0
+    assert cli("lock", cwd=project).code == 0  # stamped
+    edit, _, _ = EDITS[change]
+    edit(project)  # type: ignore[operator]
+    _, modules = imported(cli, project, "lock")
+    assert "reproenv.spec.model" in modules, change

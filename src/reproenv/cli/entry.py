@@ -1,7 +1,8 @@
 """The `reproenv` executable. Two command lines skip the CLI framework, whose import and parse
-take longer than what they wait on: a repeated `lock --check` is answered from its stamp
-(lock/stamp.py), and a `lock` with only plain flags starts its resolver without typer. Every
-other command line, and any check the stamp cannot answer, runs the CLI (cli/main.py)."""
+take longer than what they wait on: a repeated `lock --check`, or `lock` on a lock with nothing
+to change, is answered from its stamp (lock/stamp.py), and any other `lock` with only plain
+flags starts its resolver without typer. Every other command line, and anything the stamp
+cannot answer, runs the CLI (cli/main.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ LOCK_FLAGS = {
     "-U": "upgrade",
     "--explain-gpu": "explain_gpu",
 }
+# what `lock --json` prints when the lock had nothing to change and nothing to warn of
+UNCHANGED = {"changed": False, "warnings": []}
 # shell completion runs through typer, whatever the command line: click names its variable
 # after the program, as here (not a reproenv setting)
 _COMPLETION = f"_{'reproenv'.upper()}_COMPLETE"
@@ -59,21 +62,24 @@ def _lock(project: Path, flags: frozenset[str]) -> None:
 
 
 def _answered(args: Sequence[str]) -> bool:
-    """`lock --check [--json] [--project DIR]` on a project whose stamp holds: print what the
-    full check prints for a fresh lock and say it was answered."""
+    """`lock --check`, or a `lock` with nothing to change, on a project whose stamp holds
+    (`--json` and `--project` allowed): print what the full command prints then, and say it was
+    answered. A plain `lock` is answered only while the lock has no warnings to list."""
     parsed = lock_args(args)
-    if parsed is None or "check" not in parsed[1] or not parsed[1] <= {"check", "as_json"}:
+    if parsed is None or not parsed[1] <= {"check", "as_json"}:
         return False
     if sys.stderr.isatty() or any(os.environ.get(name) for name in _COLOUR_SETTINGS):
         return False
     from reproenv.lock.stamp import FRESH_RESULT, stamped_fresh
 
-    if not stamped_fresh(str(parsed[0])):
+    project, flags = parsed
+    check = "check" in flags
+    if not stamped_fresh(str(project), quiet=not check):
         return False
-    if "as_json" in parsed[1]:
+    if "as_json" in flags:
         import json
 
-        print(json.dumps(FRESH_RESULT))
+        print(json.dumps(FRESH_RESULT) if check else json.dumps(UNCHANGED, indent=2))
     print("reproenv: reproenv.lock is up to date", file=sys.stderr)
     return True
 

@@ -115,11 +115,14 @@ def _check(spec: Spec, as_json: bool) -> None:
 def _stamp(spec: Spec, result: dict[str, str]) -> None:
     """Let the next `lock --check` answer from the files alone (cli/entry.py); only a fresh
     lock with a fresh requirements.lock is recorded, the one answer with nothing to add."""
-    from reproenv.lock.stamp import FRESH_RESULT, record_fresh
-    from reproenv.lock.state import check_inputs
+    from reproenv.cli.lock_run import stamp_fresh
+    from reproenv.lock.model import read_lock
+    from reproenv.lock.stamp import FRESH_RESULT
+    from reproenv.lock.state import lock_path
 
-    if result == FRESH_RESULT:
-        record_fresh(spec.project_dir, check_inputs(spec))
+    lock = read_lock(lock_path(spec)) if result == FRESH_RESULT else None
+    if lock is not None:
+        stamp_fresh(spec, lock)
 
 
 def _check_export(export: ExportCheck) -> bool:

@@ -37,6 +37,7 @@ def run_lock(
         spec, LockMode.AUTO, find_ca_cert(ca_cert), on_wait=warn, upgrade=wanted, backend=backend
     )
     from reproenv.lock.diff import diff_locks
+    from reproenv.lock.exports import ExportState
     from reproenv.lock.warnings import lock_warnings
 
     report_export(result.export)
@@ -51,12 +52,26 @@ def run_lock(
     for warning in warnings:
         warn(warning)
     if not result.changed:
+        if result.export.state is ExportState.FRESH:
+            stamp_fresh(spec, result.lock, warnings)
         note(f"{LOCK_FILE} is up to date")
         return
     note(_summary(result.lock, spec))
     if changes and not as_json:
         for change in [*changes.images, *changes.pip]:
             out.print(f"  {change.line()}", markup=False)
+
+
+def stamp_fresh(spec: Spec, lock: Lock, warnings: list[str] | None = None) -> None:
+    """Let the next `lock --check`, and while the lock has no warnings the next plain `lock`,
+    answer from the files alone (cli/entry.py, lock/stamp.py): for a fresh lock whose exports
+    match it, the one answer with nothing to add."""
+    from reproenv.lock.stamp import record_fresh
+    from reproenv.lock.state import check_inputs
+    from reproenv.lock.warnings import lock_warnings
+
+    found = lock_warnings(spec, lock) if warnings is None else warnings
+    record_fresh(spec.project_dir, check_inputs(spec), quiet=not found)
 
 
 def _summary(lock: Lock, spec: Spec) -> str:

@@ -1,5 +1,7 @@
-"""What the last full `lock --check` of a project found fresh, so the next one can say so
-without loading the spec.
+"""What the last full `lock --check` (or `lock` that found nothing to change) of a project
+found fresh, so the next one can say so without loading the spec. A stamp also says whether
+the lock had warnings to print: only a quiet one answers a plain `lock`, whose answer would
+otherwise list them.
 
 A stamp lists every file whose content or presence decided the answer (with its sha256, or
 None where the check found no file), the settings it saw and the reproenv that made it. It is
@@ -41,17 +43,21 @@ def stamp_path(project_dir: str | Path, env: Mapping[str, str] | None = None) ->
 
 
 def record_fresh(
-    project_dir: Path, files: Iterable[Path], env: Mapping[str, str] | None = None
+    project_dir: Path,
+    files: Iterable[Path],
+    env: Mapping[str, str] | None = None,
+    *,
+    quiet: bool = False,
 ) -> None:
-    """Write the stamp of a check that answered FRESH_RESULT; a cache that cannot be written is
-    no error (the next check just runs in full)."""
+    """Write the stamp of a check that answered FRESH_RESULT (`quiet`: and the lock has no
+    warnings); a cache that cannot be written is no error (the next check just runs in full)."""
     from reproenv.fsutil import write_atomic
 
     env = os.environ if env is None else env
     digests = {os.fspath(path): _digest(os.fspath(path)) for path in files}
     if _UNREADABLE in digests.values():
         return
-    document = {"schema": SCHEMA, "key": _key(env), "files": digests}
+    document = {"schema": SCHEMA, "key": _key(env), "files": digests, "quiet": quiet}
     text = json.dumps(document, separators=(",", ":")) + "\n"
     path = stamp_path(project_dir, env)
     if path is not None:
@@ -59,8 +65,11 @@ def record_fresh(
             write_atomic(path, text, 0o600)
 
 
-def stamped_fresh(project_dir: str, env: Mapping[str, str] | None = None) -> bool:
-    """True when the project's stamp holds: every recorded file and setting is as it was."""
+def stamped_fresh(
+    project_dir: str, env: Mapping[str, str] | None = None, *, quiet: bool = False
+) -> bool:
+    """True when the project's stamp holds: every recorded file and setting is as it was (and,
+    with `quiet`, the lock had no warnings then; they derive from those same files)."""
     env = os.environ if env is None else env
     path = stamp_path(project_dir, env)
     if path is None:
@@ -72,6 +81,8 @@ def stamped_fresh(project_dir: str, env: Mapping[str, str] | None = None) -> boo
     except (OSError, ValueError):
         return False
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        return False
+    if quiet and document.get("quiet") is not True:
         return False
     files = document.get("files")
     if document.get("key") != _key(env) or not isinstance(files, dict) or not files:

@@ -37,6 +37,15 @@ def test_a_recorded_project_holds_until_a_file_changes(env: dict[str, str], proj
     assert not stamped_fresh(str(project), env)
 
 
+@pytest.mark.parametrize("quiet", [True, False])
+def test_only_a_quiet_stamp_answers_what_would_list_warnings(
+    env: dict[str, str], project: Path, quiet: bool
+) -> None:
+    record_fresh(project, inputs(project), env, quiet=quiet)
+    assert stamped_fresh(str(project), env)
+    assert stamped_fresh(str(project), env, quiet=True) is quiet
+
+
 @pytest.mark.parametrize(
     "change",
     [
