@@ -205,7 +205,7 @@ def test_the_stamp_lists_every_file_the_full_check_looks_at(
     the check and missing from check_inputs() fails here."""
     if local:
         request.getfixturevalue("with_local_project")
-    from reproenv.lock.state import check_inputs, export_state, lock_state
+    from reproenv.lock.state import check_inputs, check_lock
     from reproenv.spec.load import load_spec
 
     seen: set[str] = set()
@@ -229,8 +229,9 @@ def test_the_stamp_lists_every_file_the_full_check_looks_at(
     recording[0] = True
     try:
         spec = load_spec(project)
-        assert lock_state(spec).value == "fresh"
-        assert export_state(spec) is not None
+        found = check_lock(spec)
+        assert found.state.value == "fresh"
+        assert found.exports is not None
     finally:
         recording[0] = False
     root = project.resolve()

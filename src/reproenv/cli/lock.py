@@ -86,43 +86,35 @@ def lock(
 def _check(spec: Spec, as_json: bool) -> None:
     """`lock --check`: offline, writes nothing; exit 1 when the lock is stale or missing, or
     an export (requirements.lock, conda-lock.yml) was edited."""
+    from reproenv.cli.lock_run import stamp_fresh
     from reproenv.errors import ExitCode
     from reproenv.lock.exports import ExportState
     from reproenv.lock.model import LOCK_FILE
-    from reproenv.lock.state import LockState, export_states, lock_state
+    from reproenv.lock.stamp import FRESH_RESULT
+    from reproenv.lock.state import LockState, check_lock
 
-    state = lock_state(spec)
-    exports = export_states(spec) if state is LockState.FRESH else None
+    found = check_lock(spec)
+    state = found.state
     result = {"state": state.value}
-    if exports is not None:
-        requirements, conda = exports
+    if found.exports is not None:
+        requirements, conda = found.exports
         result["requirements-lock"] = requirements.state.value
         if conda.state is not ExportState.FRESH:  # said only when it needs saying
             result["conda-lock"] = conda.state.value
     if as_json:
         print(json.dumps(result))
     if state is LockState.FRESH:
-        failed = [export for export in exports or () if not _check_export(export)]
+        failed = [export for export in found.exports or () if not _check_export(export)]
         if failed:
             raise typer.Exit(int(ExitCode.CHECK_FAILED))
         note(f"{LOCK_FILE} is up to date")
-        _stamp(spec, result)
+        # the next check can answer from the files alone (cli/entry.py): recorded only for
+        # a fresh lock with a fresh requirements.lock, the one answer with nothing to add
+        if found.lock is not None and result == FRESH_RESULT:
+            stamp_fresh(spec, found.lock)
         return
     note(f"{LOCK_FILE} is {state.value}; run `reproenv lock`")
     raise typer.Exit(int(ExitCode.CHECK_FAILED))
-
-
-def _stamp(spec: Spec, result: dict[str, str]) -> None:
-    """Let the next `lock --check` answer from the files alone (cli/entry.py); only a fresh
-    lock with a fresh requirements.lock is recorded, the one answer with nothing to add."""
-    from reproenv.cli.lock_run import stamp_fresh
-    from reproenv.lock.model import read_lock
-    from reproenv.lock.stamp import FRESH_RESULT
-    from reproenv.lock.state import lock_path
-
-    lock = read_lock(lock_path(spec)) if result == FRESH_RESULT else None
-    if lock is not None:
-        stamp_fresh(spec, lock)
 
 
 def _check_export(export: ExportCheck) -> bool:

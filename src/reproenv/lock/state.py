@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from reproenv.detect.conda import ENVIRONMENT_FILES
 from reproenv.lock.build_tools import lacks_image_installer
 from reproenv.lock.conda_export import CONDA_LOCK
-from reproenv.lock.exports import ExportCheck, check_export, check_exports
+from reproenv.lock.exports import ExportCheck, check_exports
 from reproenv.lock.inputs import conda_files, input_hash, local_projects, requirement_files
-from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, read_lock
+from reproenv.lock.model import LOCK_FILE, REQUIREMENTS_LOCK, Lock, read_lock
 from reproenv.spec.model import SPEC_FILE, Spec
 
 # where loading the spec and checking the lock look, besides the requirement files
@@ -29,27 +30,24 @@ def lock_path(spec: Spec) -> Path:
     return spec.project_dir / LOCK_FILE
 
 
-def lock_state(spec: Spec) -> LockState:
+@dataclass(frozen=True)
+class LockCheck:
+    """What `lock --check` found, from one read of reproenv.lock."""
+
+    state: LockState
+    lock: Lock | None
+    # (requirements.lock, conda-lock.yml) against the lock; only for a fresh lock
+    exports: tuple[ExportCheck, ExportCheck] | None
+
+
+def check_lock(spec: Spec) -> LockCheck:
+    """The lock against the spec's inputs and its exports against the lock, offline."""
     existing = read_lock(lock_path(spec))
     if existing is None:
-        return LockState.MISSING
+        return LockCheck(LockState.MISSING, None, None)
     if existing.input_hash != input_hash(spec) or lacks_image_installer(spec, existing):
-        return LockState.STALE
-    return LockState.FRESH
-
-
-def export_state(spec: Spec) -> ExportCheck | None:
-    """The exports against reproenv.lock, offline, the one that most needs saying; None
-    without a lock."""
-    existing = read_lock(lock_path(spec))
-    return check_export(spec, existing) if existing is not None else None
-
-
-def export_states(spec: Spec) -> tuple[ExportCheck, ExportCheck] | None:
-    """(requirements.lock, conda-lock.yml) against reproenv.lock, offline (`lock --check`);
-    None without a lock."""
-    existing = read_lock(lock_path(spec))
-    return check_exports(spec, existing) if existing is not None else None
+        return LockCheck(LockState.STALE, existing, None)
+    return LockCheck(LockState.FRESH, existing, check_exports(spec, existing))
 
 
 def check_inputs(spec: Spec) -> list[Path]:
