@@ -30,10 +30,9 @@ _COMPLETION = f"_{'reproenv'.upper()}_COMPLETE"
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    if _answered(args):
+    parsed = lock_args(sys.argv[1:])
+    if parsed is not None and _answered(*parsed):
         return
-    parsed = lock_args(args)
     try:
         if parsed is not None and "check" not in parsed[1]:
             _lock(*parsed)
@@ -61,18 +60,16 @@ def _lock(project: Path, flags: frozenset[str]) -> None:
     )
 
 
-def _answered(args: Sequence[str]) -> bool:
+def _answered(project: Path, flags: frozenset[str]) -> bool:
     """`lock --check`, or a `lock` with nothing to change, on a project whose stamp holds
     (`--json` and `--project` allowed): print what the full command prints then, and say it was
     answered. A plain `lock` is answered only while the lock has no warnings to list."""
-    parsed = lock_args(args)
-    if parsed is None or not parsed[1] <= {"check", "as_json"}:
+    if not flags <= {"check", "as_json"}:
         return False
     if sys.stderr.isatty() or any(os.environ.get(name) for name in _COLOUR_SETTINGS):
         return False
     from reproenv.lock.stamp import FRESH_RESULT, stamped_fresh
 
-    project, flags = parsed
     check = "check" in flags
     if not stamped_fresh(str(project), quiet=not check):
         return False
