@@ -371,9 +371,11 @@ def declared_indexes(spec: Spec) -> tuple[str | None, tuple[str, ...]]:
             extras.append(value)
         else:
             index_url = value
+    cleaned = tuple(dict.fromkeys(public_index(url) for url in extras))
+    return (public_index(index_url) if index_url else None), cleaned
 
-    def clean(url: str) -> str:
-        return redact(expand_env(url), mask="")
 
-    cleaned = tuple(dict.fromkeys(clean(url) for url in extras))
-    return (clean(index_url) if index_url else None), cleaned
+def public_index(url: str) -> str:
+    """An index URL as the lock, the image and reproenv's cache may hold it: its `${VAR}`s
+    expanded and its credentials removed."""
+    return redact(expand_env(url), mask="")

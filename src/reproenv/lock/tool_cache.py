@@ -2,11 +2,11 @@
 
 Every lock that installs with uv pins the same uv: a resolve of its own beside the project's,
 which a cold lock waits on as much as on the project's (both ask the index, on the same
-cores). An index never changes
-the files of a release it has published (PyPI refuses a file name twice), so what one project's
-lock found for `uv==0.13.9` on an index, for a platform and a Python, holds for the next. The
-key is everything the resolve reads; credentials are left out of it (the same index, whoever
-asks) and nothing is stored that the lock itself would not hold. `lock -U` asks the index again.
+cores). An index never changes the files of a release it has published (PyPI refuses a file
+name twice), so what one project's lock found for `uv==0.13.9` on an index, for a platform and
+a Python, holds for the next. The key is everything the resolve reads; credentials are left out
+of it (the same index, whoever asks) and nothing is stored that the lock itself would not hold.
+`lock -U` asks the index again.
 A cache that cannot be read or written is no error: the tool is then pinned as before.
 """
 
@@ -18,11 +18,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from reproenv.errors import redact
+from reproenv.lock.inputs import public_index
 from reproenv.lock.model import LockedPipPackage
 from reproenv.settings import cache_dir
 from reproenv.spec.model import Spec
-from reproenv.spec.requirements import expand_env
 
 SCHEMA = 1
 MAX_ENTRY_BYTES = 1 << 20  # a few wheels' names, URLs and hashes: anything larger is not one
@@ -58,12 +57,9 @@ def tool_key(
 ) -> str:
     """What one platform's pin of a tool depends on: the tool, the platform, the Python, and
     every index it may come from (with `${VAR}`s expanded, credentials removed)."""
-
-    def clean(text: str) -> str:
-        return redact(expand_env(text), mask="")
-
     indexes = [spec.index_url or "", *spec.extra_index_urls, *index_lines]
-    parts = [SCHEMA, name, version, platform, spec.python, keep_urls, [clean(i) for i in indexes]]
+    public = [public_index(index) for index in indexes]
+    parts = [SCHEMA, name, version, platform, spec.python, keep_urls, public]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:40]
 
 
