@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from reproenv.lock import build_tools, tool_cache
+from reproenv.lock.conda import locker as conda_locker
 from reproenv.lock.locker import NO_UPGRADE, LockRequest, Upgrade
 from reproenv.lock.model import LockedPipPackage
 from reproenv.lock.pip import uv
@@ -74,15 +75,22 @@ def test_whatever_the_pin_depends_on_makes_another(
     assert len(asked) == 2, change
 
 
+# each lock step that pins a build tool, with what it is given
+PINNERS = {
+    "uv for the image": build_tools.pin_image_installer,
+    "py-rattler for a conda image": conda_locker._pinned_installer,
+}
+
+
+@pytest.mark.parametrize("pinner", list(PINNERS))
 def test_an_upgrade_asks_the_index_again_and_keeps_the_answer(
-    tmp_path: Path, asked: list[tuple[str, str]]
+    tmp_path: Path, asked: list[tuple[str, str]], pinner: str
 ) -> None:
     spec = project(tmp_path / "a")
-    build_tools.pin_image_installer(LockRequest(spec, spec.platforms, upgrade=NO_UPGRADE))
-    build_tools.pin_image_installer(
-        LockRequest(spec, spec.platforms, upgrade=Upgrade(everything=True))
-    )
-    build_tools.pin_image_installer(LockRequest(spec, spec.platforms, upgrade=NO_UPGRADE))
+    pin = PINNERS[pinner]
+    pin(LockRequest(spec, spec.platforms, upgrade=NO_UPGRADE))
+    pin(LockRequest(spec, spec.platforms, upgrade=Upgrade(everything=True)))
+    pin(LockRequest(spec, spec.platforms, upgrade=NO_UPGRADE))
     assert len(asked) == 2
 
 

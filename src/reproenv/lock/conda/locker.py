@@ -56,9 +56,7 @@ class CondaLocker:
                 "conda_channels": tuple(without_token(c) for c in conda.channels),
                 "conda_solver": f"py-rattler {_rattler_version()}",
                 "conda_packages": merge_platforms(solved),
-                "conda_installer": lock_installer(
-                    spec, request.ca_cert, _installer(request), reuse=not request.upgrade
-                ),
+                "conda_installer": _pinned_installer(request),
             }
         )
 
@@ -89,9 +87,7 @@ def locked_from_input(request: LockRequest, name: str, taken: CondaLockInput) ->
             "conda_channels": tuple(without_token(c) for c in taken.channels),
             "conda_solver": f"{name} used as it is",
             "conda_packages": taken.packages,
-            "conda_installer": lock_installer(
-                request.spec, request.ca_cert, _installer(request), reuse=not request.upgrade
-            ),
+            "conda_installer": _pinned_installer(request),
             "pip_packages": pins_from_entries(taken.pip),
         }
     )
@@ -107,9 +103,11 @@ def _solved_by_conda_lock(request: LockRequest) -> Locked:
     return as_solved(taken, solver, request.spec)
 
 
-def _installer(request: LockRequest) -> tuple[LockedPipPackage, ...]:
-    previous = request.previous
-    return previous.conda_installer if previous is not None and not request.upgrade else ()
+def _pinned_installer(request: LockRequest) -> tuple[LockedPipPackage, ...]:
+    """py-rattler for the image: the previous lock's pins, or the cache's, unless upgrading."""
+    previous, upgrade = request.previous, request.upgrade
+    kept = previous.conda_installer if previous is not None and not upgrade else ()
+    return lock_installer(request.spec, request.ca_cert, kept, reuse=not upgrade)
 
 
 def _kept(request: LockRequest) -> tuple[LockedCondaPackage, ...]:
