@@ -47,17 +47,24 @@ def main() -> None:
 
 
 def _lock(project: Path, flags: frozenset[str]) -> None:
-    from reproenv.cli.lock_run import run_lock
-    from reproenv.cli.output import exiting_on_errors
+    from reproenv.lock.pip.uv_early import discard_early, start_early
 
-    exiting_on_errors(
-        lambda: run_lock(
-            project,
-            upgrade="upgrade" in flags,
-            explain_gpu="explain_gpu" in flags,
-            as_json="as_json" in flags,
+    # uv resolves while the rest loads, when the spec file tells its command (uv_early.py)
+    start_early(project, upgrade="upgrade" in flags)
+    try:
+        from reproenv.cli.lock_run import run_lock
+        from reproenv.cli.output import exiting_on_errors
+
+        exiting_on_errors(
+            lambda: run_lock(
+                project,
+                upgrade="upgrade" in flags,
+                explain_gpu="explain_gpu" in flags,
+                as_json="as_json" in flags,
+            )
         )
-    )
+    finally:
+        discard_early()
 
 
 def _answered(project: Path, flags: frozenset[str]) -> bool:

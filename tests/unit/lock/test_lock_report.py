@@ -20,7 +20,7 @@ from reproenv.lock.model import (
     parse_lock,
 )
 from reproenv.lock.pip.packages import refuse_source_only
-from reproenv.lock.pip.uv import exclude_newer_timestamp
+from reproenv.lock.pip.uv_command import exclude_newer_timestamp
 from reproenv.lock.warnings import lock_warnings
 from reproenv.oci.client import RegistryClient
 from reproenv.oci.manifest import python_version_of

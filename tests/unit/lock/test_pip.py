@@ -9,7 +9,7 @@ from reproenv.lock.model import LockedFile, LockedPipPackage
 from reproenv.lock.pip.export import render_requirements_lock
 from reproenv.lock.pip.packages import merge_platforms
 from reproenv.lock.pip.pylock import parse_pylock
-from reproenv.lock.pip.uv import isolated_env
+from reproenv.lock.pip.uv_command import isolated_env
 from reproenv.spec.load import load_spec
 
 PYLOCK = """\

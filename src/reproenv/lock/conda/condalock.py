@@ -90,7 +90,7 @@ def find_conda_lock(which: Which = shutil.which) -> CondaLockTool:
     found = which("conda-lock")
     if found:
         return CondaLockTool((found,), None)
-    from reproenv.lock.pip.uv import uv_executable
+    from reproenv.lock.pip.uv_command import uv_executable
 
     pinned = f"conda-lock=={CONDA_LOCK_PIN}"
     command = (uv_executable(), "tool", "run", "--from", pinned, "conda-lock")

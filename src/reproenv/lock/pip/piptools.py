@@ -20,7 +20,7 @@ from reproenv.lock.inputs import check_supported, hashed_pins
 from reproenv.lock.locker import NO_UPGRADE, Upgrade
 from reproenv.lock.model import LockedImage, LockedPipPackage
 from reproenv.lock.pip.backend import BackendName, PipResolution
-from reproenv.lock.pip.uv import isolated_env, wheel_platform
+from reproenv.lock.pip.uv_command import isolated_env, wheel_platform
 from reproenv.oci.platform import host_platform
 from reproenv.settings import PIP_TOOLS_IN_IMAGE_ENV
 from reproenv.spec.model import Spec

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,45 +23,16 @@ from reproenv.lock.model import LockedImage, LockedPipPackage
 from reproenv.lock.pip.backend import BackendName, PipResolution
 from reproenv.lock.pip.errors import resolution_error
 from reproenv.lock.pip.pylock import parse_pylock
-from reproenv.settings import NetworkSettings
+from reproenv.lock.pip.uv_command import (
+    compile_command,
+    index_selections,
+    isolated_env,
+    uv_executable,
+    wheel_platform,
+)
+from reproenv.lock.pip.uv_early import take_early
 from reproenv.spec.model import Spec
-from reproenv.spec.requirements import canonical_name, expand_env
-
-# Conservative glibc floor for wheels: installable on every Debian/Ubuntu base reproenv
-# targets (bookworm has 2.36), while all common scientific wheels ship for it.
-_WHEEL_PLATFORMS = {
-    "linux/amd64": "x86_64-manylinux_2_28",
-    "linux/arm64": "aarch64-manylinux_2_28",
-}
-
-
-def wheel_platform(platform: str) -> str:
-    return _WHEEL_PLATFORMS[platform]
-
-
-def uv_executable() -> str:
-    from uv import find_uv_bin
-
-    return str(find_uv_bin())
-
-
-def isolated_env(ca_cert: Path | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment without pip/uv settings, so the lock depends only on the spec."""
-    source = os.environ if base is None else base
-    network = NetworkSettings.from_env(source)
-    env = {k: v for k, v in source.items() if not k.startswith(("PIP_", "UV_"))}
-    env["UV_NO_CONFIG"] = "1"
-    env["UV_NO_PROGRESS"] = "1"
-    # our network settings, not the host's: uv retries with its own backoff
-    env["UV_HTTP_TIMEOUT"] = str(max(1, round(network.timeout)))
-    env["UV_HTTP_RETRIES"] = str(network.retries)
-    # git (uv runs it for git+ requirements) must never wait on a prompt or a stalled host
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    env["GIT_HTTP_LOW_SPEED_LIMIT"] = "1"
-    env["GIT_HTTP_LOW_SPEED_TIME"] = str(max(1, round(network.timeout)))
-    if ca_cert is not None:
-        env["SSL_CERT_FILE"] = str(ca_cert)
-    return env
+from reproenv.spec.requirements import canonical_name
 
 
 @dataclass(frozen=True)
@@ -137,19 +106,10 @@ def resolve_pip(
 
 def _selections(spec: Spec, variant_indexes: tuple[str, ...]) -> list[str]:
     """uv options for where and what to pick: indexes, the date, wheels only, the extras."""
-    selections: list[str] = []
-    if spec.index_url:
-        selections += ["--index-url", expand_env(spec.index_url)]
-    for url in spec.extra_index_urls:
-        selections += ["--extra-index-url", expand_env(url)]
-    for url in variant_indexes:
-        # a framework build index (PyTorch's cuXYZ): its local versions (2.4.1+cu118) must be
-        # able to win over the plain release on the default index
-        selections += ["--extra-index-url", url, "--index-strategy", "unsafe-best-match"]
-    if spec.exclude_newer:
-        selections += ["--exclude-newer", exclude_newer_timestamp(spec.exclude_newer)]
-    if spec.only_wheels:
-        selections += ["--only-binary", ":all:"]
+    selections = index_selections(
+        spec.index_url, spec.extra_index_urls, variant_indexes, spec.exclude_newer,
+        spec.only_wheels,
+    )  # fmt: skip
     if spec.pyproject_dependencies:
         for extra in spec.pyproject_extras:
             selections += ["--extra", extra]
@@ -187,23 +147,18 @@ def _compile(
             inputs.append(str(backends))
         if preferences:
             output.write_text(_preferences(preferences), encoding="utf-8")
-        command = [
-            uv_executable(), "pip", "compile", "--no-config", "--no-python-downloads",
-            "--no-header", "--quiet", "--python-version", spec.python,
-            "--python-platform", wheel_platform(platform), "--output-file", str(output),
-            *_selections(spec, variant_indexes), *options, *inputs,
-        ]  # fmt: skip
-        if upgrade.everything:
-            command.append("--upgrade")
-        for name in upgrade.packages:
-            command += ["--upgrade-package", name]
-        if shutil.which("keyring"):
-            # index URLs that carry a user name get its password from the keyring
-            command += ["--keyring-provider", "subprocess"]
-        returncode, stderr = _run_uv(command, spec.project_dir, isolated_env(ca_cert), started)
+        command = compile_command(
+            spec.python, platform, output, [*_selections(spec, variant_indexes), *options],
+            inputs, upgrade_all=upgrade.everything, upgrade_packages=upgrade.packages,
+        )  # fmt: skip
+        env = isolated_env(ca_cert)
+        # the same command started early from the spec file alone, if one was (uv_early.py)
+        early = take_early(command, output, spec.project_dir, env)
+        run = early.finish(started) if early else _run_uv(command, spec.project_dir, env, started)
+        returncode, stderr = run
         if returncode != 0:
             raise resolution_error(spec, stderr)
-        text = output.read_text(encoding="utf-8")
+        text = (early.output if early else output).read_text(encoding="utf-8")
         urls = keep_urls or _urls(spec)
         return parse_pylock(text, platform, spec, local_ok=bool(projects), urls=urls)
 
@@ -228,17 +183,6 @@ def _run_uv(
             process.kill()
             raise
         return process.returncode, stderr
-
-
-def exclude_newer_timestamp(value: str) -> str:
-    """An RFC 3339 UTC timestamp: uv reads a bare date in the host's time zone, which would
-    make the lock depend on the machine; a date here means its start in UTC."""
-    from datetime import UTC, datetime
-
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _preferences(packages: tuple[LockedPipPackage, ...]) -> str:

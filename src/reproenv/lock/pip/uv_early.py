@@ -1,0 +1,150 @@
+"""A cold `reproenv lock`'s uv, started from reproenv.toml alone before the rest of reproenv
+loads. Loading pydantic and the spec and lock models takes about as long as the cores spend
+in uv's resolve; the spec file of a project without a lock (`reproenv init`'s, say) usually
+tells the command it leads to, so uv can run while they load.
+
+The early run is only a guess, read with the standard library from the plain keys it knows
+(anything else: no guess). The uv backend takes it only for the very command, environment and
+folder it would run uv with itself, before it has written anything into its output file
+(`take_early`); an early run not taken is stopped when the command ends (`discard_early`). A
+wrong guess costs a wasted run, never a different lock.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from subprocess import DEVNULL, PIPE, Popen
+from typing import Any
+
+from reproenv.errors import ReproenvError
+from reproenv.lock.pip.uv_command import compile_command, index_selections, isolated_env
+from reproenv.settings import find_ca_cert
+
+# the file names of lock/model.py and spec/model.py, whose pydantic this module must not load
+# (tests/unit/lock/test_uv_early.py checks they agree)
+SPEC_FILE = "reproenv.toml"
+LOCK_FILE = "reproenv.lock"
+MAX_SPEC_BYTES = 1 << 20  # larger than any spec: not guessed from
+# the pip keys whose uv options index_selections knows; any other pip key: no guess
+_PIP_KEYS = {"requirements", "pyproject", "index-url", "extra-index-urls", "exclude-newer",
+             "only-wheels"}  # fmt: skip
+
+
+@dataclass
+class EarlyRun:
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    scratch: Path
+    output: Path
+    process: Popen[str]
+    taken: bool = field(default=False)
+
+    def finish(self, started: Callable[[], None]) -> tuple[int, str]:
+        """Wait for it as lock/pip/uv.py waits for a uv it starts: its exit code and stderr."""
+        started()
+        try:
+            _, stderr = self.process.communicate()
+        except BaseException:  # Ctrl-C included: no uv is left running
+            self.process.kill()
+            raise
+        return self.process.returncode, stderr
+
+
+_runs: list[EarlyRun] = []
+_guard = threading.Lock()
+
+
+def start_early(project: Path, *, upgrade: bool = False) -> None:
+    """Start uv for `project` when it has no lock yet and its reproenv.toml tells the command;
+    nothing otherwise. Never an error: the lock says what is wrong, when it runs in full."""
+    try:
+        guess = _guess(project)
+    except (OSError, ValueError):  # unreadable, not UTF-8 or not TOML: the lock says so
+        return
+    if guess is None:
+        return
+    python, platform, selections, inputs = guess
+    scratch = Path(tempfile.mkdtemp(prefix="reproenv-"))
+    output = scratch / "pylock.toml"
+    try:
+        command = compile_command(python, platform, output, selections, inputs, upgrade_all=upgrade)
+        env = isolated_env(find_ca_cert(None))
+        process = Popen(command, cwd=project, env=env, stdout=DEVNULL, stderr=PIPE, text=True)
+    # a platform uv is not given, a bad setting, no uv to start
+    except (LookupError, OSError, ReproenvError):
+        shutil.rmtree(scratch, ignore_errors=True)
+        return
+    with _guard:
+        _runs.append(EarlyRun(command, project, env, scratch, output, process))
+
+
+def take_early(
+    command: list[str], output: Path, cwd: Path, env: Mapping[str, str]
+) -> EarlyRun | None:
+    """The early run of this very command (its output file in place of `output`), in the
+    same folder with the same environment; None when there is none. Taken once."""
+    if output.exists():  # preferences written into it: the early run has none
+        return None
+    with _guard:
+        for run in _runs:
+            same = [str(run.output) if arg == str(output) else arg for arg in command]
+            if not run.taken and same == run.command and cwd == run.cwd and env == run.env:
+                run.taken = True
+                return run
+    return None
+
+
+def discard_early() -> None:
+    """Stop every early run not taken, and remove every early run's files."""
+    with _guard:
+        runs = list(_runs)
+        _runs.clear()
+    for run in runs:
+        if not run.taken:  # a taken run was waited for by its taker
+            run.process.kill()
+            run.process.communicate()
+        shutil.rmtree(run.scratch, ignore_errors=True)
+
+
+def _guess(project: Path) -> tuple[str, str, list[str], list[str]] | None:
+    """(python, platform, uv's index options, the requirement files) as loading the spec would
+    make them, from the keys that decide them; None where anything else might count."""
+    spec_file = project / SPEC_FILE
+    if (project / LOCK_FILE).exists() or not spec_file.is_file():
+        return None
+    with spec_file.open("rb") as handle:
+        raw = handle.read(MAX_SPEC_BYTES + 1)
+    if len(raw) > MAX_SPEC_BYTES:
+        return None
+    data = tomllib.loads(raw.decode("utf-8"))
+    python, platforms, pip = data.get("python"), data.get("platforms"), data.get("pip")
+    if "conda" in data or not isinstance(python, str) or not isinstance(pip, dict):
+        return None
+    if not isinstance(platforms, list) or len(platforms) != 1 or not isinstance(platforms[0], str):
+        return None
+    requirements = pip.get("requirements")
+    if not _strings(requirements) or not requirements or set(pip) - _PIP_KEYS:
+        return None
+    if pip.get("pyproject", False) is not False:
+        return None
+    index_url, extra = pip.get("index-url"), pip.get("extra-index-urls", [])
+    exclude_newer, only_wheels = pip.get("exclude-newer"), pip.get("only-wheels", False)
+    if not (index_url is None or isinstance(index_url, str)) or not _strings(extra):
+        return None
+    if not (exclude_newer is None or isinstance(exclude_newer, str)):
+        return None
+    if not isinstance(only_wheels, bool):
+        return None
+    selections = index_selections(index_url, extra, (), exclude_newer, only_wheels)
+    return python, platforms[0], selections, list(requirements)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
