@@ -53,9 +53,14 @@ def project(tmp_path: Path, index: FakeIndex) -> Path:
     return folder
 
 
+@pytest.mark.parametrize("platforms", [1, 2])
 def test_a_cold_lock_starts_uv_first_and_writes_the_lock_the_full_path_writes(
-    cli: Cli, project: Path, tmp_path: Path
+    cli: Cli, project: Path, tmp_path: Path, platforms: int
 ) -> None:
+    if platforms == 2:
+        spec = (project / "reproenv.toml").read_text()
+        both = spec.replace('"linux/amd64"', '"linux/amd64", "linux/arm64"')
+        (project / "reproenv.toml").write_text(both)
     report, scratch = tmp_path / "uv-runs.json", tmp_path / "tmp"
     scratch.mkdir()
     env = {**cli.env, "TMPDIR": str(scratch)}
@@ -66,8 +71,9 @@ def test_a_cold_lock_starts_uv_first_and_writes_the_lock_the_full_path_writes(
     assert done.returncode == 0, done.stderr
     runs = json.loads(report.read_text())
     project_runs = [run for run in runs if "requirements.in" in run["args"]]
-    assert len(project_runs) == 1  # the early run, taken: not started again
-    assert project_runs[0]["loaded"] == []
+    # the early runs, one per platform, taken: none started again
+    assert len(project_runs) == platforms
+    assert all(run["loaded"] == [] for run in project_runs)
     assert list(scratch.iterdir()) == []  # its files removed
     early = {name: (project / name).read_bytes() for name in ("reproenv.lock", "requirements.lock")}
     for name in early:

@@ -26,6 +26,7 @@ GUESSED = {
     "as init writes it": BASE + 'command = ["python", "x.py"]\n' + PIP + "pyproject = false\n"
     '[apt]\npackages = []\n[image]\nuser = "app"\n',
     "another platform": BASE.replace("amd64", "arm64") + PIP,
+    "two platforms": BASE.replace('"linux/amd64"', '"linux/amd64", "linux/arm64"') + PIP,
     "two requirement files": BASE + '[pip]\nrequirements = ["requirements.in", "more.in"]\n',
     "indexes with a variable": BASE + PIP + 'index-url = "http://127.0.0.1:1/${IDX}/simple"\n'
     'extra-index-urls = ["http://127.0.0.1:2/simple"]\n',
@@ -35,7 +36,7 @@ GUESSED = {
 NOT_GUESSED = {
     "python from elsewhere": 'name = "demo"\nplatforms = ["linux/amd64"]\n' + PIP,
     "the default platform": 'name = "demo"\npython = "3.11"\n' + PIP,
-    "two platforms": BASE.replace('"linux/amd64"', '"linux/amd64", "linux/arm64"') + PIP,
+    "a platform twice": BASE.replace('"linux/amd64"', '"linux/amd64", "linux/amd64"') + PIP,
     "pyproject dependencies": BASE + PIP + "pyproject = true\n",
     "a pip key it does not know": BASE + PIP + 'groups = ["dev"]\n',
     "no requirement files": BASE + "[pip]\nrequirements = []\n",
@@ -89,9 +90,10 @@ def project(folder: Path, spec: str, *, encoding: str = "utf-8") -> Path:
 
 
 def taken_by_the_backend(
-    folder: Path, monkeypatch: pytest.MonkeyPatch, upgrade: Upgrade = NO_UPGRADE
+    folder: Path, monkeypatch: pytest.MonkeyPatch, upgrade: Upgrade = NO_UPGRADE, platform: int = 0
 ) -> uv_early.EarlyRun | None:
-    """What the uv backend's own command finds waiting, for the spec as loaded."""
+    """What the uv backend's own command finds waiting, for the spec as loaded (and the
+    spec's `platform`th platform)."""
     spec = load_spec(folder)
     found: list[uv_early.EarlyRun | None] = []
 
@@ -101,7 +103,7 @@ def taken_by_the_backend(
 
     monkeypatch.setattr(uv, "take_early", take)
     with pytest.raises(_Stop):
-        uv.resolve_pip(spec, spec.platforms[0], find_ca_cert(None), upgrade=upgrade)
+        uv.resolve_pip(spec, spec.platforms[platform], find_ca_cert(None), upgrade=upgrade)
     return found[0]
 
 
@@ -120,11 +122,13 @@ def test_the_backend_takes_the_early_run_of_a_spec_that_tells_its_command(
 ) -> None:
     folder = project(tmp_path / "demo", GUESSED[case])
     uv_early.start_early(folder, upgrade=upgrade)
-    assert len(fake_uv) == 1, case
+    platforms = load_spec(folder).platforms
+    assert len(fake_uv) == len(platforms), case
     wanted = Upgrade(everything=upgrade)
-    run = taken_by_the_backend(folder, monkeypatch, wanted)
-    assert run is not None and run.command == fake_uv[0], case
-    assert uv_early.take_early(run.command, run.output, run.cwd, run.env) is None  # once
+    for index in range(len(platforms)):
+        run = taken_by_the_backend(folder, monkeypatch, wanted, index)
+        assert run is not None and run.command == fake_uv[index], case
+        assert uv_early.take_early(run.command, run.output, run.cwd, run.env) is None  # once
 
 
 @pytest.mark.parametrize("case", list(NOT_GUESSED))

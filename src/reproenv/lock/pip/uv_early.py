@@ -62,27 +62,31 @@ _guard = threading.Lock()
 
 
 def start_early(project: Path, *, upgrade: bool = False) -> None:
-    """Start uv for `project` when it has no lock yet and its reproenv.toml tells the command;
-    nothing otherwise. Never an error: the lock says what is wrong, when it runs in full."""
+    """Start uv for each platform of `project` when it has no lock yet and its reproenv.toml
+    tells the command; nothing otherwise. Never an error: the lock says what is wrong, when it
+    runs in full."""
     try:
         guess = _guess(project)
     except (OSError, ValueError):  # unreadable, not UTF-8 or not TOML: the lock says so
         return
     if guess is None:
         return
-    python, platform, selections, inputs = guess
-    scratch = Path(tempfile.mkdtemp(prefix="reproenv-"))
-    output = scratch / "pylock.toml"
-    try:
-        command = compile_command(python, platform, output, selections, inputs, upgrade_all=upgrade)
-        env = isolated_env(find_ca_cert(None))
-        process = Popen(command, cwd=project, env=env, stdout=DEVNULL, stderr=PIPE, text=True)
-    # a platform uv is not given, a bad setting, no uv to start
-    except (LookupError, OSError, ReproenvError):
-        shutil.rmtree(scratch, ignore_errors=True)
-        return
-    with _guard:
-        _runs.append(EarlyRun(command, project, env, scratch, output, process))
+    python, platforms, selections, inputs = guess
+    for platform in platforms:
+        scratch = Path(tempfile.mkdtemp(prefix="reproenv-"))
+        output = scratch / "pylock.toml"
+        try:
+            command = compile_command(
+                python, platform, output, selections, inputs, upgrade_all=upgrade
+            )
+            env = isolated_env(find_ca_cert(None))
+            process = Popen(command, cwd=project, env=env, stdout=DEVNULL, stderr=PIPE, text=True)
+        # a platform uv is not given, a bad setting, no uv to start
+        except (LookupError, OSError, ReproenvError):
+            shutil.rmtree(scratch, ignore_errors=True)
+            return
+        with _guard:
+            _runs.append(EarlyRun(command, project, env, scratch, output, process))
 
 
 def take_early(
@@ -113,9 +117,9 @@ def discard_early() -> None:
         shutil.rmtree(run.scratch, ignore_errors=True)
 
 
-def _guess(project: Path) -> tuple[str, str, list[str], list[str]] | None:
-    """(python, platform, uv's index options, the requirement files) as loading the spec would
-    make them, from the keys that decide them; None where anything else might count."""
+def _guess(project: Path) -> tuple[str, list[str], list[str], list[str]] | None:
+    """(python, the platforms, uv's index options, the requirement files) as loading the spec
+    would make them, from the keys that decide them; None where anything else might count."""
     spec_file = project / SPEC_FILE
     if (project / LOCK_FILE).exists() or not spec_file.is_file():
         return None
@@ -127,7 +131,7 @@ def _guess(project: Path) -> tuple[str, str, list[str], list[str]] | None:
     python, platforms, pip = data.get("python"), data.get("platforms"), data.get("pip")
     if "conda" in data or not isinstance(python, str) or not isinstance(pip, dict):
         return None
-    if not isinstance(platforms, list) or len(platforms) != 1 or not isinstance(platforms[0], str):
+    if not _strings(platforms) or not platforms or len(set(platforms)) != len(platforms):
         return None
     requirements = pip.get("requirements")
     if not _strings(requirements) or not requirements or set(pip) - _PIP_KEYS:
@@ -143,7 +147,7 @@ def _guess(project: Path) -> tuple[str, str, list[str], list[str]] | None:
     if not isinstance(only_wheels, bool):
         return None
     selections = index_selections(index_url, extra, (), exclude_newer, only_wheels)
-    return python, platforms[0], selections, list(requirements)
+    return python, list(platforms), selections, list(requirements)
 
 
 def _strings(value: Any) -> bool:
