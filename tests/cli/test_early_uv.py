@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import demo_project
 from tests.conftest import Cli
-from tests.fakes.package_index import FakeIndex, FakePackage
+from tests.fakes.package_index import FakeIndex
 
 SPEC = (
     'name = "demo"\npython = "3.11"\nplatforms = ["linux/amd64"]\n'
@@ -38,19 +38,8 @@ finally:
 
 
 @pytest.fixture
-def index() -> Iterator[FakeIndex]:
-    packages = [FakePackage("lib", "1.0", requires=["other"]), FakePackage("other", "2.0")]
-    with FakeIndex(packages).serve() as served:
-        yield served
-
-
-@pytest.fixture
-def project(tmp_path: Path, index: FakeIndex) -> Path:
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    (folder / "reproenv.toml").write_text(SPEC)
-    (folder / "requirements.in").write_text(f"--index-url {index.url}\nlib\n")
-    return folder
+def project(tmp_path: Path, demo_index: FakeIndex) -> Path:
+    return demo_project(tmp_path / "demo", SPEC, demo_index)
 
 
 @pytest.mark.parametrize("platforms", [1, 2])
@@ -86,7 +75,7 @@ def test_a_cold_lock_starts_uv_first_and_writes_the_lock_the_full_path_writes(
 
 def test_a_relock_starts_no_early_uv(cli: Cli, project: Path, tmp_path: Path) -> None:
     assert cli("lock", cwd=project).code == 0
-    (project / "requirements.in").write_text((project / "requirements.in").read_text() + "other\n")
+    (project / "requirements.in").write_text((project / "requirements.in").read_text() + "extra\n")
     report = tmp_path / "uv-runs.json"
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(report)],

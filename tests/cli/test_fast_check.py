@@ -6,36 +6,21 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reproenv.lock.stamp import stamp_path
+from tests.cli.conftest import demo_project
 from tests.conftest import Cli
-from tests.fakes.package_index import FakeIndex, FakePackage
+from tests.fakes.package_index import FakeIndex
 
 SPEC = 'name = "demo"\n[pip]\nrequirements = ["requirements.in"]\n'
 
 
 @pytest.fixture
-def index() -> Iterator[FakeIndex]:
-    packages = [
-        FakePackage("lib", "1.0"),
-        FakePackage("other", "2.0"),
-        FakePackage("flit-core", "3.9"),
-    ]
-    with FakeIndex(packages).serve() as served:
-        yield served
-
-
-@pytest.fixture
-def project(cli: Cli, tmp_path: Path, index: FakeIndex) -> Path:
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    (folder / "reproenv.toml").write_text(SPEC)
-    (folder / "requirements.in").write_text(f"--index-url {index.url}\n-r more.in\nlib\n")
-    (folder / "more.in").write_text("other\n")
+def project(cli: Cli, tmp_path: Path, demo_index: FakeIndex) -> Path:
+    folder = demo_project(tmp_path / "demo", SPEC, demo_index)
     result = cli("lock", cwd=folder)
     assert result.code == 0, result.output
     return folder

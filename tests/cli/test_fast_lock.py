@@ -5,7 +5,6 @@ command line to the CLI."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,10 @@ import typer
 
 from reproenv.cli.entry import LOCK_FLAGS, lock_args
 from reproenv.cli.main import app
+from tests.cli.conftest import demo_project
 from tests.cli.test_fast_check import EDITS, imported, stamp_of
 from tests.conftest import Cli
-from tests.fakes.package_index import FakeIndex, FakePackage
+from tests.fakes.package_index import FakeIndex
 
 SPEC = 'name = "demo"\n[pip]\nrequirements = ["requirements.in"]\n'
 
@@ -84,20 +84,8 @@ def test_other_commands_and_shell_completion_are_left_to_typer(
 
 
 @pytest.fixture
-def index() -> Iterator[FakeIndex]:
-    packages = [FakePackage("lib", "1.0"), FakePackage("other", "2.0"), FakePackage("extra", "1.0")]
-    with FakeIndex(packages).serve() as served:
-        yield served
-
-
-@pytest.fixture
-def project(tmp_path: Path, index: FakeIndex) -> Path:
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    (folder / "reproenv.toml").write_text(SPEC)
-    (folder / "requirements.in").write_text(f"--index-url {index.url}\n-r more.in\nlib\n")
-    (folder / "more.in").write_text("other\n")  # as tests/cli/test_fast_check.py's, for EDITS
-    return folder
+def project(tmp_path: Path, demo_index: FakeIndex) -> Path:
+    return demo_project(tmp_path / "demo", SPEC, demo_index)
 
 
 def test_a_plain_lock_locks_without_typer_and_says_what_the_command_says(
