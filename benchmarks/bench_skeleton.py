@@ -48,6 +48,12 @@ UV_TARGET = ("--python-version", "3.11", "--python-platform", "x86_64-manylinux_
 BUILD_PLATFORM = "linux/amd64"
 COMMAND_TIMEOUT_S = 1800
 
+# another tree's executable on this venv, whose `reproenv` script calls this tree's entry point
+# (cli.entry.run; trees before it had only main)
+BASELINE_LAUNCH = (
+    "import sys; from reproenv.cli import entry; sys.exit(getattr(entry, 'run', entry.main)())"
+)
+
 LOCK_RATIO_TARGET = 1.15
 CHECK_TARGET_S = 0.10
 HELP_TARGET_S = 0.15
@@ -216,7 +222,7 @@ def bench_locks(
         baseline_env = {**os.environ, "PYTHONPATH": str(baseline_src.resolve())}
         baseline_s, _ = timed_repeat(
             "reproenv lock, baseline tree",
-            [reproenv, "lock"],
+            [sys.executable, "-c", BASELINE_LAUNCH, "lock"],
             cwd=project,
             env=baseline_env,
             repeat=repeat,

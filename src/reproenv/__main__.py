@@ -1,3 +1,3 @@
-from reproenv.cli.entry import main
+from reproenv.cli.entry import run
 
-main()
+run()

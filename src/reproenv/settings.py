@@ -1,20 +1,22 @@
 """Machine-level settings (never part of the spec or the lock): every `REPROENV_*` variable
 reproenv reads is named here, once, with its default and what it does; README's table of machine
-settings lists them all (a test checks both ways)."""
+settings lists them all (a test checks both ways).
+
+A cold `reproenv lock` reads these before it starts uv (lock/pip/uv_early.py), so this module
+imports only `os` and `typing` (which tomllib loads anyway): pathlib, shutil and the errors load
+in the functions that need them."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from reproenv.errors import bad_input
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     name: str
     default: str  # in words, as the README says it
     help: str
@@ -75,9 +77,12 @@ CA_ENV_VARS = (CA_CERT_ENV, "SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE")
 
 def find_ca_cert(explicit: Path | None, env: Mapping[str, str] | None = None) -> Path | None:
     """An extra CA bundle for reaching package indexes (TLS-intercepting proxies need it)."""
-    env = os.environ if env is None else env
+    from pathlib import Path
+
     if explicit is not None:
         if not explicit.is_file():
+            from reproenv.errors import bad_input
+
             raise bad_input(
                 f"--ca-cert {explicit}: no such file",
                 "missing-ca-cert",
@@ -85,15 +90,24 @@ def find_ca_cert(explicit: Path | None, env: Mapping[str, str] | None = None) ->
                 file=str(explicit),
             )
         return explicit
+    found = ca_cert_in_env(env)
+    return None if found is None else Path(found)
+
+
+def ca_cert_in_env(env: Mapping[str, str] | None = None) -> str | None:
+    """The CA bundle the environment names (find_ca_cert without a flag), as it names it."""
+    env = os.environ if env is None else env
     for name in CA_ENV_VARS:
         value = env.get(name)
-        if value and Path(value).is_file():
-            return Path(value)
+        if value and os.path.isfile(value):  # noqa: PTH113 - pathlib is not loaded yet here
+            return value
     return None
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
     """reproenv's own cache; None where there is none to use (no HOME, no passwd entry)."""
+    from pathlib import Path
+
     env = os.environ if env is None else env
     if env.get(CACHE_DIR_ENV):
         return Path(env[CACHE_DIR_ENV])
@@ -113,12 +127,19 @@ def docker_executable(explicit: str | None, env: Mapping[str, str] | None = None
 def engine_name(
     explicit: str | None,
     env: Mapping[str, str] | None = None,
-    which: Callable[[str], str | None] = shutil.which,
+    which: Callable[[str], str | None] | None = None,
 ) -> str:
     """`--engine`, else REPROENV_ENGINE, else docker, or podman when only podman is here."""
+    if which is None:
+        from shutil import which as on_path
+
+        which = on_path
+
     env = os.environ if env is None else env
     name = (explicit or env.get(ENGINE_ENV) or "").strip().lower()
     if name and name not in ENGINES:
+        from reproenv.errors import bad_input
+
         where = "--engine" if explicit else ENGINE_ENV
         raise bad_input(
             f"{where} is {name!r}, not an engine reproenv drives",
@@ -132,8 +153,7 @@ def engine_name(
     return "podman"
 
 
-@dataclass(frozen=True)
-class NetworkSettings:
+class NetworkSettings(NamedTuple):
     """How hard to try before calling a registry or index unreachable (exit 3)."""
 
     timeout: float = 30.0
@@ -151,6 +171,8 @@ class NetworkSettings:
                 backoff=float(env.get(HTTP_BACKOFF_ENV, defaults.backoff)),
             )
         except ValueError as exc:
+            from reproenv.errors import bad_input
+
             raise bad_input(
                 f"bad network setting: {exc}",
                 "bad-network-setting",

@@ -63,7 +63,7 @@ def test_a_command_line_read_here_is_read_as_typer_reads_it(
     project, flags = parsed
     command = typer.main.get_group(app).commands["lock"]
     params = command.make_context("lock", list(args)).params
-    assert project == params["project"]
+    assert Path(project) == params["project"]
     assert {name: name in flags for name in set(LOCK_FLAGS.values())} == {
         name: params[name] for name in set(LOCK_FLAGS.values())
     }

@@ -18,8 +18,9 @@ from reproenv.errors import bad_input, redact
 from reproenv.lock.inputs import requirement_files
 from reproenv.lock.model import Lock
 from reproenv.plan.conda import CondaEnv
+from reproenv.spec.envvars import expand_env
 from reproenv.spec.model import Spec
-from reproenv.spec.requirements import INDEX_OPTIONS, expand_env, read_lines
+from reproenv.spec.requirements import INDEX_OPTIONS, read_lines
 
 
 def index_credentials(

@@ -2,15 +2,19 @@
 take longer than what they wait on: a repeated `lock --check`, or `lock` on a lock with nothing
 to change, is answered from its stamp (lock/stamp.py), and any other `lock` with only plain
 flags starts its resolver without typer. Every other command line, and anything the stamp
-cannot answer, runs the CLI (cli/main.py)."""
+cannot answer, runs the CLI (cli/main.py).
+
+What a cold `lock` does before its uv starts counts against the lock's time: this module loads
+only `os` and `sys` (no pathlib), and a project without reproenv.lock skips the stamp, which
+cannot answer without one."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 # rich colours a terminal's output; the answer below is the plain text it writes elsewhere
 _COLOUR_SETTINGS = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
@@ -29,9 +33,39 @@ UNCHANGED = {"changed": False, "warnings": []}
 _COMPLETION = f"_{'reproenv'.upper()}_COMPLETE"
 
 
+def run() -> None:
+    """The `reproenv` executable: main(), then the end of the process without the interpreter's
+    teardown, which frees the objects of some 500 modules one by one (about 12 ms after a lock)
+    where the process's end frees them at once. Every exit handler registered after this one has
+    run by then; its exit status is main's."""
+    status = [0]
+    atexit.register(_end_now, status)  # the first registered runs last
+    try:
+        main()
+    except SystemExit as exiting:
+        code = exiting.code
+        status[0] = code if isinstance(code, int) else (0 if code is None else 1)
+        raise
+    except KeyboardInterrupt:
+        status[0] = 130
+        raise
+    except BaseException:  # a traceback: printed before the exit handlers run
+        status[0] = 1
+        raise
+
+
+def _end_now(status: list[int]) -> None:
+    from contextlib import suppress
+
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # closed, or a pipe nobody reads: as Python ends
+            stream.flush()
+    os._exit(status[0])
+
+
 def main() -> None:
     parsed = lock_args(sys.argv[1:])
-    if parsed is not None and _answered(*parsed):
+    if parsed is not None and _has_lock(parsed[0]) and _answered(*parsed):
         return
     try:
         if parsed is not None and "check" not in parsed[1]:
@@ -46,18 +80,26 @@ def main() -> None:
         gc.freeze()
 
 
-def _lock(project: Path, flags: frozenset[str]) -> None:
+def _has_lock(project: str) -> bool:
+    from reproenv.lock.names import LOCK_FILE
+
+    return os.path.exists(os.path.join(project, LOCK_FILE))
+
+
+def _lock(project: str, flags: frozenset[str]) -> None:
     from reproenv.lock.pip.uv_early import discard_early, start_early
 
     # uv resolves while the rest loads, when the spec file tells its command (uv_early.py)
     start_early(project, upgrade="upgrade" in flags)
     try:
+        from pathlib import Path
+
         from reproenv.cli.lock_run import run_lock
         from reproenv.cli.output import exiting_on_errors
 
         exiting_on_errors(
             lambda: run_lock(
-                project,
+                Path(project),
                 upgrade="upgrade" in flags,
                 explain_gpu="explain_gpu" in flags,
                 as_json="as_json" in flags,
@@ -67,7 +109,7 @@ def _lock(project: Path, flags: frozenset[str]) -> None:
         discard_early()
 
 
-def _answered(project: Path, flags: frozenset[str]) -> bool:
+def _answered(project: str, flags: frozenset[str]) -> bool:
     """`lock --check`, or a `lock` with nothing to change, on a project whose stamp holds
     (`--json` and `--project` allowed): print what the full command prints then, and say it was
     answered. A plain `lock` is answered only while the lock has no warnings to list."""
@@ -78,7 +120,7 @@ def _answered(project: Path, flags: frozenset[str]) -> bool:
     from reproenv.lock.stamp import FRESH_RESULT, stamped_fresh
 
     check = "check" in flags
-    if not stamped_fresh(str(project), quiet=not check):
+    if not stamped_fresh(project, quiet=not check):
         return False
     if "as_json" in flags:
         import json
@@ -88,9 +130,10 @@ def _answered(project: Path, flags: frozenset[str]) -> bool:
     return True
 
 
-def lock_args(args: Sequence[str]) -> tuple[Path, frozenset[str]] | None:
+def lock_args(args: Sequence[str]) -> tuple[str, frozenset[str]] | None:
     """`lock` with at most one `--project DIR` and the flags in LOCK_FLAGS, each once: the
-    project folder (resolved, as typer resolves it) and the parameters set. None for any other
+    project folder (resolved, as typer resolves it: Path.resolve is os.path.realpath) and the
+    parameters set. None for any other
     command line: the CLI reads it, and says what it makes of anything unusual."""
     if args[:1] != ["lock"] or os.environ.get(_COMPLETION):
         return None
@@ -109,7 +152,6 @@ def lock_args(args: Sequence[str]) -> tuple[Path, frozenset[str]] | None:
     if len(projects) > 1 or len(set(flags)) != len(flags):
         return None
     project = projects[0] if projects else "."
-    folder = Path(project)
-    if not project or project.startswith("-") or not folder.is_dir():
+    if not project or project.startswith("-") or not os.path.isdir(project):
         return None
-    return folder.resolve(), frozenset(flags)
+    return os.path.realpath(project), frozenset(flags)

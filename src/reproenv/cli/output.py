@@ -26,7 +26,8 @@ class LazyConsole:
     def console(self) -> Console:
         from rich.console import Console
 
-        return Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+        # no :emoji: codes: paths and package names are printed as they are
+        return Console(stderr=self._stderr, highlight=False, soft_wrap=True, emoji=False)
 
     def print(self, *objects: Any, **options: Any) -> None:
         self.console.print(*objects, **options)

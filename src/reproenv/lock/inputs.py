@@ -13,13 +13,13 @@ from reproenv.fsutil import read_user_text
 from reproenv.lock.model import HASH_SCHEME
 from reproenv.spec.devcontainer import DevcontainerSpec
 from reproenv.spec.environment import pip_part_includes
+from reproenv.spec.envvars import expand_env
 from reproenv.spec.model import CondaSpec, Spec
 from reproenv.spec.requirements import (
     INDEX_OPTIONS,
     RequirementLine,
     Source,
     canonical_name,
-    expand_env,
     parse_line,
     parse_lines,
     read_lines,

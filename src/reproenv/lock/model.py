@@ -13,10 +13,10 @@ from pydantic import Field, ValidationError
 
 from reproenv.errors import bad_input
 from reproenv.fsutil import read_user_text
+from reproenv.lock.names import LOCK_FILE as LOCK_FILE  # re-exported for the models
 from reproenv.model_base import StrictModel
 
 DEFAULT_BACKEND: Literal["uv", "pip-tools"] = "uv"  # the resolver of a first lock
-LOCK_FILE = "reproenv.lock"
 REQUIREMENTS_LOCK = "requirements.lock"  # the export pip consumes, in its hash-checking format
 LOCK_VERSION: Literal[1] = 1
 HASH_SCHEME: Literal[1] = 1

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from reproenv import __version__
 from reproenv.errors import ReproenvError
 from reproenv.lock.base_images import kept_images as _kept_images
 from reproenv.lock.base_images import locked_images as _locked_images
 from reproenv.lock.base_images import resolve_images as _resolve_images
+from reproenv.lock.beside import import_later_steps, once_running
 from reproenv.lock.inputs import input_hash
 from reproenv.lock.locker import NO_UPGRADE, Locked, LockRequest, Upgrade
 from reproenv.lock.model import (
@@ -35,8 +36,6 @@ from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
     from reproenv.oci.client import RegistryClient, ResolvedImage
-
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -196,17 +195,17 @@ def _pip(state: _Resolution) -> None:
         # once that runs (an input used as it is needs no index); kept if the pins leave
         # something to install (a GPU variant's re-resolve never empties them)
         installer = (
-            pool.submit(_once_running, running, _installer_beside, resolver_ran, state.request)
+            pool.submit(once_running, running, _installer_beside, resolver_ran, state.request)
             if may_need_image_installer(state.spec)
             else None
         )
         # the later steps' modules (the CUDA tables' models) and the base's lookup load while
         # the resolver waits, but only once it runs, so that they do not hold the interpreter
         # while it is being started
-        pool.submit(_once_running, running, _import_later_steps)
+        pool.submit(once_running, running, import_later_steps)
         if not known:
             state.lookup = pool.submit(
-                _once_running, running, _resolve_images, state.spec, state.registry
+                once_running, running, _resolve_images, state.spec, state.registry
             )
         try:
             state.pip = _pip_locked(state, request)
@@ -239,17 +238,6 @@ def _pip_locked(state: _Resolution, request: LockRequest) -> Locked:
 
         kept = with_pins(kept, state.conda_pip)
     return replace(locked, section={**locked.section, "pip_packages": kept})
-
-
-def _once_running(running: threading.Event, work: Callable[..., _T], *args: Any) -> _T:
-    running.wait()
-    return work(*args)
-
-
-def _import_later_steps() -> None:
-    import reproenv.detect.cuda_base
-    import reproenv.lock.base_python
-    import reproenv.lock.gpu  # noqa: F401
 
 
 def _gpu(state: _Resolution) -> None:

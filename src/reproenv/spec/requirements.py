@@ -8,10 +8,8 @@ reads include lines and local paths only.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
@@ -240,12 +238,3 @@ def parse_lines(text: str) -> list[RequirementLine]:
 def read_lines(path: Path) -> list[RequirementLine]:
     """The logical lines of a requirements file the user wrote."""
     return parse_lines(read_user_text(path))
-
-
-_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
-
-
-def expand_env(text: str, env: Mapping[str, str] | None = None) -> str:
-    """${VAR} and $VAR, as pip and uv expand them in requirement files; unknown ones stay."""
-    values = os.environ if env is None else env
-    return _VARIABLE.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), text)

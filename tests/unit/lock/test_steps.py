@@ -69,7 +69,7 @@ def _pip_step_events(
 ) -> list[str]:
     (tmp_path / "reproenv.toml").write_text('name = "demo"\npython = "3.11"\n')
     events: list[str] = []
-    monkeypatch.setattr(steps, "_import_later_steps", lambda: events.append("imports"))
+    monkeypatch.setattr(steps, "import_later_steps", lambda: events.append("imports"))
 
     def lookup(*_: object) -> list[object]:
         events.append("lookup")
@@ -145,7 +145,7 @@ def _installer_run(
     spec_text = 'name = "demo"\npython = "3.11"\n[pip]\nrequirements = ["requirements.in"]\n'
     (tmp_path / "reproenv.toml").write_text(spec_text)
     (tmp_path / "requirements.in").write_text("# the model's only input\nnumpy\n")
-    monkeypatch.setattr(steps, "_import_later_steps", lambda: None)
+    monkeypatch.setattr(steps, "import_later_steps", lambda: None)
     monkeypatch.setattr(steps, "_resolve_images", lambda *_: [])
     spec = load_spec(tmp_path, env={})
     state = steps._Resolution(spec, None, LockRequest(spec, spec.platforms), cast(Any, locker))

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
+from reproenv.spec.envvars import expand_env
 from reproenv.spec.requirements import (
     RequirementLine,
     Source,
     canonical_name,
-    expand_env,
     parse_line,
     parse_lines,
     split_logical,

@@ -18,8 +18,8 @@ from reproenv.compat.conda_subdirs import SUBDIRS, CondaSubdir
 from reproenv.errors import bad_input, environment, redact
 from reproenv.lock.model import LockedCondaPackage
 from reproenv.spec.environment import match_spec_name
+from reproenv.spec.envvars import expand_env
 from reproenv.spec.model import CondaEntry, CondaSpec
-from reproenv.spec.requirements import expand_env
 
 if TYPE_CHECKING:
     from rattler import Gateway, GenericVirtualPackage, RepoDataRecord

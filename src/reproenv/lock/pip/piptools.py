@@ -23,8 +23,9 @@ from reproenv.lock.pip.backend import BackendName, PipResolution
 from reproenv.lock.pip.uv_command import isolated_env, wheel_platform
 from reproenv.oci.platform import host_platform
 from reproenv.settings import PIP_TOOLS_IN_IMAGE_ENV
+from reproenv.spec.envvars import expand_env
 from reproenv.spec.model import Spec
-from reproenv.spec.requirements import canonical_name, expand_env
+from reproenv.spec.requirements import canonical_name
 
 
 def piptools_version() -> str:

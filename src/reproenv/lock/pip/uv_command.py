@@ -8,10 +8,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reproenv.settings import NetworkSettings
-from reproenv.spec.requirements import expand_env
+from reproenv.spec.envvars import expand_env
+
+if TYPE_CHECKING:  # pathlib is not loaded yet when the early run builds its command
+    from pathlib import Path
 
 # Conservative glibc floor for wheels: installable on every Debian/Ubuntu base reproenv
 # targets (bookworm has 2.36), while all common scientific wheels ship for it.
@@ -31,7 +34,9 @@ def uv_executable() -> str:
     return str(find_uv_bin())
 
 
-def isolated_env(ca_cert: Path | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def isolated_env(
+    ca_cert: Path | str | None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The caller's environment without pip/uv settings, so the lock depends only on the spec."""
     source = os.environ if base is None else base
     network = NetworkSettings.from_env(source)
@@ -88,7 +93,7 @@ def index_selections(
 def compile_command(
     python: str,
     platform: str,
-    output: Path,
+    output: Path | str,
     selections: Sequence[str],
     inputs: Sequence[str],
     *,

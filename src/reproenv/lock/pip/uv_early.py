@@ -9,43 +9,60 @@ folder it would run uv with itself, before it has written anything into its outp
 (`take_early`); an early run not taken is stopped when the command ends (`discard_early`). A
 wrong guess (a local project's build backends, a GPU build index, a hashed input used as it
 is) costs a run beside the lock's own, never a different lock.
+
+Everything before uv starts counts against the lock's time, so this module and what it imports
+load only `os`, `tomllib`, `subprocess` and `threading`: no pathlib (os.path instead), no
+tempfile (its own private folder), no dataclasses. Loading those is about 40 ms here.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import os
 import threading
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from subprocess import DEVNULL, PIPE, Popen
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reproenv.errors import ReproenvError
+from reproenv.lock.names import LOCK_FILE
 from reproenv.lock.pip.uv_command import compile_command, index_selections, isolated_env
-from reproenv.settings import find_ca_cert
+from reproenv.settings import ca_cert_in_env
 
-# the file names of lock/model.py and spec/model.py, whose pydantic this module must not load
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# the file name of spec/model.py, whose pydantic this module must not load
 # (tests/unit/lock/test_uv_early.py checks they agree)
 SPEC_FILE = "reproenv.toml"
-LOCK_FILE = "reproenv.lock"
 MAX_SPEC_BYTES = 1 << 20  # larger than any spec: not guessed from
 # the pip keys whose uv options index_selections knows; any other pip key: no guess
 _PIP_KEYS = {"requirements", "pyproject", "index-url", "extra-index-urls", "exclude-newer",
              "only-wheels"}  # fmt: skip
+# where tempfile would make a folder: tempfile itself, like pathlib, loads modules that take
+# longer than the rest of what comes before uv starts
+_TEMP_VARIABLES = ("TMPDIR", "TEMP", "TMP")
 
 
-@dataclass
 class EarlyRun:
-    command: list[str]
-    cwd: Path
-    env: dict[str, str]
-    scratch: Path
-    output: Path
-    process: Popen[str]
-    taken: bool = False
+    """One early uv: its command, folder (cwd) and environment, and the private folder that
+    holds its output file."""
+
+    def __init__(
+        self, command: list[str], cwd: str, env: dict[str, str], scratch: str, process: Popen[str]
+    ) -> None:
+        self.command, self.cwd, self.env = command, cwd, env
+        self.scratch_dir, self.process = scratch, process
+        self.taken = False
+
+    @property
+    def scratch(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.scratch_dir)
+
+    @property
+    def output(self) -> Path:
+        return self.scratch / _OUTPUT
 
     def finish(self, started: Callable[[], None]) -> tuple[int, str]:
         """Wait for it as lock/pip/uv.py waits for a uv it starts: its exit code and stderr."""
@@ -58,36 +75,42 @@ class EarlyRun:
         return self.process.returncode, stderr
 
 
+_OUTPUT = "pylock.toml"
 _runs: list[EarlyRun] = []
 _guard = threading.Lock()
 
 
-def start_early(project: Path, *, upgrade: bool = False) -> None:
+def start_early(project: str | os.PathLike[str], *, upgrade: bool = False) -> None:
     """Start uv for each platform of `project` when it has no lock yet and its reproenv.toml
     tells the command; nothing otherwise. Never an error: the lock says what is wrong, when it
     runs in full."""
+    folder = os.fspath(project)
     try:
-        guess = _guess(project)
+        guess = _guess(folder)
     except (OSError, ValueError):  # unreadable, not UTF-8 or not TOML: the lock says so
         return
     if guess is None:
         return
     python, platforms, selections, inputs = guess
     for platform in platforms:
-        scratch = Path(tempfile.mkdtemp(prefix="reproenv-"))
-        output = scratch / "pylock.toml"
+        try:
+            scratch = _scratch_folder()
+        except OSError:
+            return
         try:
             command = compile_command(
-                python, platform, output, selections, inputs, upgrade_all=upgrade
-            )
-            env = isolated_env(find_ca_cert(None))
-            process = Popen(command, cwd=project, env=env, stdout=DEVNULL, stderr=PIPE, text=True)
-        # a platform uv is not given, a bad setting, no uv to start
-        except (LookupError, OSError, ReproenvError):
-            shutil.rmtree(scratch, ignore_errors=True)
+                python, platform, os.path.join(scratch, _OUTPUT), selections, inputs,
+                upgrade_all=upgrade,
+            )  # fmt: skip
+            env = isolated_env(ca_cert_in_env())
+            process = Popen(command, cwd=folder, env=env, stdout=DEVNULL, stderr=PIPE, text=True)
+        # a platform uv is not given, a bad setting, no uv to start: whatever it is, the lock
+        # meets it again and says so
+        except Exception:
+            os.rmdir(scratch)
             return
         with _guard:
-            _runs.append(EarlyRun(command, project, env, scratch, output, process))
+            _runs.append(EarlyRun(command, folder, env, scratch, process))
 
 
 def take_early(
@@ -99,8 +122,9 @@ def take_early(
         return None
     with _guard:
         for run in _runs:
-            same = [str(run.output) if arg == str(output) else arg for arg in command]
-            if not run.taken and same == run.command and cwd == run.cwd and env == run.env:
+            ours = os.path.join(run.scratch_dir, _OUTPUT)
+            same = [ours if arg == str(output) else arg for arg in command]
+            if not run.taken and same == run.command and str(cwd) == run.cwd and env == run.env:
                 run.taken = True
                 return run
     return None
@@ -111,20 +135,33 @@ def discard_early() -> None:
     with _guard:
         runs = list(_runs)
         _runs.clear()
+    if not runs:
+        return
+    import shutil
+
     for run in runs:
         if not run.taken:  # a taken run was waited for by its taker
             run.process.kill()
             run.process.communicate()
-        shutil.rmtree(run.scratch, ignore_errors=True)
+        shutil.rmtree(run.scratch_dir, ignore_errors=True)
 
 
-def _guess(project: Path) -> tuple[str, list[str], list[str], list[str]] | None:
+def _scratch_folder() -> str:
+    """A new folder only this user can enter, where tempfile would make one."""
+    named = [os.environ[name] for name in _TEMP_VARIABLES if os.environ.get(name)]
+    base = named[0] if named else "/tmp"  # noqa: S108 - a private folder: mode 0700, random name
+    folder = os.path.join(base, f"reproenv-{os.urandom(6).hex()}")
+    os.mkdir(folder, 0o700)
+    return folder
+
+
+def _guess(project: str) -> tuple[str, list[str], list[str], list[str]] | None:
     """(python, the platforms, uv's index options, the requirement files) as loading the spec
     would make them, from the keys that decide them; None where anything else might count."""
-    spec_file = project / SPEC_FILE
-    if (project / LOCK_FILE).exists() or not spec_file.is_file():
+    spec_file = os.path.join(project, SPEC_FILE)
+    if os.path.exists(os.path.join(project, LOCK_FILE)) or not os.path.isfile(spec_file):
         return None
-    with spec_file.open("rb") as handle:
+    with open(spec_file, "rb") as handle:
         raw = handle.read(MAX_SPEC_BYTES + 1)
     if len(raw) > MAX_SPEC_BYTES:
         return None
