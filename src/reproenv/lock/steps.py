@@ -32,6 +32,7 @@ from reproenv.lock.model import (
 )
 from reproenv.lock.pip.locker import PipLocker, backend_named
 from reproenv.lock.pip.packages import refuse_source_only
+from reproenv.lock.pip.uv_early import early_run_waiting
 from reproenv.spec.model import Spec
 
 if TYPE_CHECKING:
@@ -190,6 +191,8 @@ def _pip(state: _Resolution) -> None:
         running.set()
 
     request = replace(state.request, started=started)
+    if early_run_waiting():  # uv already resolves (uv_early.py): nothing left to start first
+        started()
     with ThreadPoolExecutor(max_workers=3) as pool:
         # uv for the image is pinned beside the project's resolver, both waiting on the index,
         # once that runs (an input used as it is needs no index); kept if the pins leave

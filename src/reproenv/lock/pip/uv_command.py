@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 from reproenv.settings import NetworkSettings
@@ -28,6 +29,7 @@ def wheel_platform(platform: str) -> str:
     return _WHEEL_PLATFORMS[platform]
 
 
+@cache  # uv's wheel looks for its binary through sysconfig each time: a few ms
 def uv_executable() -> str:
     from uv import find_uv_bin
 

@@ -113,6 +113,12 @@ def start_early(project: str | os.PathLike[str], *, upgrade: bool = False) -> No
             _runs.append(EarlyRun(command, folder, env, scratch, process))
 
 
+def early_run_waiting() -> bool:
+    """Whether an early run is under way and not taken yet."""
+    with _guard:
+        return any(not run.taken for run in _runs)
+
+
 def take_early(
     command: list[str], output: Path, cwd: Path, env: Mapping[str, str]
 ) -> EarlyRun | None:
