@@ -199,3 +199,21 @@ def test_a_run_not_taken_is_stopped_and_every_run_s_files_removed(
     assert second.process.returncode is not None and second.process.returncode < 0
     assert not first.scratch.exists() and not second.scratch.exists()
     assert uv_early._runs == []
+
+
+@pytest.mark.parametrize(
+    "named", ["{d}/ca.pem", "{d}/sub/../ca.pem", "{d}/./ca.pem", "{d}//ca.pem"]
+)
+def test_a_ca_bundle_is_named_to_uv_as_the_backend_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_uv: list[list[str]], named: str
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "ca.pem").write_text("a bundle\n")
+    monkeypatch.setenv("REPROENV_CA_CERT", named.format(d=tmp_path))
+    folder = project(tmp_path / "demo", GUESSED["as init writes it"])
+    uv_early.start_early(folder)
+    run = taken_by_the_backend(folder, monkeypatch)
+    # each early run started is one the backend takes: pathlib keeps `..` and rewrites `.` and
+    # doubled slashes, so a path it rewrites starts none
+    assert len(fake_uv) == (0 if run is None else 1)
+    assert (run is not None) == ("/./" not in named and "//" not in named)
