@@ -53,7 +53,9 @@ def isolated_env(
     env["GIT_HTTP_LOW_SPEED_LIMIT"] = "1"
     env["GIT_HTTP_LOW_SPEED_TIME"] = str(max(1, round(network.timeout)))
     if ca_cert is not None:
-        env["SSL_CERT_FILE"] = str(ca_cert)
+        # absolute: uv runs in the project's folder, and the early run (a path as the
+        # environment names it) and the backend (as pathlib writes it) name it alike
+        env["SSL_CERT_FILE"] = os.path.abspath(ca_cert)  # noqa: PTH100 - pathlib is not loaded
     return env
 
 

@@ -93,8 +93,6 @@ def start_early(project: str | os.PathLike[str], *, upgrade: bool = False) -> No
         return
     python, platforms, selections, inputs = guess
     ca_cert = ca_cert_in_env()
-    if ca_cert is not None and not _as_pathlib_writes_it(ca_cert):
-        return  # the backend's uv gets the bundle's path as pathlib writes it: another word
     for platform in platforms:
         try:
             scratch = _scratch_folder()
@@ -153,13 +151,6 @@ def discard_early() -> None:
             run.process.kill()
             run.process.communicate()
         shutil.rmtree(run.scratch_dir, ignore_errors=True)
-
-
-def _as_pathlib_writes_it(path: str) -> bool:
-    """Whether pathlib writes `path` back unchanged: no `.` or empty parts (`./ca.pem`, `a//b`,
-    a trailing `/`); `..` it keeps."""
-    parts = path.split("/")
-    return all(part not in ("", ".") for part in (parts[1:] if path.startswith("/") else parts))
 
 
 def _scratch_folder() -> str:
