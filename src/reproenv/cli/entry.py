@@ -133,8 +133,8 @@ def _answered(project: str, flags: frozenset[str]) -> bool:
 def lock_args(args: Sequence[str]) -> tuple[str, frozenset[str]] | None:
     """`lock` with at most one `--project DIR` and the flags in LOCK_FLAGS, each once: the
     project folder (resolved, as typer resolves it: Path.resolve is os.path.realpath) and the
-    parameters set. None for any other
-    command line: the CLI reads it, and says what it makes of anything unusual."""
+    parameters set. None for any other command line: the CLI reads it, and says what it makes
+    of anything unusual."""
     if args[:1] != ["lock"] or os.environ.get(_COMPLETION):
         return None
     projects: list[str] = []

@@ -11,8 +11,9 @@ wrong guess (a local project's build backends, a GPU build index, a hashed input
 is) costs a run beside the lock's own, never a different lock.
 
 Everything before uv starts counts against the lock's time, so this module and what it imports
-load only `os`, `tomllib`, `subprocess` and `threading`: no pathlib (os.path instead), no
-tempfile (its own private folder), no dataclasses. Loading those is about 40 ms here.
+load only `os`, `tomllib`, `subprocess`, `threading` and `shutil` (uv_command's `which`): no
+pathlib (os.path instead), no tempfile (its own private folder), no dataclasses. Loading those
+is about 40 ms here.
 """
 
 from __future__ import annotations
@@ -48,10 +49,16 @@ class EarlyRun:
     holds its output file."""
 
     def __init__(
-        self, command: list[str], cwd: str, env: dict[str, str], scratch: str, process: Popen[str]
+        self,
+        command: list[str],
+        cwd: str,
+        env: dict[str, str],
+        scratch: str,
+        output: str,
+        process: Popen[str],
     ) -> None:
         self.command, self.cwd, self.env = command, cwd, env
-        self.scratch_dir, self.process = scratch, process
+        self.scratch_dir, self.output_file, self.process = scratch, output, process
         self.taken = False
 
     @property
@@ -62,7 +69,9 @@ class EarlyRun:
 
     @property
     def output(self) -> Path:
-        return self.scratch / _OUTPUT
+        from pathlib import Path
+
+        return Path(self.output_file)
 
     def finish(self, started: Callable[[], None]) -> tuple[int, str]:
         """Wait for it as lock/pip/uv.py waits for a uv it starts: its exit code and stderr."""
@@ -98,11 +107,11 @@ def start_early(project: str | os.PathLike[str], *, upgrade: bool = False) -> No
             scratch = _scratch_folder()
         except OSError:
             return
+        output = os.path.join(scratch, _OUTPUT)
         try:
             command = compile_command(
-                python, platform, os.path.join(scratch, _OUTPUT), selections, inputs,
-                upgrade_all=upgrade,
-            )  # fmt: skip
+                python, platform, output, selections, inputs, upgrade_all=upgrade
+            )
             env = isolated_env(ca_cert)
             process = Popen(command, cwd=folder, env=env, stdout=DEVNULL, stderr=PIPE, text=True)
         # a platform uv is not given, a bad setting, no uv to start: whatever it is, the lock
@@ -111,7 +120,7 @@ def start_early(project: str | os.PathLike[str], *, upgrade: bool = False) -> No
             os.rmdir(scratch)
             return
         with _guard:
-            _runs.append(EarlyRun(command, folder, env, scratch, process))
+            _runs.append(EarlyRun(command, folder, env, scratch, output, process))
 
 
 def early_run_waiting() -> bool:
@@ -129,8 +138,7 @@ def take_early(
         return None
     with _guard:
         for run in _runs:
-            ours = os.path.join(run.scratch_dir, _OUTPUT)
-            same = [ours if arg == str(output) else arg for arg in command]
+            same = [run.output_file if arg == str(output) else arg for arg in command]
             if not run.taken and same == run.command and str(cwd) == run.cwd and env == run.env:
                 run.taken = True
                 return run
