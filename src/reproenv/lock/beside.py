@@ -18,7 +18,6 @@ def once_running(running: threading.Event, work: Callable[..., _T], *args: Any) 
 
 
 def import_later_steps() -> None:
-    import reproenv.detect.cuda_base
     import reproenv.lock.apt
     import reproenv.lock.base_python
     import reproenv.lock.diff

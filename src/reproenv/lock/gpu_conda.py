@@ -5,8 +5,6 @@ packages' CUDA is."""
 
 from __future__ import annotations
 
-from reproenv.compat.alternatives import upgrade_to
-from reproenv.compat.drivers import driver_max_cuda, driver_runs, driver_verdict
 from reproenv.detect.conda import CondaGpuNeed, cuda_from_entries, cuda_from_records
 from reproenv.errors import bad_input
 from reproenv.lock.model import LockedCondaPackage, LockedGpu
@@ -79,6 +77,9 @@ def with_conda(decided: LockedGpu, need: CondaGpuNeed | None) -> LockedGpu:
 
 def check_conda_driver(need: CondaGpuNeed, cuda: tuple[int, int], driver: str) -> str:
     """Why the driver runs the environment's CUDA; the pip path's error when it does not."""
+    from reproenv.compat.alternatives import upgrade_to
+    from reproenv.compat.drivers import driver_max_cuda, driver_runs
+
     fits, why = driver_runs(driver, cuda)
     if fits:
         return why
@@ -102,6 +103,8 @@ def container_requirement(cuda: tuple[int, int], driver: str | None) -> str | No
     `cuda>=X.Y` would refuse at start; the major's X.0 lets every driver of the family run it."""
     if driver is None:
         return None
+    from reproenv.compat.drivers import driver_verdict
+
     verdict, _ = driver_verdict(driver, cuda, f"CUDA {_text(cuda)}")
     return f"{cuda[0]}.0" if verdict == "minor-version-compatibility" else None
 

@@ -202,7 +202,7 @@ def _pip(state: _Resolution) -> None:
             if may_need_image_installer(state.spec)
             else None
         )
-        # the later steps' modules (the CUDA tables' models) and the base's lookup load while
+        # the later steps' modules and the base's lookup load while
         # the resolver waits, but only once it runs, so that they do not hold the interpreter
         # while it is being started
         pool.submit(once_running, running, import_later_steps)
@@ -306,10 +306,10 @@ def _base_digests(state: _Resolution) -> None:
 
 
 def _python_apt(state: _Resolution) -> None:
-    from reproenv.detect.cuda_base import python_on_base
-
     spec = state.spec
     if state.base or not spec.base_is_default:
+        from reproenv.detect.cuda_base import python_on_base
+
         state.python_apt = python_on_base(state.base or spec.base_image, spec.python)
 
 
