@@ -5,8 +5,8 @@ flags starts its resolver without typer. Every other command line, and anything 
 cannot answer, runs the CLI (cli/main.py).
 
 What a cold `lock` does before its uv starts counts against the lock's time: this module loads
-only `os` and `sys` (no pathlib), and a project without reproenv.lock skips the stamp, which
-cannot answer without one."""
+only `os` and `sys` besides the built-in `atexit` and `gc` (no pathlib), and a project without
+reproenv.lock skips the stamp, which cannot answer without one."""
 
 from __future__ import annotations
 

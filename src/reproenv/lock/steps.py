@@ -202,9 +202,8 @@ def _pip(state: _Resolution) -> None:
             if may_need_image_installer(state.spec)
             else None
         )
-        # the later steps' modules and the base's lookup load while
-        # the resolver waits, but only once it runs, so that they do not hold the interpreter
-        # while it is being started
+        # the later steps' modules and the base's lookup load while the resolver waits, but
+        # only once it runs, so that they do not hold the interpreter while it is being started
         pool.submit(once_running, running, import_later_steps)
         if not known:
             state.lookup = pool.submit(
